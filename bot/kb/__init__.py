@@ -1,0 +1,31 @@
+"""Knowledge base: files → clean simplified passages → hybrid index → passages with scores.
+
+Knows files, passages, vectors and scores — nothing of chats or users. Names are imported
+lazily so that light users (the help-request CLI, `bot.kb.types`) do not pay for torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Chunk": "bot.kb.types",
+    "DocumentError": "bot.kb.types",
+    "Hit": "bot.kb.types",
+    "IngestReport": "bot.kb.ingest",
+    "SourceMissingError": "bot.kb.ingest",
+    "RetrievalParams": "bot.kb.search",
+    "SearchResult": "bot.kb.search",
+    "DocumentInfo": "bot.kb.service",
+    "KnowledgeBase": "bot.kb.service",
+    "KnowledgeBaseError": "bot.kb.service",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)

@@ -1,0 +1,51 @@
+"""`python -m bot [run|chat|ask|eval|ingest|requests|admin] ...` — one entry point for every front end."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot import cli_kb
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Village policy assistant")
+    sub = parser.add_subparsers(dest="command")
+    cli_kb.register(sub)
+    try:
+        from bot.helpdesk import cli as helpdesk_cli
+    except ImportError:  # pragma: no cover - during bootstrap of the package
+        helpdesk_cli = None
+    if helpdesk_cli is not None:
+        helpdesk_cli.register(sub)
+    try:
+        from bot import front_cli
+    except ImportError:  # pragma: no cover
+        front_cli = None
+    if front_cli is not None:
+        front_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        argv = ["run"]
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "WARNING"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Command-line entry points for the knowledge base: ingest, ask, eval.
+
+Operator-facing output (progress, summaries, errors) is English; answers are Chinese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "source", None):
+        overrides["kb_source"] = Path(args.source)
+    return Settings(**overrides)
+
+
+def open_kb(settings: Settings):  # noqa: ANN201 - lazy import keeps `--help` fast
+    from bot.kb import KnowledgeBase
+
+    return KnowledgeBase(settings)
+
+
+def tqdm_progress():  # noqa: ANN201
+    """A progress callback drawing one tqdm bar per stage on stderr."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if stage == "write":
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk",
+                                     file=sys.stderr, leave=False, disable=None)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return tick
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from bot.kb import SourceMissingError
+    from bot.kb.index import IngestBusyError
+
+    settings = settings_from(args)
+    kb = open_kb(settings)
+    try:
+        report = kb.ingest(rebuild=args.rebuild, progress=tqdm_progress())
+    except SourceMissingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except IngestBusyError as exc:
+        print(f"error: {exc}; try again when it has finished", file=sys.stderr)
+        return 3
+    print(report.summary())
+    return 0
+
+
+def ensure_ingested(kb) -> None:  # noqa: ANN001
+    """A fresh clone answers out of the box: ingest the default folder on first use."""
+    if kb.index.current() is None:
+        print(f"knowledge base is empty; ingesting {kb.source_dir} first ...", file=sys.stderr)
+        print(kb.ingest(progress=tqdm_progress()).summary(), file=sys.stderr)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.answer import compose
+    from bot.assistant import validate_question
+
+    settings = settings_from(args)
+    kb = open_kb(settings)
+    ensure_ingested(kb)
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    as_json = args.json or args.question is None
+    for question in questions:
+        problem = validate_question(question)
+        if problem:
+            answer_json = {"question": question, "answer": problem, "grounded": False, "sources": []}
+            print(json.dumps(answer_json, ensure_ascii=False) if as_json else problem, flush=True)
+            continue
+        answer = compose(kb.search(question, args.k))
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.render(), flush=True)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.kb.evaluate import evaluate, load_questions
+
+    settings = settings_from(args)
+    kb = open_kb(settings)
+    ensure_ingested(kb)
+    report = evaluate(load_questions(Path(args.file)), kb.search, k=args.k)
+    if args.json:
+        print(json.dumps({"metrics": report.metrics, "misses": report.misses}, ensure_ascii=False, indent=1))
+    else:
+        print(report.table())
+        for miss in report.misses:
+            print("miss:", json.dumps(miss, ensure_ascii=False))
+    return 0
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="data folder (default: $DATA_DIR or ./data)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ingest", help="index the knowledge-base folder (incremental)")
+    p.add_argument("--source", help="folder of documents (default: knowledge_base/)")
+    p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question (or one per line from stdin, as JSON lines)")
+    p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
+    p.add_argument("--k", type=int, default=5, help="passages to retrieve (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score retrieval on a JSONL question file")
+    p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_eval)

@@ -1,0 +1,219 @@
+"""On-disk layout of the knowledge base: immutable generations and an atomic CURRENT pointer.
+
+Every ingest that changes something writes a complete new *generation* (chunk table, BM25 index,
+manifest, Chroma collection) beside the one being served, and only then flips `CURRENT` with an
+atomic rename. A run that dies midway — a bad file, a kill, a full disk — therefore leaves the
+previous generation serving and intact; its leftovers are swept by the next run. The previous
+generation is kept one round so a process still serving it is never pulled from under its feet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from bot.kb.types import Chunk
+from bot.kb.vectorstore import VectorStore
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+BM25_DIR = "bm25"
+FORMAT_VERSION = 1
+
+
+class IngestBusyError(RuntimeError):
+    """Another ingest holds the index lock."""
+
+
+@dataclass
+class FileEntry:
+    """One source file as indexed: its content hash decides whether the next run re-reads it."""
+
+    source: str
+    sha256: str
+    size: int
+    title: str
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    generation: str
+    created: float
+    embedder: str
+    chunking: dict[str, int]
+    collection: str
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        raw = json.loads(text)
+        raw["files"] = {k: FileEntry(**v) for k, v in raw.get("files", {}).items()}
+        return cls(**raw)
+
+
+def _fsync_write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class IndexDir:
+    """The `index/` folder under the data dir: generations, the CURRENT pointer and the ingest lock."""
+
+    def __init__(self, root: Path, collection_prefix: str = "kb") -> None:
+        self.root = Path(root)
+        self.prefix = collection_prefix
+
+    # --- pointer -----------------------------------------------------------------------
+    def current(self) -> str | None:
+        try:
+            data = json.loads((self.root / CURRENT).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.error("unreadable %s: %s", self.root / CURRENT, exc)
+            return None
+        gen = data.get("generation")
+        return gen if gen and (self.root / gen / MANIFEST).is_file() else None
+
+    def previous(self) -> str | None:
+        try:
+            return json.loads((self.root / CURRENT).read_text(encoding="utf-8")).get("previous")
+        except (OSError, ValueError):
+            return None
+
+    def pointer_stamp(self) -> float:
+        """Cheap change detector for readers in other processes."""
+        try:
+            return (self.root / CURRENT).stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def publish(self, generation: str) -> None:
+        """Atomically make `generation` the one served (write temp, fsync, rename, fsync dir)."""
+        previous = self.current()
+        tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
+        _fsync_write(tmp, json.dumps({"generation": generation, "previous": previous, "at": time.time()}))
+        os.replace(tmp, self.root / CURRENT)
+        _fsync_dir(self.root)
+
+    # --- generations ---------------------------------------------------------------------
+    def new_generation(self) -> str:
+        return time.strftime("g%Y%m%dt%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+    def collection_name(self, generation: str) -> str:
+        return f"{self.prefix}-{generation}"
+
+    def path(self, generation: str) -> Path:
+        return self.root / generation
+
+    def manifest(self, generation: str) -> Manifest:
+        return Manifest.from_json((self.path(generation) / MANIFEST).read_text(encoding="utf-8"))
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One writer at a time, across processes; released by the OS if the process dies."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IngestBusyError("another ingest is running on this data dir") from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def sweep(self, store: VectorStore) -> list[str]:
+        """Remove generations (folders and collections) that are neither current nor previous."""
+        keep = {g for g in (self.current(), self.previous()) if g}
+        removed: list[str] = []
+        if self.root.is_dir():
+            for child in self.root.iterdir():
+                if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+                    shutil.rmtree(child, ignore_errors=True)
+                    removed.append(child.name)
+                elif child.name.startswith(f".{CURRENT}."):
+                    child.unlink(missing_ok=True)
+        keep_cols = {self.collection_name(g) for g in keep}
+        for name in store.names():
+            if name.startswith(f"{self.prefix}-g") and name not in keep_cols:
+                store.drop(name)
+                removed.append(name)
+        return removed
+
+
+def write_generation_files(folder: Path, manifest: Manifest, chunks: list[Chunk], tokens: list[list[str]]) -> None:
+    """Chunk table, BM25 index and manifest of one generation; the manifest is written last."""
+    folder.mkdir(parents=True, exist_ok=False)
+    with open(folder / CHUNKS, "w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    retriever = bm25s.BM25()
+    # An empty knowledge base is legal; bm25s needs at least one (empty) document.
+    retriever.index(tokens or [[]], show_progress=False)
+    retriever.save(str(folder / BM25_DIR))
+    _fsync_write(folder / MANIFEST, manifest.to_json())
+    _fsync_dir(folder)
+
+
+@dataclass
+class Snapshot:
+    """One loaded generation, read-only, shared by all searches until the next reload."""
+
+    generation: str
+    manifest: Manifest
+    chunks: list[Chunk]
+    bm25: bm25s.BM25
+    collection: str
+    positions: dict[str, int] = field(default_factory=dict)  # chunk id → index in `chunks`
+
+    @classmethod
+    def load(cls, index: IndexDir, generation: str) -> Snapshot:
+        folder = index.path(generation)
+        manifest = index.manifest(generation)
+        with open(folder / CHUNKS, encoding="utf-8") as fh:
+            chunks = [Chunk(**json.loads(line)) for line in fh if line.strip()]
+        retriever = bm25s.BM25.load(str(folder / BM25_DIR))
+        positions = {c.id: i for i, c in enumerate(chunks)}
+        return cls(generation, manifest, chunks, retriever, manifest.collection, positions)
+
+    def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
+        if not self.chunks:
+            return np.zeros(0, dtype=np.float32)
+        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+        if not known:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)[: len(self.chunks)]

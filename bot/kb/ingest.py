@@ -1,0 +1,227 @@
+"""Folder → index, incrementally: a manifest of content hashes decides what is re-read.
+
+Unchanged files keep their chunks and vectors (copied from the served generation, never
+re-embedded); changed and new files are loaded, cleaned, chunked and embedded; files gone from
+the folder drop out. The result is published as a new generation (see `bot.kb.index`), so a
+failure anywhere leaves the served knowledge base untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.kb import lexicon
+from bot.kb.chunking import chunk_document
+from bot.kb.documents import load_document
+from bot.kb.embeddings import Embedder
+from bot.kb.index import FileEntry, IndexDir, Manifest, Snapshot, write_generation_files
+from bot.kb.loaders import SUPPORTED_SUFFIXES
+from bot.kb.types import Chunk, DocumentError
+from bot.kb.vectorstore import VectorStore
+
+log = logging.getLogger(__name__)
+
+# Passage size, chosen by measurement on the seed corpus (see docs/benchmarks.md).
+CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 40}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+_EMBED_BATCH = 64
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total) — stage is one of "scan", "read", "embed", "write"."""
+
+
+class SourceMissingError(FileNotFoundError):
+    """The source folder does not exist or is not a folder."""
+
+
+@dataclass
+class IngestReport:
+    source: str
+    generation: str | None
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        rate = f", {self.embedded / self.embed_seconds:.1f} passages/s" if self.embed_seconds > 0 else ""
+        lines = [
+            f"source {self.source}: {len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {len(self.skipped)} skipped",
+            f"{self.chunks} chunks in the index ({self.embedded} embedded now{rate}), {self.seconds:.1f} s",
+        ]
+        lines += [f"  skipped {src}: {reason}" for src, reason in self.skipped]
+        if self.generation:
+            lines.append(f"serving generation {self.generation}")
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """Supported files (relative name, path) in a stable order, and the files passed over."""
+    files: list[tuple[str, Path]] = []
+    passed: list[tuple[str, str]] = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(source).as_posix()
+        if any(part.startswith(".") or part.startswith("~$") for part in Path(rel).parts):
+            continue  # hidden files, editor and Office lock files
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            passed.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
+            continue
+        files.append((rel, path))
+    return files, passed
+
+
+def _chunk_meta(chunk: Chunk) -> dict[str, str | int]:
+    return {"source": chunk.source, "title": chunk.title[:200], "section": chunk.section[:200],
+            "ordinal": chunk.ordinal}
+
+
+def ingest(
+    index: IndexDir,
+    store: VectorStore,
+    embedder: Embedder,
+    source: Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+) -> IngestReport:
+    """Bring the index in line with `source`; returns what happened. Raises before touching anything
+    if the folder is missing or another ingest is running."""
+    started = time.perf_counter()
+    source = Path(source)
+    if not source.is_dir():
+        raise SourceMissingError(f"source folder not found: {source}")
+    report = IngestReport(source=str(source), generation=None)
+    tick = progress or (lambda stage, done, total: None)
+
+    with index.lock():
+        index.sweep(store)  # leftovers of a run that was killed
+        current = None if rebuild else index.current()
+        old = index.manifest(current) if current else None
+        reusable = bool(old and old.embedder == embedder.name and old.chunking == CHUNKING)
+        old_chunks = {c.id: c for c in Snapshot.load(index, current).chunks} if (old and current) else {}
+
+        files, passed = scan_source(source)
+        report.skipped.extend(passed)
+        entries: dict[str, FileEntry] = {}
+        kept: list[Chunk] = []  # chunks whose vectors are reused
+        fresh: list[Chunk] = []  # chunks to embed
+        for n, (rel, path) in enumerate(files, 1):
+            tick("read", n, len(files))
+            sha = _sha256(path)
+            before = old.files.get(rel) if old else None
+            if reusable and before and before.sha256 == sha and all(i in old_chunks for i in before.chunk_ids):
+                entries[rel] = before
+                kept.extend(old_chunks[i] for i in before.chunk_ids)
+                report.unchanged.append(rel)
+                continue
+            try:
+                doc = load_document(path, rel, max_bytes=max_file_bytes)
+                chunks = chunk_document(doc, **CHUNKING)
+                if not chunks:
+                    raise DocumentError(rel, "no text left after cleaning")
+            except DocumentError as exc:
+                report.skipped.append((rel, exc.reason))
+                if reusable and before and all(i in old_chunks for i in before.chunk_ids):
+                    # Keep serving the last good version rather than losing it.
+                    entries[rel] = before
+                    kept.extend(old_chunks[i] for i in before.chunk_ids)
+                continue
+            entries[rel] = FileEntry(rel, sha, path.stat().st_size, doc.title, [c.id for c in chunks])
+            fresh.extend(chunks)
+            (report.updated if before else report.added).append(rel)
+        if old:
+            report.removed = sorted(set(old.files) - set(entries))
+
+        if current and not report.changed and reusable:
+            report.generation = current
+            report.chunks = len(old_chunks)
+            report.seconds = time.perf_counter() - started
+            return report
+
+        generation = index.new_generation()
+        collection = index.collection_name(generation)
+        folder = index.path(generation)
+        store.create(collection)
+        try:
+            vectors = _vectors_for(store, old.collection if old else "", kept, fresh, embedder, tick, report)
+            all_chunks = kept + fresh
+            tick("write", 0, 1)
+            if all_chunks:
+                store.add(collection, [c.id for c in all_chunks], vectors, [_chunk_meta(c) for c in all_chunks])
+            tokens = [lexicon.tokens(c.lexical_text) for c in all_chunks]
+            manifest = Manifest(generation, time.time(), embedder.name, dict(CHUNKING), collection, entries)
+            write_generation_files(folder, manifest, all_chunks, tokens)
+            index.publish(generation)
+            tick("write", 1, 1)
+        except BaseException:
+            log.exception("ingest failed; the previous knowledge base keeps serving")
+            store.drop(collection)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        index.sweep(store)
+        report.generation = generation
+        report.chunks = len(all_chunks)
+        report.seconds = time.perf_counter() - started
+        log.info("ingest done: %s", report.summary().replace("\n", "; "))
+        return report
+
+
+def _vectors_for(
+    store: VectorStore,
+    old_collection: str,
+    kept: list[Chunk],
+    fresh: list[Chunk],
+    embedder: Embedder,
+    tick: Progress,
+    report: IngestReport,
+) -> np.ndarray:
+    """Vectors in `kept + fresh` order: reused ones from the served collection, new ones embedded."""
+    parts: list[np.ndarray] = []
+    if kept:
+        found = store.vectors(old_collection, [c.id for c in kept])
+        missing = [c for c in kept if c.id not in found]
+        if missing:
+            raise RuntimeError(f"{len(missing)} vectors missing from {old_collection}; run with --rebuild")
+        parts.append(np.stack([found[c.id] for c in kept]))
+    if fresh:
+        t0 = time.perf_counter()
+        done = 0
+        for start in range(0, len(fresh), _EMBED_BATCH):
+            batch = fresh[start : start + _EMBED_BATCH]
+            parts.append(embedder.embed_passages([c.dense_text for c in batch]))
+            done += len(batch)
+            tick("embed", done, len(fresh))
+        report.embed_seconds = time.perf_counter() - t0
+        report.embedded = len(fresh)
+    if not parts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.concatenate(parts).astype(np.float32)

@@ -1,0 +1,140 @@
+"""The knowledge base as one service: search, (re)ingest, add and remove documents, list them.
+
+This is the narrow surface the rest of the product uses; it owns the embedder, the vector store
+and the served snapshot, so an in-process reload swaps generations without a restart and
+questions keep being answered from the old generation until the new one is published.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.kb.embeddings import Embedder, load_embedder
+from bot.kb.index import IndexDir
+from bot.kb.ingest import MAX_FILE_BYTES, IngestReport, Progress, ingest
+from bot.kb.loaders import SUPPORTED_SUFFIXES
+from bot.kb.search import RetrievalParams, Retriever, SearchResult
+from bot.kb.vectorstore import VectorStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    source: str
+    title: str
+    chunks: int
+    size: int
+
+
+class KnowledgeBaseError(Exception):
+    """A user-correctable problem (bad name, unsupported type); `args[0]` is English for logs."""
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        params: RetrievalParams | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or load_embedder(settings)
+        self.store = store or open_store(settings)
+        self.index = IndexDir(settings.index_dir, settings.chroma_collection_prefix)
+        self.retriever = Retriever(self.index, self.store, self.embedder, params)
+        self._ingest_lock = threading.Lock()
+
+    @property
+    def source_dir(self) -> Path:
+        return Path(self.settings.kb_source)
+
+    # --- reading ---------------------------------------------------------------------------
+    def search(self, question: str, k: int | None = None) -> SearchResult:
+        return self.retriever.search(question, k or self.settings.top_k)
+
+    def is_empty(self) -> bool:
+        snap = self.retriever.snapshot()
+        return snap is None or not snap.chunks
+
+    def documents(self) -> list[DocumentInfo]:
+        snap = self.retriever.snapshot()
+        if snap is None:
+            return []
+        return [
+            DocumentInfo(e.source, e.title, len(e.chunk_ids), e.size)
+            for e in sorted(snap.manifest.files.values(), key=lambda e: e.source)
+        ]
+
+    # --- writing ---------------------------------------------------------------------------
+    def ingest(
+        self, source: Path | None = None, *, rebuild: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        with self._ingest_lock:
+            report = ingest(
+                self.index, self.store, self.embedder, Path(source or self.source_dir),
+                rebuild=rebuild, progress=progress,
+            )
+        self.retriever.snapshot()  # pick up the new generation now, not on the next question
+        return report
+
+    def add_file(self, filename: str, data: bytes, progress: Progress | None = None) -> IngestReport:
+        """Store an uploaded file in the source folder and ingest incrementally.
+
+        The file is written beside the others only after its name and size pass; if it turns
+        out unreadable the report says why and the file is moved out of the folder again, so a
+        bad upload never lingers to be reported on every reload.
+        """
+        name = safe_filename(filename)
+        if len(data) > MAX_FILE_BYTES:
+            raise KnowledgeBaseError(f"file too large: {len(data)} bytes")
+        target = self.source_dir / name
+        self.source_dir.mkdir(parents=True, exist_ok=True)
+        backup = None
+        if target.exists():
+            backup = target.with_name(f".{target.name}.bak")
+            shutil.copy2(target, backup)
+        tmp = target.with_name(f".{target.name}.upload")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        try:
+            report = self.ingest(progress=progress)
+        except BaseException:
+            self._restore(target, backup)
+            raise
+        if any(src == name for src, _ in report.skipped):
+            self._restore(target, backup)
+        elif backup:
+            backup.unlink(missing_ok=True)
+        return report
+
+    @staticmethod
+    def _restore(target: Path, backup: Path | None) -> None:
+        if backup and backup.exists():
+            backup.replace(target)
+        else:
+            target.unlink(missing_ok=True)
+
+    def remove_document(self, source: str, progress: Progress | None = None) -> IngestReport:
+        target = (self.source_dir / source).resolve()
+        if self.source_dir.resolve() not in target.parents or not target.is_file():
+            raise KnowledgeBaseError(f"no such document: {source}")
+        target.unlink()
+        return self.ingest(progress=progress)
+
+
+def safe_filename(filename: str) -> str:
+    """A plain file name (no folders, no hidden files) with a supported suffix."""
+    name = Path(filename.replace("\\", "/")).name.strip()
+    if not name or name.startswith((".", "~$")):
+        raise KnowledgeBaseError(f"bad file name: {filename!r}")
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise KnowledgeBaseError(f"unsupported file type: {Path(name).suffix or '(none)'}")
+    return name
