@@ -1,0 +1,89 @@
+"""Engine set-up for SQLite (default) and PostgreSQL, and schema migration on start-up.
+
+SQLite: WAL journal, a busy timeout, foreign keys on, and SQLAlchemy (not the sqlite3 module)
+emits BEGIN so that every *write* transaction starts with BEGIN IMMEDIATE. That takes the write
+lock up front, so read-then-write transactions (allocate a number, check a status, update) never
+fail half-way with SQLITE_BUSY under concurrent writers; they queue on the busy timeout instead.
+PostgreSQL: READ COMMITTED plus explicit row locks (counter row, SELECT … FOR UPDATE on requests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import Connection
+
+from bot.helpdesk.privacy import masked_logger
+
+log = masked_logger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITE_OPTION = "helpdesk_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Arbitrary constant: serialises concurrent `upgrade head` runs on one PostgreSQL database.
+_PG_MIGRATION_LOCK = 0x68656C70
+
+
+def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    """An engine configured for safe concurrent use; use `write_engine()` for write transactions."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = pool_size
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+    else:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_engine(parsed, **kwargs)
+    return engine
+
+
+def write_engine(engine: Engine) -> Engine:
+    """A view of `engine` whose transactions are write transactions (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Run Alembic `upgrade head` in one transaction; safe if several processes start at once.
+
+    SQLite serialises on BEGIN IMMEDIATE, PostgreSQL on an advisory lock, so a second process
+    waits and then finds the schema already at head.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with write_engine(engine).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    log.info("helpdesk schema is at head (%s)", engine.dialect.name)

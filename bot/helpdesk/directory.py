@@ -1,0 +1,232 @@
+"""Villages, people, cadre bindings and one-time invite codes.
+
+Functions take an open session and the acting `Viewer`; the `Helpdesk` facade owns transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.helpdesk import store
+from bot.helpdesk.access import Viewer, require_admin
+from bot.helpdesk.config import HelpdeskConfig
+from bot.helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.helpdesk.lifecycle import Role
+from bot.helpdesk.models import CadreBinding, Invite, Person, Village
+from bot.helpdesk.present import person_view, village_view
+from bot.helpdesk.privacy import masked_logger
+from bot.helpdesk.validate import check_post, clean_name, parse_role
+from bot.helpdesk.views import Invitation, PersonView, VillageView
+
+log = masked_logger(__name__)
+
+# Unambiguous when read aloud or typed on a phone: no 0/O, 1/I/L.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+_MAX_NAME = 64
+
+
+def person_with_posts(session: Session, person: Person) -> PersonView:
+    return person_view(person, store.person_bindings(session, person.id))
+
+
+# ----------------------------------------------------------------------------- villages
+def add_village(
+    session: Session, viewer: Viewer, name: str, township: str, county: str, now: datetime
+) -> VillageView:
+    require_admin(viewer)
+    name = clean_name(name, "村名")
+    township = " ".join((township or "").split())[:_MAX_NAME]
+    county = " ".join((county or "").split())[:_MAX_NAME]
+    existing = session.execute(
+        select(Village).where(Village.name == name, Village.township == township, Village.county == county)
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Conflict(texts.HD_ERR_VILLAGE_EXISTS.format(village=name, village_id=existing.id))
+    village = Village(name=name, township=township, county=county, created_at=now)
+    session.add(village)
+    session.flush()
+    log.info("village %s added by %s", village.id, viewer.label)
+    return village_view(village)
+
+
+def list_villages(session: Session) -> list[VillageView]:
+    rows = session.execute(select(Village).order_by(Village.county, Village.township, Village.name)).scalars()
+    return [village_view(v) for v in rows]
+
+
+# ----------------------------------------------------------------------------- people
+def register_villager(session: Session, chat_user_id: int, display_name: str, now: datetime) -> PersonView:
+    name = clean_name(display_name, "姓名")
+    person = store.ensure_person(session, chat_user_id, name, Role.VILLAGER, now)
+    return person_with_posts(session, person)
+
+
+def add_person(
+    session: Session, viewer: Viewer, chat_user_id: int, display_name: str, role: Role | str, now: datetime
+) -> PersonView:
+    """Register a person, or change an existing person's role (an explicit operator action)."""
+    require_admin(viewer)
+    role = parse_role(role)
+    name = clean_name(display_name, "姓名")
+    person = store.person_by_chat(session, chat_user_id)
+    if person is None:
+        person = store.ensure_person(session, chat_user_id, name, role, now)
+    else:
+        if person.role == role.value and person.display_name == name:
+            raise Conflict(texts.HD_ERR_PERSON_EXISTS.format(who=chat_user_id, name=person.display_name))
+        log.info("person %s: role %s -> %s by %s", chat_user_id, person.role, role.value, viewer.label)
+        person.role, person.display_name, person.updated_at = role.value, name, now
+    return person_with_posts(session, person)
+
+
+def bind_cadre(
+    session: Session,
+    viewer: Viewer,
+    config: HelpdeskConfig,
+    chat_user_id: int,
+    village_ref: int | str,
+    post: str,
+    display_name: str | None,
+    now: datetime,
+) -> PersonView:
+    require_admin(viewer)
+    village = store.resolve_village(session, village_ref)
+    return _bind(session, config, chat_user_id, village, post, display_name, now, viewer.label)
+
+
+def _bind(
+    session: Session,
+    config: HelpdeskConfig,
+    chat_user_id: int,
+    village: Village,
+    post: str,
+    display_name: str | None,
+    now: datetime,
+    by: str,
+) -> PersonView:
+    post = check_post(post, config)
+    person = store.person_by_chat(session, chat_user_id)
+    if person is None:
+        if display_name is None:
+            raise NotFound(texts.HD_ERR_UNKNOWN_PERSON.format(who=chat_user_id))
+        person = store.ensure_person(session, chat_user_id, clean_name(display_name, "姓名"), Role.CADRE, now)
+    if person.role == Role.VILLAGER.value:
+        person.role, person.updated_at = Role.CADRE.value, now
+    existing = store.binding(session, person.id, village.id)
+    if existing is None:
+        session.add(CadreBinding(person_id=person.id, village_id=village.id, post=post, created_at=now))
+    elif existing.post != post:
+        log.info(
+            "cadre %s in village %s: post %s -> %s by %s", chat_user_id, village.id, existing.post, post, by
+        )
+        existing.post = post
+    session.flush()
+    log.info("cadre %s bound to village %s as %s by %s", chat_user_id, village.id, post, by)
+    return person_with_posts(session, person)
+
+
+def list_cadres(
+    session: Session, viewer: Viewer, config: HelpdeskConfig, village_ref: int | str | None
+) -> list[PersonView]:
+    """Cadres with their posts; a cadre may list only the teams of their own villages."""
+    village = store.resolve_village(session, village_ref) if village_ref is not None else None
+    if not viewer.is_admin and (village is None or village.id not in viewer.village_ids):
+        name = village.name if village else ""
+        raise PermissionDenied(texts.HD_ERR_VILLAGE_NOT_YOURS.format(village=name or "该村"))
+    stmt = select(CadreBinding)
+    if village is not None:
+        stmt = stmt.where(CadreBinding.village_id == village.id)
+    bindings = list(session.execute(stmt).scalars())
+    by_person: dict[int, list[CadreBinding]] = {}
+    for b in bindings:
+        by_person.setdefault(b.person_id, []).append(b)
+    people = [b[0].person for b in by_person.values()]
+    # Routing order: the post that receives new requests first, then by name.
+    people.sort(key=lambda p: (min(config.post_rank(b.post) for b in by_person[p.id]), p.display_name))
+    return [person_view(p, sorted(by_person[p.id], key=lambda b: b.village_id)) for p in people]
+
+
+# ----------------------------------------------------------------------------- invites
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii", "ignore")).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def create_invite(
+    session: Session,
+    viewer: Viewer,
+    config: HelpdeskConfig,
+    post: str,
+    village_ref: int | str,
+    ttl: timedelta | None,
+    now: datetime,
+) -> Invitation:
+    """Admins invite anyone; a village's dispatchers may invite into their own village."""
+    village = store.resolve_village(session, village_ref)
+    post = check_post(post, config)
+    if not viewer.is_admin:
+        mine = store.binding(session, viewer.person_id or -1, village.id)
+        if mine is None or mine.post not in config.dispatcher_posts:
+            raise PermissionDenied(texts.HD_ERR_DISPATCHER_ONLY.format(village=village.name))
+    ttl = ttl or config.invite_ttl
+    if not timedelta(hours=1) <= ttl <= timedelta(days=90):
+        raise InvalidInput(texts.HD_ERR_INVITE_TTL)
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invite = Invite(
+        code_hash=_hash_code(code),
+        village_id=village.id,
+        post=post,
+        created_by=viewer.label,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    log.info("invite %s for village %s (%s) created by %s", invite.id, village.id, post, viewer.label)
+    return Invitation(code, village_view(village), post, invite.expires_at)
+
+
+def redeem_invite(
+    session: Session, config: HelpdeskConfig, code: str, chat_user_id: int, display_name: str, now: datetime
+) -> PersonView:
+    """Single use, even under concurrent redemption: the conditional UPDATE claims the code atomically."""
+    shown = normalize_code(code)
+    name = clean_name(display_name, "姓名")
+    claimed = session.execute(
+        update(Invite)
+        .where(Invite.code_hash == _hash_code(shown), Invite.redeemed_at.is_(None), Invite.expires_at > now)
+        .values(redeemed_at=now)
+        .returning(Invite.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if claimed is None:
+        invite = session.execute(
+            select(Invite).where(Invite.code_hash == _hash_code(shown))
+        ).scalar_one_or_none()
+        if invite is None:
+            raise NotFound(texts.HD_ERR_INVITE_UNKNOWN.format(code=shown))
+        if invite.redeemed_at is not None:
+            raise Conflict(texts.HD_ERR_INVITE_USED.format(code=shown))
+        raise Conflict(texts.HD_ERR_INVITE_EXPIRED.format(code=shown))
+    invite = session.get(Invite, claimed)
+    assert invite is not None
+    view = _bind(session, config, chat_user_id, invite.village, invite.post, name, now, f"invite {invite.id}")
+    person = store.person_by_chat(session, chat_user_id)
+    assert person is not None
+    session.execute(
+        update(Invite)
+        .where(Invite.id == claimed)
+        .values(redeemed_by_id=person.id)
+        .execution_options(synchronize_session=False)
+    )
+    return view

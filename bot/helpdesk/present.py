@@ -1,0 +1,83 @@
+"""ORM rows → immutable views, applying the privacy rule for the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.helpdesk.access import Viewer, sees_full_text
+from bot.helpdesk.lifecycle import OPEN_STATUSES, Role, Status, Urgency
+from bot.helpdesk.models import CadreBinding, HelpRequest, Person, RequestEvent, RequestPolicyHint, Village
+from bot.helpdesk.policy import PolicyHint
+from bot.helpdesk.privacy import mask_phone, mask_text
+from bot.helpdesk.views import EventView, PersonView, PostView, RequestView, VillageView
+
+
+def village_view(village: Village) -> VillageView:
+    return VillageView(village.id, village.name, village.township, village.county)
+
+
+def person_view(person: Person, bindings: Sequence[CadreBinding] = ()) -> PersonView:
+    posts = tuple(PostView(village_view(b.village), b.post) for b in bindings)
+    return PersonView(person.chat_user_id, person.display_name, Role(person.role), posts)
+
+
+def hint_view(row: RequestPolicyHint) -> PolicyHint:
+    return PolicyHint(row.title, row.section, row.text, row.score)
+
+
+def is_overdue(request: HelpRequest, now: datetime) -> bool:
+    return Status(request.status) in OPEN_STATUSES and request.due_at < now
+
+
+def request_view(
+    request: HelpRequest,
+    viewer: Viewer,
+    now: datetime,
+    *,
+    duplicate_of: str | None = None,
+    hints: Sequence[RequestPolicyHint] = (),
+    events: Sequence[RequestEvent] = (),
+) -> RequestView:
+    full = sees_full_text(viewer, request)
+
+    def m(text: str | None) -> str | None:
+        return text if full or text is None else mask_text(text)
+
+    assignee = request.assignee
+    return RequestView(
+        number=request.number,
+        status=Status(request.status),
+        village=village_view(request.village),
+        requester_name=request.requester.display_name,
+        address=m(request.address) or "",
+        phone=request.phone if full else mask_phone(request.phone),
+        category=request.category,
+        suggested_category=request.suggested_category,
+        description=m(request.description) or "",
+        urgency=Urgency(request.urgency),
+        created_at=request.created_at,
+        updated_at=request.updated_at,
+        due_at=request.due_at,
+        overdue=is_overdue(request, now),
+        assignee_name=assignee.display_name if assignee else None,
+        assignee_chat_user_id=assignee.chat_user_id if assignee else None,
+        resolved_at=request.resolved_at,
+        closed_at=request.closed_at,
+        satisfaction=request.satisfaction,
+        follow_up_note=m(request.follow_up_note),
+        duplicate_of=duplicate_of,
+        masked=not full,
+        policy_hints=tuple(hint_view(h) for h in hints),
+        events=tuple(
+            EventView(
+                at=e.at,
+                actor=e.actor_label,  # as the actor was known when they acted
+                kind=e.kind,
+                old_status=Status(e.old_status) if e.old_status else None,
+                new_status=Status(e.new_status) if e.new_status else None,
+                note=m(e.note),
+            )
+            for e in events
+        ),
+    )

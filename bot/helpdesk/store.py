@@ -1,0 +1,205 @@
+"""Data access: lookups and list queries over the ORM models. No business rules live here.
+
+Every function takes the caller's `Session`; the workflow decides transaction boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from bot import texts
+from bot.helpdesk.errors import InvalidInput, NotFound
+from bot.helpdesk.lifecycle import OPEN_STATUSES, Role
+from bot.helpdesk.models import (
+    CadreBinding,
+    HelpRequest,
+    Person,
+    RequestEvent,
+    RequestPolicyHint,
+    Village,
+)
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT construct (both support ON CONFLICT DO NOTHING)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+# ----------------------------------------------------------------------------- people & villages
+def person_by_chat(session: Session, chat_user_id: int) -> Person | None:
+    return session.execute(select(Person).where(Person.chat_user_id == chat_user_id)).scalar_one_or_none()
+
+
+def ensure_person(
+    session: Session, chat_user_id: int, display_name: str, role: Role, now: datetime
+) -> Person:
+    """Get or create a person; safe when two transactions create the same user at once."""
+    insert = dialect_insert(session)
+    session.execute(
+        insert(Person)
+        .values(
+            chat_user_id=chat_user_id,
+            display_name=display_name,
+            role=role.value,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["chat_user_id"])
+    )
+    person = person_by_chat(session, chat_user_id)
+    assert person is not None
+    return person
+
+
+def resolve_village(session: Session, ref: int | str) -> Village:
+    """A village by id, by numeric string, or by exact name (must then be unique)."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        village = session.get(Village, int(ref))
+        if village is None:
+            raise NotFound(texts.HD_ERR_UNKNOWN_VILLAGE.format(village=ref))
+        return village
+    name = (ref or "").strip()
+    matches = (
+        session.execute(select(Village).where(Village.name == name).order_by(Village.id)).scalars().all()
+    )
+    if not matches:
+        raise NotFound(texts.HD_ERR_UNKNOWN_VILLAGE.format(village=name))
+    if len(matches) > 1:
+        choices = "；".join(f"{v.id}={v.county}{v.township}{v.name}" for v in matches)
+        raise InvalidInput(texts.HD_ERR_AMBIGUOUS_VILLAGE.format(village=name, choices=choices))
+    return matches[0]
+
+
+def village_bindings(session: Session, village_id: int) -> list[CadreBinding]:
+    return list(
+        session.execute(
+            select(CadreBinding)
+            .where(CadreBinding.village_id == village_id)
+            .order_by(CadreBinding.created_at)
+        ).scalars()
+    )
+
+
+def person_bindings(session: Session, person_id: int) -> list[CadreBinding]:
+    return list(
+        session.execute(
+            select(CadreBinding).where(CadreBinding.person_id == person_id).order_by(CadreBinding.village_id)
+        ).scalars()
+    )
+
+
+def binding(session: Session, person_id: int, village_id: int) -> CadreBinding | None:
+    return session.get(CadreBinding, (person_id, village_id))
+
+
+def admins(session: Session) -> list[Person]:
+    return list(
+        session.execute(select(Person).where(Person.role == Role.ADMIN.value).order_by(Person.id)).scalars()
+    )
+
+
+# ----------------------------------------------------------------------------- requests
+def request_by_number(session: Session, number: str, *, for_update: bool = False) -> HelpRequest:
+    """The request with this number; `for_update` row-locks it on PostgreSQL (SQLite: BEGIN IMMEDIATE)."""
+    stmt = select(HelpRequest).where(HelpRequest.number == number.strip())
+    if for_update:
+        # Lock only the request row, not the eagerly joined people/village rows.
+        stmt = stmt.with_for_update(of=HelpRequest)
+    found = session.execute(stmt).unique().scalar_one_or_none()
+    if found is None:
+        raise NotFound(texts.HD_ERR_UNKNOWN_REQUEST.format(number=number.strip()))
+    return found
+
+
+def events_of(session: Session, request_id: int) -> list[RequestEvent]:
+    return list(
+        session.execute(
+            select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+        ).scalars()
+    )
+
+
+def hints_of(session: Session, request_id: int) -> list[RequestPolicyHint]:
+    return list(
+        session.execute(
+            select(RequestPolicyHint)
+            .where(RequestPolicyHint.request_id == request_id)
+            .order_by(RequestPolicyHint.rank)
+        ).scalars()
+    )
+
+
+def duplicate_number(session: Session, request: HelpRequest) -> str | None:
+    if request.duplicate_of_id is None:
+        return None
+    return session.execute(
+        select(HelpRequest.number).where(HelpRequest.id == request.duplicate_of_id)
+    ).scalar_one()
+
+
+def list_query(
+    *,
+    requester_id: int | None = None,
+    village_ids: Sequence[int] | None = None,
+    own_id: int | None = None,
+    village_id: int | None = None,
+    statuses: Sequence[str] = (),
+    category: str | None = None,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
+    open_only: bool = False,
+    overdue_at: datetime | None = None,
+    assignee_id: int | None = None,
+) -> Select[tuple[HelpRequest, str | None]]:
+    """Rows of (request, number of the request it duplicates) matching the filters.
+
+    Scope: `requester_id` limits to one villager's requests; `village_ids` (+ `own_id`, the
+    viewer's own requests) limits a cadre to their villages; neither means everything (admins).
+    """
+    original = aliased(HelpRequest)
+    stmt = select(HelpRequest, original.number).outerjoin(
+        original, HelpRequest.duplicate_of_id == original.id
+    )
+    if requester_id is not None:
+        stmt = stmt.where(HelpRequest.requester_id == requester_id)
+    if village_ids is not None:
+        scope = HelpRequest.village_id.in_(list(village_ids))
+        stmt = stmt.where(or_(scope, HelpRequest.requester_id == own_id) if own_id is not None else scope)
+    if village_id is not None:
+        stmt = stmt.where(HelpRequest.village_id == village_id)
+    if statuses:
+        stmt = stmt.where(HelpRequest.status.in_(list(statuses)))
+    if open_only or overdue_at is not None:
+        stmt = stmt.where(HelpRequest.status.in_(_OPEN))
+    if overdue_at is not None:
+        stmt = stmt.where(HelpRequest.due_at < overdue_at)
+    if category is not None:
+        stmt = stmt.where(HelpRequest.category == category)
+    if created_from is not None:
+        stmt = stmt.where(HelpRequest.created_at >= created_from)
+    if created_before is not None:
+        stmt = stmt.where(HelpRequest.created_at < created_before)
+    if assignee_id is not None:
+        stmt = stmt.where(HelpRequest.assignee_id == assignee_id)
+    return stmt
+
+
+def overdue_requests(session: Session, now: datetime) -> list[HelpRequest]:
+    stmt = (
+        select(HelpRequest)
+        .where(and_(HelpRequest.status.in_(_OPEN), HelpRequest.due_at < now))
+        .order_by(HelpRequest.village_id, HelpRequest.due_at)
+    )
+    return list(session.execute(stmt).unique().scalars())
+
+
+def count_requests(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(HelpRequest)).scalar_one()
