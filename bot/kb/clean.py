@@ -24,15 +24,27 @@ from bot.kb.types import Document
 
 __all__ = ["clean_document"]
 
+
+def _words(text: str) -> list[str]:
+    """Whitespace-separated vocabulary lists stay readable in source."""
+    return text.split()
+
+
 _SPACES_RE = re.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
-_SENTENCE_PUNCT = "。！？；!?;"
-_CLAUSE_PUNCT = "，,：:" + _SENTENCE_PUNCT
 
 # --- navigation ------------------------------------------------------------------------
 # Menu items and site furniture; a line made only of these (plus separators) is chrome.
 _NAV_WORDS = frozenset(
-    ["首页", "网站首页", "返回首页", "回到首页", "回首页", "主页", "网站地图", "站点地图", "关于我们", "联系我们", "网站声明", "法律声明", "隐私政策", "隐私保护", "广告服务", "广告合作", "法律顾问", "设为首页", "加入收藏", "收藏本站", "回到顶部", "返回顶部", "顶部", "回到频道首页", "返回频道首页", "返回列表", "返回", "app下载", "下载app", "客户端", "手机版", "手机站", "电脑版", "登录", "注册", "退出", "收藏", "打印", "打印本页", "打印此页", "关闭", "关闭窗口", "关闭本页", "分享", "分享到", "微信", "微博", "qq空间", "微信二维码", "二维码", "qq客服", "在线客服", "扫一扫", "扫码", "投稿", "我要投稿", "订阅", "rss", "字号", "默认", "大", "中", "小", "上一篇", "下一篇", "上一页", "下一页", "更多", "更多>>", "评论", "点赞", "验证码", "匿名", "正文", "导航", "搜索", "站内搜索", "高级搜索", "english", "繁体", "简体", "繁體", "无障碍", "适老化", "网站导航", "本站导航", "频道", "栏目", "全文", "pdf", "纠错", "我要纠错"]
+    _words(
+        "首页 网站首页 返回首页 回到首页 回首页 主页 网站地图 站点地图 关于我们 联系我们 网站声明 法律声明 隐私政策 隐私保护 "
+        "广告服务 广告合作 法律顾问 设为首页 加入收藏 收藏本站 回到顶部 返回顶部 顶部 回到频道首页 返回频道首页 返回列表 返回 app下载 "
+        "下载app 客户端 手机版 手机站 电脑版 登录 注册 退出 收藏 打印 打印本页 打印此页 关闭 关闭窗口 "
+        "关闭本页 分享 分享到 微信 微博 qq空间 微信二维码 二维码 qq客服 在线客服 扫一扫 扫码 投稿 我要投稿 "
+        "订阅 rss 字号 默认 大 中 小 上一篇 下一篇 上一页 下一页 更多 更多>> 评论 "
+        "点赞 验证码 匿名 正文 导航 搜索 站内搜索 高级搜索 english 繁体 简体 繁體 无障碍 适老化 "
+        "网站导航 本站导航 频道 栏目 全文 pdf 纠错 我要纠错"
+    )
 )
 _SEPARATORS_RE = re.compile(r"\s*(?:\||｜|/|·|•|●|▪|■|◆|>>|>|»|›|→|＞|\s{2,}|\t)\s*")
 _BREADCRUMB_ARROWS_RE = re.compile(r"\s*(?:>>|>|»|›|→|＞|/)\s*")
@@ -45,7 +57,9 @@ _INTERACTION_RE = re.compile(
     r"查看全部评论|所有评论|评论区|最新发表的评论|已有\d+人|扫一扫|微信扫一扫|扫描二维码|长按识别|"
     r"上一篇|下一篇|上一条|下一条|上一页|下一页)"
 )
-_COUNTER_RE = re.compile(r"^(?:浏览量|浏览次数|浏览|阅读量|阅读数|阅读|点击数|点击量|点击|访问量|人气|热度)\s*[:：]?\s*\d+\s*次?$")
+_COUNTER_RE = re.compile(
+    r"^(?:浏览量|浏览次数|浏览|阅读量|阅读数|阅读|点击数|点击量|点击|访问量|人气|热度)\s*[:：]?\s*\d+\s*次?$"
+)
 _FONT_SIZE_RE = re.compile(r"^[【\[]?\s*字[号体]\s*[:：]?\s*(?:[大中小]|默认|\s)*[】\]]?$")
 _IMAGE_LINE_RE = re.compile(r"^\S.{0,80}\.(?:jpe?g|png|gif|bmp|webp|svg)$", re.IGNORECASE)
 _URL_LINE_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
@@ -57,7 +71,9 @@ _COPYRIGHT_RE = re.compile(
     r"(?:版权|侵权)问题.{0,12}(?:联系|删除)|请联系我们.{0,6}删除|本文仅(?:限|供)(?:学习|参考)",
     re.IGNORECASE,
 )
-_DISCLAIMER_HEAD_RE = re.compile(r"^[【\[(（]?\s*(?:免责声明|版权声明|声明|特别声明|郑重声明)\s*[】\])）]?\s*[:：]")
+_DISCLAIMER_HEAD_RE = re.compile(
+    r"^[【\[(（]?\s*(?:免责声明|版权声明|声明|特别声明|郑重声明)\s*[】\])）]?\s*[:：]"
+)
 _EDITOR_RE = re.compile(
     r"^[\[【(（]?\s*(?:责任编辑|责编|编辑|美编|校对|审核|审校|终审|初审|复审|监制|统筹|编审|制图|值班编辑)"
     r"\s*[:：/]\s*\S"
@@ -95,9 +111,12 @@ _SURNAMES = set(
     "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
     "明佘池查麻苑迟邝"
 )
-_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "宇文")
+_COMPOUND_SURNAMES = tuple(_words("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 夏侯 宇文"))
 _SECTION_WORDS = frozenset(
-    ["引言", "前言", "导言", "序言", "绪论", "摘要", "概述", "总则", "附则", "结语", "结束语", "结论", "背景", "目录", "说明", "附件", "附录", "通知", "公告", "正文"]
+    _words(
+        "引言 前言 导言 序言 绪论 摘要 概述 总则 附则 结语 结束语 结论 背景 目录 "
+        "说明 附件 附录 通知 公告 正文"
+    )
 )
 
 # --- labels, related-article tails, references, bios -------------------------------------
@@ -108,14 +127,18 @@ _LABEL_PREFIX_RE = re.compile(
     r"^[【\[]?\s*(?:内容摘要|内容提要|摘\s*要|提\s*要|核心提示|导读|导语)\s*[】\]]?\s*[:：]?\s*(?=\S)"
 )
 _BIO_LABEL_RE = re.compile(r"^[【\[]?\s*(?:作者简介|作者信息)\s*[】\]]?\s*[:：]?")
-_BIO_RE = re.compile(r"[（(]\s*\d{4}\s*(?:年|\.\d{1,2})?\s*[-—–~至]*.{0,6}[)）]|[男女]\s*[，,]|汉族|研究方向|籍贯|出生于")
+_BIO_RE = re.compile(
+    r"[（(]\s*\d{4}\s*(?:年|\.\d{1,2})?\s*[-—–~至]*.{0,6}[)）]|[男女]\s*[，,]|汉族|研究方向|籍贯|出生于"
+)
 _RELATED_RE = re.compile(
     r"^[【\[]?\s*(?:猜你喜欢|相关阅读|相关文章|相关新闻|相关链接|相关推荐|推荐阅读|热门推荐|热门文章|热点推荐|"
     r"热点文章|延伸阅读|扩展阅读|更多阅读|精彩推荐|为你推荐|为您推荐|大家都在看|你可能感兴趣|您可能感兴趣|"
     r"最新文章|最新资讯|热门标签|往期回顾|往期推荐|友情链接|图片新闻|排行榜|热门排行)"
     r".{0,12}$"
 )
-_REFERENCES_HEAD_RE = re.compile(r"^[【\[]?\s*(?:参考文献|参考资料|引用文献|references)\s*[】\]]?\s*[:：]?$", re.IGNORECASE)
+_REFERENCES_HEAD_RE = re.compile(
+    r"^[【\[]?\s*(?:参考文献|参考资料|引用文献|references)\s*[】\]]?\s*[:：]?$", re.IGNORECASE
+)
 _CITATION_RE = re.compile(
     r"^\s*[\[［]\s*\d{1,3}\s*[\]］].{0,300}[\[［]\s*(?:J|M|N|D|C|R|S|P|Z|A|G|EB|DB|CP|OL)(?:\s*/\s*OL)?\s*[\]］]"
 )
@@ -167,7 +190,9 @@ def clean_document(source: str, raw_text: str, meta: dict[str, str]) -> Document
             line.text = _LABEL_PREFIX_RE.sub("", line.text)
     _drop_duplicates(lines)
 
-    out_meta = {k: to_simplified(v) if k in ("title", "author", "origin") else v for k, v in meta.items() if v}
+    out_meta = {
+        k: to_simplified(v) if k in ("title", "author", "origin") else v for k, v in meta.items() if v
+    }
     title = _extract_title(lines, out_meta, found)
     for key, value in found.items():
         out_meta.setdefault(key, value)
@@ -333,7 +358,7 @@ def _is_person_name(text: str) -> bool:
 
 
 def _drop_related_tails(lines: list[_Line]) -> None:
-    """"猜你喜欢"/"相关阅读" and the list of short link titles under it."""
+    """Drop a "猜你喜欢"/"相关阅读" marker and the list of short link titles under it."""
     i = 0
     while i < len(lines):
         if lines[i].keep and _RELATED_RE.match(lines[i].text) and not _has_sentence(lines[i].text):
@@ -361,7 +386,7 @@ def _drop_references(lines: list[_Line]) -> None:
 
 
 def _drop_author_bios(lines: list[_Line]) -> None:
-    """"作者简介：" and the biography under it (birth year, gender, research field)."""
+    """Drop "作者简介：" and the biography under it (birth year, gender, research field)."""
     for idx, line in enumerate(lines):
         if not line.keep or not _BIO_LABEL_RE.match(line.text):
             continue
@@ -438,7 +463,7 @@ def _title_like(text: str) -> bool:
 
 
 def _strip_site_suffix(title: str) -> str:
-    """"打好基层党建 决胜脱贫攻坚_中国社会科学网" → the longest part, the article's own title."""
+    """Keep the article's own title: "打好基层党建 决胜脱贫攻坚_中国社会科学网" → its longest part."""
     parts = [p for p in _SITE_SUFFIX_RE.split(title) if p.strip()]
     return max(parts, key=len).strip() if len(parts) > 1 else title.strip()
 

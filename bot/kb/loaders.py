@@ -90,7 +90,9 @@ def load_text(
     text, meta = loader(path, src)
     text = _tidy(text)
     if not text.strip():
-        raise DocumentError(src, "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file")
+        raise DocumentError(
+            src, "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file"
+        )
     meta = {k: v.strip() for k, v in meta.items() if isinstance(v, str) and v.strip()}
     meta.setdefault("format", suffix.lstrip("."))
     return text, meta
@@ -138,7 +140,10 @@ def _strict(data: bytes, encoding: str) -> str | None:
 
 
 def _check_not_binary(text: str, src: str) -> str:
-    if _control_ratio(text[: 4 * _SAMPLE_BYTES]) > _MAX_CONTROL_RATIO or _control_ratio(text) > _MAX_CONTROL_RATIO:
+    if (
+        _control_ratio(text[: 4 * _SAMPLE_BYTES]) > _MAX_CONTROL_RATIO
+        or _control_ratio(text) > _MAX_CONTROL_RATIO
+    ):
         raise DocumentError(src, "binary content (too many control characters)")
     return text
 
