@@ -69,7 +69,15 @@ class MaskingFilter(logging.Filter):
         if masked != message or record.args:
             record.msg = masked
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Exception messages can quote user text; formatters reuse a pre-set exc_text.
+            record.exc_text = mask_text(_FORMATTER.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 def masked_logger(name: str) -> logging.Logger:
