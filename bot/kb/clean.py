@@ -30,6 +30,7 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+_NON_WORD_RE = re.compile(r"[\W_]+")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 
@@ -227,15 +228,17 @@ def _has_sentence(text: str) -> bool:
 def _is_junk(line: _Line, found: dict[str, str]) -> bool:
     """True when the line is chrome; metadata it carries (date, author…) goes into `found`."""
     text = line.text
-    low = text.lower()
     n = len(text)
+    if n > 300:  # every chrome shape below is short; long lines can only be spam
+        return _is_spam(text)
+    low = text.lower()
     if not any(ch.isalnum() for ch in text) or _LABEL_ONLY_RE.match(text):
         return True  # separators, bullets, decorations; a label with nothing after it
     if text.isdigit() or (n <= 12 and re.fullmatch(r"[\d\s.\-•·:：/]+", text)):
         return True  # bare numbers: counters, phone stubs, page numbers
     if _is_spam(text):
         return True
-    if n <= 300 and (_COPYRIGHT_RE.search(low) or _DISCLAIMER_HEAD_RE.match(text)):
+    if _COPYRIGHT_RE.search(low) or _DISCLAIMER_HEAD_RE.match(text):
         source = _SOURCE_RE.match(text)
         if source:
             found.setdefault("origin", source.group("value"))
@@ -436,7 +439,7 @@ def _drop_duplicates(lines: list[_Line]) -> None:
     for line in lines:
         if not line.keep or line.heading:
             continue
-        key = normalize_for_match(line.text)
+        key = _NON_WORD_RE.sub("", line.text)  # already simplified: punctuation/spacing only
         if len(key) < 12:
             continue
         if key in seen:

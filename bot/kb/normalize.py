@@ -40,6 +40,9 @@ _TONE_STRIP = str.maketrans(
 # Syllable shape after removing tones: optional initial, vowel cluster, optional nasal/er coda.
 _SYLLABLE_RE = re.compile(r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouü]{1,3}(?:ng|n|r)?$|^(?:ng|n|m)$")
 
+# Unicode \w is letters (CJK included) and digits in any script, plus "_", which is dropped too.
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
 _converter_lock = threading.Lock()
 
 
@@ -91,5 +94,4 @@ def normalize_for_match(text: str) -> str:
     NFKC first folds full-width letters and digits (Ａ１ → a1) so they compare equal to ASCII.
     """
     text = unicodedata.normalize("NFKC", strip_pinyin_glosses(text))
-    text = to_simplified(text)
-    return "".join(ch for ch in text.lower() if is_cjk(ch) or ch.isalnum())
+    return _NON_WORD_RE.sub("", to_simplified(text).lower())
