@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -14,18 +15,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Village policy assistant")
     sub = parser.add_subparsers(dest="command")
     cli_kb.register(sub)
-    try:
-        from bot.helpdesk import cli as helpdesk_cli
-    except ImportError:  # pragma: no cover - during bootstrap of the package
-        helpdesk_cli = None
-    if helpdesk_cli is not None:
-        helpdesk_cli.register(sub)
-    try:
-        from bot import front_cli
-    except ImportError:  # pragma: no cover
-        front_cli = None
-    if front_cli is not None:
-        front_cli.register(sub)
+    for module in ("bot.helpdesk.cli", "bot.front_cli", "bot.ops.cli"):
+        try:
+            importlib.import_module(module).register(sub)
+        except ModuleNotFoundError as exc:  # a front end not installed in this build
+            if exc.name != module:
+                raise
     return parser
 
 

