@@ -31,6 +31,7 @@ def _words(text: str) -> list[str]:
 
 
 _NON_WORD_RE = re.compile(r"[\W_]+")
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 
@@ -231,21 +232,19 @@ def _is_junk(line: _Line, found: dict[str, str]) -> bool:
     n = len(text)
     if n > 300:  # every chrome shape below is short; long lines can only be spam
         return _is_spam(text)
-    low = text.lower()
-    if not any(ch.isalnum() for ch in text) or _LABEL_ONLY_RE.match(text):
+    if not _WORD_CHAR_RE.search(text) or _LABEL_ONLY_RE.match(text):
         return True  # separators, bullets, decorations; a label with nothing after it
     if text.isdigit() or (n <= 12 and re.fullmatch(r"[\d\s.\-•·:：/]+", text)):
         return True  # bare numbers: counters, phone stubs, page numbers
     if _is_spam(text):
         return True
-    if _COPYRIGHT_RE.search(low) or _DISCLAIMER_HEAD_RE.match(text):
+    if _COPYRIGHT_RE.search(text) or _DISCLAIMER_HEAD_RE.match(text):
         source = _SOURCE_RE.match(text)
         if source:
             found.setdefault("origin", source.group("value"))
         return True
-    if n <= 200 and _is_breadcrumb(line):
-        return True
-    if n <= 200 and _is_nav(line):
+    sentence = _has_sentence(text)
+    if n <= 200 and not sentence and (_is_breadcrumb(line) or _is_nav(line)):
         return True
     if n <= 120 and (_INTERACTION_RE.match(text) or _COUNTER_RE.match(text) or _FONT_SIZE_RE.match(text)):
         return True
@@ -275,7 +274,7 @@ def _is_junk(line: _Line, found: dict[str, str]) -> bool:
         if publication:
             found.setdefault("origin", text)
             return True
-    return n <= 80 and _parse_byline(text, found)
+    return n <= 80 and not sentence and _parse_byline(text, found)
 
 
 def _is_spam(text: str) -> bool:

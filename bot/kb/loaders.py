@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import itertools
 import re
-import statistics
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -594,8 +593,8 @@ def _reflow_pdf(pages: list[str]) -> list[str]:
         if not lines:
             continue
         lengths = sorted(len(ln) for ln in lines)
-        full = lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 3 else max(lengths)
-        full = max(full, statistics.median(lengths))
+        # Full line width: the 90th percentile resists one overlong line; few lines → the longest.
+        full = lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 8 else lengths[-1]
         paragraph = lines[0]
         for prev, line in itertools.pairwise(lines):
             ends_sentence = prev.rstrip(_CLOSERS).endswith(_SENTENCE_END)
