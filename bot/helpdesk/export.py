@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -165,6 +166,9 @@ def export_ledger(
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown export format {fmt!r}")
     rows = ledger_rows(helpdesk, actor, filters, masked=masked)
+    # Pull the first row now: permission and filter errors surface before any file is created.
+    first = next(rows, None)
+    rows = itertools.chain([first], rows) if first is not None else iter(())
     writer = write_csv if fmt == "csv" else write_xlsx
     if isinstance(destination, str | Path):
         path = Path(destination)

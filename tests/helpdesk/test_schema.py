@@ -1,0 +1,99 @@
+"""Migrations, database settings and the append-only guarantees."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from bot.helpdesk import OPERATOR, Helpdesk
+from bot.helpdesk.db import create_helpdesk_engine, upgrade_database
+from bot.helpdesk.models import Base
+from tests.helpdesk.conftest import World
+from tests.helpdesk.helpers import file
+
+
+def test_migrated_schema_matches_the_models(db_url: str) -> None:
+    engine = create_helpdesk_engine(db_url)
+    try:
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, Base.metadata)
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert diff == []
+        assert version == "0001_initial"
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_start_up_migrates_once(db_url: str) -> None:
+    barrier = threading.Barrier(4)
+
+    def start() -> int:
+        barrier.wait()
+        with Helpdesk.open(db_url, pool_size=2) as helpdesk:
+            return helpdesk.count_requests()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda _: start(), range(4))) == [0, 0, 0, 0]
+
+
+def test_upgrade_is_idempotent(hd: Helpdesk, world: World) -> None:
+    number = file(hd, world.a)
+    upgrade_database(hd.engine)
+    assert hd.show(OPERATOR, number).number == number
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE request_events SET note = 'rewritten'",
+        "DELETE FROM request_events",
+        "DELETE FROM requests",
+        "UPDATE request_policy_hints SET title = 'x'",
+        "DELETE FROM request_policy_hints",
+    ],
+)
+def test_history_cannot_be_rewritten_even_with_raw_sql(hd: Helpdesk, world: World, statement: str) -> None:
+    hd.file_request(500, world.a.id, "家里房子漏雨，危房")
+    with pytest.raises(DBAPIError, match="append-only|never deleted"), hd.engine.begin() as conn:
+        conn.execute(text(statement))
+    with hd.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM request_events")).scalar_one() == 2
+        assert conn.execute(text("SELECT count(*) FROM requests")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM request_events WHERE note = 'rewritten'")).scalar_one() == 0
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:  # noqa: ANN001
+    engine = create_helpdesk_engine(f"sqlite:///{tmp_path / 'sub' / 'h.db'}")  # creates the folder
+    try:
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_list_queries_use_the_indexes(hd: Helpdesk, world: World) -> None:
+    """The village open-list query is served by ix_requests_village_status_due (plan check)."""
+    for _ in range(3):
+        file(hd, world.a)
+    sql = (
+        "SELECT id FROM requests WHERE village_id = 1 AND status IN ('submitted','assigned','in_progress',"
+        "'returned','reopened') ORDER BY due_at LIMIT 20"
+    )
+    with hd.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # tiny table: make the planner show its index choice
+            plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+    assert "ix_requests_village_status_due" in plan, plan
