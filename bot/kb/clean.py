@@ -319,19 +319,21 @@ def _parse_byline(text: str, found: dict[str, str]) -> bool:
         return False
     if date and date.start() > 0 and not fields and not text[: date.start()].strip().endswith((":", "：")):
         return False  # a date inside a sentence, not a byline
-    rest = text
     meta: dict[str, str] = {}
+    spans = [field.span() for field in fields]
     if date:
         meta["date"] = f"{date.group('y')}-{int(date.group('m')):02d}-{int(date.group('d')):02d}"
-        rest = rest.replace(date.group(0), " ")
+        spans.append(date.span())
     for field in fields:
         label, value = field.group("label"), field.group("value")
-        if label == "来源" or label.endswith("来源"):
+        if label.endswith("来源"):
             meta["origin"] = value
         elif label in ("作者", "发布者", "发布人", "供稿"):
             meta["author"] = value
-        rest = rest.replace(field.group(0), " ")
-    rest = _BYLINE_FILLER.sub(" ", rest).strip(" :：,，")
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = [" "] * (end - start)
+    rest = _BYLINE_FILLER.sub(" ", "".join(chars)).strip(" :：,，")
     if rest and _is_person_name(rest):
         meta.setdefault("author", rest)
         rest = ""
@@ -421,7 +423,8 @@ def _drop_chrome_before_breadcrumb(lines: list[_Line]) -> None:
     if crumb_at is None:
         return
     before = [ln for ln in lines[:crumb_at] if ln.keep]
-    if any(len(ln.text) >= 60 and _has_sentence(ln.text) for ln in before):
+    # Prose: a sentence that is long or has clauses. Menu blurbs like "党组分工:主持全面工作。" are neither.
+    if any(_has_sentence(ln.text) and (len(ln.text) >= 60 or re.search("[，,]", ln.text)) for ln in before):
         return
     crumbs = [c for c in _BREADCRUMB_ARROWS_RE.split(lines[crumb_at].text) if c]
     crumbs += [c.strip() for c in re.split(r"\s{2,}|\t", lines[crumb_at].raw) if c.strip()]

@@ -64,6 +64,11 @@ def to_simplified(text: str) -> str:
         return converter.convert(text)  # type: ignore[attr-defined]
 
 
+# A gloss whose opening parenthesis was lost to mojibake upstream ("擔當?shù)意識"): tone-marked
+# pinyin glued to a closing parenthesis is never real text.
+_ORPHAN_GLOSS_RE = re.compile(rf"[?？]?(?<![a-zA-Z{_TONE_MARKS}])([{_PINYIN_LETTERS}]{{1,6}})[)）]")
+
+
 def _is_pinyin_gloss(body: str) -> bool:
     """True for tone-marked pinyin such as 'xiāng' or 'xiāng zhèn', never for 'AI', '一', '2016年'."""
     if not any(ch in _TONE_MARKS for ch in body):
@@ -78,9 +83,10 @@ def strip_pinyin_glosses(text: str) -> str:
     Only parentheses holding tone-marked pinyin right after a CJK character are removed, so
     real parenthesised content — （一）, (2016年), (GDP), 县(区) — is kept.
     """
-    if "(" not in text and "（" not in text:
+    if ")" not in text and "）" not in text:
         return text
-    return _GLOSS_RE.sub(lambda m: "" if _is_pinyin_gloss(m.group(1)) else m.group(0), text)
+    text = _GLOSS_RE.sub(lambda m: "" if _is_pinyin_gloss(m.group(1)) else m.group(0), text)
+    return _ORPHAN_GLOSS_RE.sub(lambda m: "" if _is_pinyin_gloss(m.group(1)) else m.group(0), text)
 
 
 def is_cjk(ch: str) -> bool:
