@@ -108,8 +108,8 @@ def _inline_lead(line: str, kind: str) -> str | None:
 
 
 def _is_standalone_heading(line: str) -> bool:
-    body = line.rstrip("。：:")
-    return len(line) <= HEADING_MAX_CHARS and not _SENTENCE_INSIDE.search(body)
+    """Short and sentence-free. A line ending in 。 is a list item or an article, not a title."""
+    return len(line) <= HEADING_MAX_CHARS and not _SENTENCE_INSIDE.search(line)
 
 
 def _plain_heading_candidate(line: str) -> bool:
@@ -153,7 +153,30 @@ def _classify(lines: list[str]) -> list[tuple[_Heading | None, bool]]:
                 out.append((_Heading("plain", 0, line), False))
                 continue
         out.append((None, False))
+    _demote_bodiless_runs(out)
     return out
+
+
+def _demote_bodiless_runs(classified: list[tuple[_Heading | None, bool]]) -> None:
+    """Numbered lines back to back with no text under them ("1. 加强组织领导" / "2. 强化资金保障")
+    are a list of items, not empty sections: keep them as paragraphs so their words stay searchable.
+    """
+    i = 0
+    while i < len(classified):
+        heading, inline = classified[i]
+        if heading is None or inline or heading.kind in ("md", "plain"):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(classified):
+            nxt, nxt_inline = classified[j + 1]
+            if nxt is None or nxt_inline or nxt.kind != heading.kind:
+                break
+            j += 1
+        if j > i:
+            for k in range(i, j + 1):
+                classified[k] = (None, False)
+        i = j + 1
 
 
 def _push(stack: list[_Heading], heading: _Heading) -> None:
