@@ -477,6 +477,7 @@ def test_commands_are_recorded_per_scope(tg: FakeTelegram) -> None:
     assert tg.commands(scope={"type": "all_group_chats"}) is None
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 def test_injected_rate_limit_becomes_retry_after(tg: FakeTelegram) -> None:
     user = tg.user()
     tg.inject_error("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
@@ -598,3 +599,36 @@ def test_markdown_v2_reserved_characters() -> None:
     assert parse_formatted("*粗体* 版本 1\\.0", "MarkdownV2").text == "粗体 版本 1.0"
     with pytest.raises(EntityParseError, match=r"Character '\.' is reserved"):
         parse_formatted("版本 1.0", "MarkdownV2")
+
+
+# ----------------------------------------------------------------------------- webhooks
+def test_webhook_mode_delivers_updates_with_the_secret(tg: FakeTelegram) -> None:
+    pytest.importorskip("tornado")
+    with run_application(build_app(tg), tg, webhook_secret="s3cret-token") as running:
+        assert tg.webhook is not None and tg.webhook["secret_token"] == "s3cret-token"
+        assert running.webhook_port is not None
+        user = tg.user()
+        user.send("走网络钩子")
+        assert user.wait_for_message().text == "走网络钩子"
+    assert tg.calls("getUpdates") == []
+    assert len(tg.webhook_deliveries) == 1 and tg.pending_updates == []
+
+
+def test_webhook_rejects_wrong_secret_and_keeps_the_update(tg: FakeTelegram) -> None:
+    """A receiver that refuses the delivery: the update stays queued and the error is visible."""
+    pytest.importorskip("tornado")
+    with run_application(build_app(tg), tg, webhook_secret="right") as running:
+        tg.redirect_webhook(None)
+        user = tg.user()
+
+        async def reset(bot: Bot) -> None:
+            await bot.set_webhook("https://bot.invalid:8443/telegram-webhook", secret_token="wrong")
+
+        with_bot(tg, reset)
+        tg.redirect_webhook(f"http://127.0.0.1:{running.webhook_port}/telegram-webhook")
+        user.send("被拒绝")
+        error = tg.wait_until(lambda: tg.webhook_last_error, what="a failed delivery")
+        assert "403" in error
+        info = with_bot(tg, lambda bot: bot.get_webhook_info())
+        assert info.pending_update_count == 1 and info.last_error_message == error
+        tg.redirect_webhook(None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+WEBHOOK_PATH = "telegram-webhook"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class RunningApplication:
@@ -32,10 +40,13 @@ class RunningApplication:
         application: Application[Any, Any, Any, Any, Any, Any],
         tg: FakeTelegram | None,
         poll_timeout: float,
+        webhook_secret: str | None = None,
     ):
         self.application = application
         self.tg = tg
         self.poll_timeout = poll_timeout
+        self.webhook_secret = webhook_secret
+        self.webhook_port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -94,9 +105,22 @@ class RunningApplication:
             if app.post_init:
                 await app.post_init(app)
             assert app.updater is not None, "build the Application with an Updater to poll"
-            await app.updater.start_polling(
-                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
+            if self.webhook_secret is None:
+                await app.updater.start_polling(
+                    poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+                )
+            else:
+                assert self.tg is not None, "webhook mode needs the FakeTelegram to redirect deliveries"
+                self.webhook_port = _free_port()
+                self.tg.redirect_webhook(f"http://127.0.0.1:{self.webhook_port}/{WEBHOOK_PATH}")
+                await app.updater.start_webhook(
+                    listen="127.0.0.1",
+                    port=self.webhook_port,
+                    url_path=WEBHOOK_PATH,
+                    webhook_url=f"https://bot.invalid:8443/{WEBHOOK_PATH}",
+                    secret_token=self.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
             await app.start()
             self._started.set()
             await self._stop_event.wait()
@@ -124,13 +148,16 @@ def run_application(
     tg: FakeTelegram | None = None,
     *,
     poll_timeout: float = 10.0,
+    webhook_secret: str | None = None,
 ) -> Iterator[RunningApplication]:
-    """Poll with ``application`` in a background thread for the duration of the ``with`` block.
+    """Run ``application`` in a background thread for the duration of the ``with`` block.
 
-    Pass ``tg`` to record handler exceptions on the fake. Build the application against the
-    fake first, e.g. ``tg.application_builder().build()`` plus the bot's handlers.
+    It long-polls by default; with ``webhook_secret`` it runs PTB's webhook server on a free
+    127.0.0.1 port instead (needs the ``webhooks`` extra, i.e. tornado) and the fake delivers
+    updates there. Pass ``tg`` to record handler exceptions on the fake. Build the application
+    against the fake first, e.g. ``tg.application_builder().build()`` plus the bot's handlers.
     """
-    running = RunningApplication(application, tg, poll_timeout)
+    running = RunningApplication(application, tg, poll_timeout, webhook_secret)
     running.start()
     try:
         yield running

@@ -28,7 +28,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from .formatting import CAPTION_LIMIT, MESSAGE_TEXT_LIMIT, EntityParseError, parse_formatted, utf16_len
@@ -314,6 +316,11 @@ class FakeTelegram:
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
+        self._webhook_wakeup: asyncio.Event | None = None
+        self._pump_task: asyncio.Task[None] | None = None
+        self._webhook_redirect: str | None = None
+        self._webhook_deliveries: list[tuple[int, int]] = []
+        self._webhook_last_error: tuple[int, str] | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
@@ -414,9 +421,15 @@ class FakeTelegram:
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
+        self._webhook_wakeup = asyncio.Event()
+        self._pump_task = asyncio.get_running_loop().create_task(self._webhook_pump())
 
     async def _shutdown(self) -> None:
         self._wake_polls()
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump_task
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -571,6 +584,30 @@ class FakeTelegram:
         with self._lock:
             return list(self._delivered)
 
+    def redirect_webhook(self, target: str | None) -> None:
+        """Deliver webhook updates to ``target`` (a loopback http URL) instead of the set URL.
+
+        Telegram insists on a public https URL; in tests the bot's webhook server listens on
+        127.0.0.1, as it would behind a TLS-terminating reverse proxy. None stops delivery.
+        """
+        if target is not None and urlsplit(target).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError(f"webhook deliveries stay on this machine; got {target!r}")
+        with self._lock:
+            self._webhook_redirect = target
+        self._wake_polls()
+
+    @property
+    def webhook_last_error(self) -> str | None:
+        """Why the last webhook delivery failed (getWebhookInfo's last_error_message), if it did."""
+        with self._lock:
+            return self._webhook_last_error[1] if self._webhook_last_error else None
+
+    @property
+    def webhook_deliveries(self) -> list[int]:
+        """update_id of every update the bot's webhook accepted, in order."""
+        with self._lock:
+            return [update_id for update_id, _ in self._webhook_deliveries]
+
     @property
     def waiting_polls(self) -> int:
         """How many getUpdates requests the server is holding (long polling) right now."""
@@ -605,7 +642,11 @@ class FakeTelegram:
     def wait_until(
         self, predicate: Callable[[], T], timeout: float = DEFAULT_TIMEOUT, what: str = "condition"
     ) -> T:
-        """Wait until ``predicate()`` is truthy (re-checked on every server change) and return it."""
+        """Wait until ``predicate()`` is truthy (re-checked on every server change) and return it.
+
+        The predicate runs while the server state is locked: it may read the fake's state but
+        must not make requests to the server.
+        """
         result: list[T] = []
 
         def check() -> bool:
@@ -754,11 +795,14 @@ class FakeTelegram:
         return "\n".join(lines) if lines else "  (empty)"
 
     def _wake_polls(self) -> None:
+        """Tell held getUpdates requests and the webhook pump that something changed."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         with self._lock:
             events = [p.event for p in self._polls]
+        if self._webhook_wakeup is not None:
+            events.append(self._webhook_wakeup)
         for event in events:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
@@ -948,11 +992,25 @@ class FakeTelegram:
         if not url:
             self._webhook = None
             return True
-        if not url.startswith("https://") and not url.startswith("http://"):
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if (parts.port or 443) not in (80, 88, 443, 8443):
+            raise ApiError(
+                400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
+        secret = p.str("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         self._webhook = p.summary()
+        if "allowed_updates" in p.values:
+            allowed = p.json("allowed_updates")
+            self._allowed_updates = list(allowed) if allowed else None
         if p.bool("drop_pending_updates"):
             self._updates.clear()
+        self._webhook_last_error = None
+        if self._webhook_wakeup is not None:
+            self._webhook_wakeup.set()
         return True
 
     def _get_webhook_info(self, p: _Params) -> dict[str, Any]:
@@ -965,7 +1023,57 @@ class FakeTelegram:
             info["max_connections"] = self._webhook.get("max_connections", 40)
             if self._webhook.get("allowed_updates"):
                 info["allowed_updates"] = self._webhook["allowed_updates"]
+            if self._webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._webhook_last_error
         return info
+
+    # ===================================================================== webhook delivery
+    async def _webhook_pump(self) -> None:
+        """Push pending updates one by one to the redirected webhook, like Telegram's delivery.
+
+        An update leaves the queue only when the bot's webhook answers 2xx; failures are
+        retried shortly (Telegram backs off longer) and shown in getWebhookInfo.
+        """
+        assert self._webhook_wakeup is not None
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while True:
+                await self._webhook_wakeup.wait()
+                self._webhook_wakeup.clear()
+                while True:
+                    with self._lock:
+                        target = self._webhook_redirect
+                        if self._stopping or self._webhook is None or target is None:
+                            break
+                        batch = self._take_batch(1)
+                        if not batch:
+                            break
+                        update = batch[0]
+                        secret = self._webhook.get("secret_token")
+                    headers = {"Content-Type": "application/json"}
+                    if secret:
+                        headers["X-Telegram-Bot-Api-Secret-Token"] = str(secret)
+                    error: str | None = None
+                    try:
+                        body = json.dumps(update, ensure_ascii=False).encode("utf-8")
+                        async with session.post(target, data=body, headers=headers) as response:
+                            await response.read()
+                            if not 200 <= response.status < 300:
+                                error = (
+                                    f"Wrong response from the webhook: {response.status} {response.reason}"
+                                )
+                    except (aiohttp.ClientError, TimeoutError) as exc:
+                        error = f"Connection failed: {exc}"
+                    with self._cond:
+                        if error is None:
+                            self._updates = [
+                                u for u in self._updates if u["update_id"] != update["update_id"]
+                            ]
+                            self._webhook_deliveries.append((update["update_id"], 200))
+                        else:
+                            self._webhook_last_error = (int(time.time()), error)
+                        self._cond.notify_all()
+                    if error is not None:
+                        await asyncio.sleep(0.2)
 
     def _set_my_commands(self, p: _Params) -> bool:
         commands = p.json("commands", "Bad Request: can't parse commands JSON object")
