@@ -126,7 +126,19 @@ class PostgresServer:
             self.port = _free_port()
             options = f"-h 127.0.0.1 -p {self.port} -k {sock} -F -c max_connections=200 -c fsync=off"
             result = self._run(
-                [str(self._bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-o", options, "-w", "-t", "60", "start"],
+                [
+                    str(self._bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(logfile),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
                 check=False,
             )
             if result.returncode == 0:
@@ -145,7 +157,9 @@ class PostgresServer:
             return
         data = self._tmp / "data"
         if self._bindir is not None and (data / "postmaster.pid").exists():
-            self._run([str(self._bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], check=False)
+            self._run(
+                [str(self._bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], check=False
+            )
         shutil.rmtree(self._tmp, ignore_errors=True)
         self._tmp = None
 
@@ -164,7 +178,7 @@ class PostgresServer:
         """Create an empty database and return its SQLAlchemy URL."""
         if not _NAME_RE.match(name):
             raise ValueError(f"bad database name {name!r}")
-        self._admin_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+        self._admin_sql(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:
@@ -197,7 +211,9 @@ class PostgresServer:
                 argv = ["su", "-s", "/bin/sh", self._user.pw_name, "-c", shlex.join(argv)]
         result = subprocess.run(argv, capture_output=True, text=True, cwd=self._tmp, check=False)
         if check and result.returncode != 0:
-            raise RuntimeError(f"{shlex.join(argv)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+            raise RuntimeError(
+                f"{shlex.join(argv)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+            )
         return result
 
     @staticmethod
@@ -228,8 +244,12 @@ def wait_until_accepting(url: str, timeout: float = 30.0) -> None:
     while True:
         try:
             with psycopg.connect(
-                host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
-                dbname=parsed.database, connect_timeout=5,
+                host=parsed.host,
+                port=parsed.port,
+                user=parsed.username,
+                password=parsed.password,
+                dbname=parsed.database,
+                connect_timeout=5,
             ):
                 return
         except psycopg.OperationalError:

@@ -160,7 +160,9 @@ def table_counts(helpdesk: Helpdesk) -> dict[str, int]:
     ]
     with helpdesk.engine.connect() as conn:
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
-        counts["counter_total"] = conn.execute(text("SELECT coalesce(sum(last_value), 0) FROM request_counters")).scalar_one()
+        counts["counter_total"] = conn.execute(
+            text("SELECT coalesce(sum(last_value), 0) FROM request_counters")
+        ).scalar_one()
     return counts
 
 

@@ -23,7 +23,9 @@ def main(argv: list[str]) -> int:
         numbers = []
         for i in range(int(count)):
             chat_id = int(first) + i
-            out = helpdesk.file_request(chat_id, int(village_id), f"第{chat_id}号村民：家里房子漏雨", display_name=f"村民{chat_id}")
+            out = helpdesk.file_request(
+                chat_id, int(village_id), f"第{chat_id}号村民：家里房子漏雨", display_name=f"村民{chat_id}"
+            )
             numbers.append(out.request.number)
         print(json.dumps(numbers))
         return 0

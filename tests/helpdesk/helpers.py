@@ -18,7 +18,13 @@ PATHS: dict[Status, list[Action]] = {
 }
 
 
-def file(hd: Helpdesk, village: VillageView, text: str = "家里房子漏雨，需要维修", requester: int = VILLAGER_1, **kw) -> str:
+def file(
+    hd: Helpdesk,
+    village: VillageView,
+    text: str = "家里房子漏雨，需要维修",
+    requester: int = VILLAGER_1,
+    **kw,
+) -> str:
     return hd.file_request(requester, village.id, text, **kw).request.number
 
 

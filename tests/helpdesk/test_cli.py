@@ -57,7 +57,9 @@ def test_admin_commands(cli: Cli) -> None:
     assert code == 0 and "新寨村·乡镇干部" in out
     code, out, _ = cli("admin", "cadre", "list", "--village", "新寨村")
     assert code == 0 and out.index("王书记") < out.index("赵管理")  # routing order
-    code, out, _ = cli("admin", "invite", "create", "--village", "新寨村", "--post", "驻村工作队员", "--days", "3")
+    code, out, _ = cli(
+        "admin", "invite", "create", "--village", "新寨村", "--post", "驻村工作队员", "--days", "3"
+    )
     assert code == 0 and "邀请码：" in out
     code_text = out.split("邀请码：")[1].split()[0]
     with Helpdesk.open(cli.url) as helpdesk:
@@ -68,7 +70,10 @@ def test_admin_commands(cli: Cli) -> None:
     ("argv", "message"),
     [
         (["admin", "cadre", "add", "101", "李", "--village", "新寨村", "--post", "书记"], "职务“书记”不正确"),
-        (["admin", "cadre", "add", "101", "李", "--village", "不存在村", "--post", "第一书记"], "没有找到村庄"),
+        (
+            ["admin", "cadre", "add", "101", "李", "--village", "不存在村", "--post", "第一书记"],
+            "没有找到村庄",
+        ),
         (["admin", "cadre", "bind", "555", "--village", "新寨村", "--post", "第一书记"], "没有找到用户 555"),
         (["admin", "village", "add", "新寨村", "--township", "龙场镇", "--county", "安顺县"], "已经登记过了"),
         (["admin", "person", "add", "7", "某人", "--role", "boss"], "身份“boss”不正确"),
@@ -84,7 +89,7 @@ def test_bad_input_exits_non_zero_with_a_chinese_message(cli: Cli, argv: list[st
     with Helpdesk.open(cli.url) as helpdesk:
         helpdesk.file_request(500, 1, "房子漏雨")
         before = table_counts(helpdesk)
-    code, out, err = cli(*argv)
+    code, _out, err = cli(*argv)
     assert code == 1
     assert err.startswith("错误：") and message in err, err
     with Helpdesk.open(cli.url) as helpdesk:
@@ -110,7 +115,9 @@ def test_usage_errors_exit_2(cli: Cli, argv: list[str], message: str) -> None:
 def test_requests_commands(cli: Cli, tmp_path: Path) -> None:
     _seed_with_cli(cli)
     with Helpdesk.open(cli.url) as helpdesk:
-        first = helpdesk.file_request(500, 1, "家里房子漏雨，电话13812345678", phone="13812345678").request.number
+        first = helpdesk.file_request(
+            500, 1, "家里房子漏雨，电话13812345678", phone="13812345678"
+        ).request.number
         second = helpdesk.file_request(501, 2, "失业了想找工作").request.number
         helpdesk.start(200, second)
     code, out, _ = cli("requests", "list")
@@ -157,13 +164,29 @@ def test_table_alignment_counts_chinese_as_double_width() -> None:
 
 def test_runs_as_a_module(db_url: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.helpdesk.cli", "admin", "village", "add", "新寨村", "--database-url", db_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "bot.helpdesk.cli",
+            "admin",
+            "village",
+            "add",
+            "新寨村",
+            "--database-url",
+            db_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "新寨村" in result.stdout
     result = subprocess.run(
         [sys.executable, "-m", "bot.helpdesk.cli", "requests", "show", "2026-1", "--database-url", db_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1 and "没有找到编号" in result.stderr

@@ -53,7 +53,9 @@ def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None
         out = []
         for i in range(slot, TOTAL, 16):
             chat_id = 10_000 + i
-            filed = hd.file_request(chat_id, world.a.id, f"村民{chat_id}：孩子上学学费交不起", display_name=f"村民{chat_id}")
+            filed = hd.file_request(
+                chat_id, world.a.id, f"村民{chat_id}：孩子上学学费交不起", display_name=f"村民{chat_id}"
+            )
             out.append(filed.request.number)
         return out
 
@@ -69,9 +71,21 @@ def test_200_concurrent_filings_from_processes(hd: Helpdesk, world: World, db_ur
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.helpdesk.file_worker", db_url, str(world.a.id),
-             str(20_000 + w * per_worker), str(per_worker), str(start_at)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.helpdesk.file_worker",
+                db_url,
+                str(world.a.id),
+                str(20_000 + w * per_worker),
+                str(per_worker),
+                str(start_at),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for w in range(workers)
     ]

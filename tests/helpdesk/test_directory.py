@@ -24,7 +24,10 @@ def test_villages(hd: Helpdesk, world: World) -> None:
 
 def test_cadre_list_in_routing_order(hd: Helpdesk, world: World) -> None:
     team = hd.list_cadres(OPERATOR, world.a.id)
-    assert [(p.chat_user_id, p.posts[0].post) for p in team] == [(SECRETARY_A, "第一书记"), (MEMBER_A, "村两委干部")]
+    assert [(p.chat_user_id, p.posts[0].post) for p in team] == [
+        (SECRETARY_A, "第一书记"),
+        (MEMBER_A, "村两委干部"),
+    ]
     assert [p.chat_user_id for p in hd.list_cadres(SECRETARY_A, world.a.id)] == [SECRETARY_A, MEMBER_A]
     with pytest.raises(PermissionDenied):
         hd.list_cadres(SECRETARY_A, world.b.id)
@@ -36,7 +39,10 @@ def test_cadre_list_in_routing_order(hd: Helpdesk, world: World) -> None:
 
 def test_bind_and_rebind(hd: Helpdesk, world: World) -> None:
     person = hd.bind_cadre(OPERATOR, SECRETARY_A, world.b.id, "驻村工作队员")
-    assert {(p.village.name, p.post) for p in person.posts} == {("新寨村", "第一书记"), ("红旗村", "驻村工作队员")}
+    assert {(p.village.name, p.post) for p in person.posts} == {
+        ("新寨村", "第一书记"),
+        ("红旗村", "驻村工作队员"),
+    }
     person = hd.bind_cadre(OPERATOR, SECRETARY_A, world.b.id, "驻村工作队长")  # change of post
     assert ("红旗村", "驻村工作队长") in {(p.village.name, p.post) for p in person.posts}
     before = table_counts(hd)

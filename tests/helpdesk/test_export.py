@@ -17,14 +17,15 @@ from bot.helpdesk.export import export_ledger, headers
 from tests.helpdesk.conftest import MEMBER_A, SECRETARY_A, SECRETARY_B, VILLAGER_1, VILLAGER_2, Clock, World
 
 TZ = ZoneInfo("Asia/Shanghai")
-FORMULA = "=HYPERLINK(\"http://example.com\",\"点我\") 房子漏雨"
+FORMULA = '=HYPERLINK("http://example.com","点我") 房子漏雨'
 
 
 def _seed(hd: Helpdesk, world: World, clock: Clock) -> dict[str, str]:
     """Requests spread over three local days, two villages, several categories and statuses."""
     n = {}
-    n["roof"] = hd.file_request(VILLAGER_1, world.a.id, "房子漏雨，电话13812345678", phone="13812345678",
-                                address="3组12号").request.number
+    n["roof"] = hd.file_request(
+        VILLAGER_1, world.a.id, "房子漏雨，电话13812345678", phone="13812345678", address="3组12号"
+    ).request.number
     n["school"] = hd.file_request(VILLAGER_2, world.a.id, "孩子上学学费交不起").request.number
     clock.advance(days=1)
     n["water"] = hd.file_request(VILLAGER_1, world.b.id, "水管坏了没水喝").request.number
@@ -43,7 +44,7 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
     return [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
-def _local(value) -> object:  # noqa: ANN001
+def _local(value) -> object:
     return value.astimezone(TZ).replace(second=0, microsecond=0, tzinfo=None) if value else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +15,6 @@ from bot.helpdesk import (
     KeywordOverlapLookup,
     NotFound,
     NotificationKind,
-    PolicyHint,
     Urgency,
 )
 from bot.helpdesk.config import DEFAULT_KEYWORDS, HelpdeskConfig
@@ -105,10 +105,12 @@ def test_phone_is_normalised(hd: Helpdesk, world: World) -> None:
 
 
 def test_policy_hints_are_stored_and_shown_to_cadre_and_villager(hd: Helpdesk, world: World) -> None:
-    out = hd.file_request(VILLAGER_1, world.a.id, "家里是危房，一下雨房子就漏雨，墙体也开裂了", urgency=Urgency.URGENT)
+    out = hd.file_request(
+        VILLAGER_1, world.a.id, "家里是危房，一下雨房子就漏雨，墙体也开裂了", urgency=Urgency.URGENT
+    )
     hints = out.request.policy_hints
     assert hints and hints[0].title == "农村危房改造补助政策"
-    assert all(a.score >= b.score for a, b in zip(hints, hints[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hints))
     receipt = next(n for n in out.notifications if n.kind is NotificationKind.FILED)
     assert "以下政策可能对您有帮助" in receipt.text_zh and "农村危房改造补助政策" in receipt.text_zh
     alert = next(n for n in out.notifications if n.chat_user_id == SECRETARY_A)
@@ -157,7 +159,9 @@ def test_hints_tip_the_category_when_the_villager_uses_no_keyword() -> None:
 def test_villager_choice_wins_over_suggestion(hd: Helpdesk, world: World) -> None:
     out = hd.file_request(VILLAGER_1, world.a.id, "房子漏雨", category="低保/救助")
     assert (out.request.category, out.request.suggested_category) == ("低保/救助", "住房安全")
-    assert out.request.due_at - out.request.created_at == HelpdeskConfig().deadline("低保/救助", Urgency.NORMAL)
+    assert out.request.due_at - out.request.created_at == HelpdeskConfig().deadline(
+        "低保/救助", Urgency.NORMAL
+    )
 
 
 def test_unknown_requester_is_registered_as_villager(hd: Helpdesk, world: World) -> None:

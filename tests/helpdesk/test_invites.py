@@ -7,7 +7,16 @@ from datetime import timedelta
 import pytest
 
 from bot.helpdesk import OPERATOR, Conflict, Helpdesk, InvalidInput, NotFound, PermissionDenied, Role
-from tests.helpdesk.conftest import ADMIN, MEMBER_A, SECRETARY_A, SECRETARY_B, VILLAGER_1, Clock, World, table_counts
+from tests.helpdesk.conftest import (
+    ADMIN,
+    MEMBER_A,
+    SECRETARY_A,
+    SECRETARY_B,
+    VILLAGER_1,
+    Clock,
+    World,
+    table_counts,
+)
 
 
 def test_redeeming_binds_a_new_cadre_with_the_post(hd: Helpdesk, world: World) -> None:

@@ -85,7 +85,9 @@ def test_happy_path_tells_the_villager_every_step(hd: Helpdesk, world: World) ->
     assert number in receipt[0].text_zh and "第一书记王书记" in receipt[0].text_zh
 
     started = hd.start(SECRETARY_A, number, "明天上门查看")
-    assert [(n.chat_user_id, n.kind) for n in started.notifications] == [(VILLAGER_1, NotificationKind.STATUS_CHANGED)]
+    assert [(n.chat_user_id, n.kind) for n in started.notifications] == [
+        (VILLAGER_1, NotificationKind.STATUS_CHANGED)
+    ]
     assert "已派单 → 办理中" in started.notifications[0].text_zh
     assert "明天上门查看" in started.notifications[0].text_zh
 

@@ -121,7 +121,7 @@ def test_logs_never_carry_phone_or_id_numbers(
 
 
 def test_failed_policy_lookup_does_not_block_filing_or_leak(
-    db_url: str, clock, caplog: pytest.LogCaptureFixture  # noqa: ANN001
+    db_url: str, clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(text: str, k: int) -> list:
         raise RuntimeError(f"index unavailable while searching {text!r}")

@@ -26,7 +26,9 @@ from tests.helpdesk.conftest import (
 from tests.helpdesk.helpers import file
 
 
-def test_new_request_goes_to_first_secretary_and_alerts_every_village_cadre(hd: Helpdesk, world: World) -> None:
+def test_new_request_goes_to_first_secretary_and_alerts_every_village_cadre(
+    hd: Helpdesk, world: World
+) -> None:
     out = hd.file_request(VILLAGER_1, world.a.id, "孩子下学期要辍学了，学费交不起")
     assert out.request.assignee_chat_user_id == SECRETARY_A  # bound after the member, still first
     alerts = {n.chat_user_id: n for n in out.notifications if n.kind is NotificationKind.NEW_REQUEST}
@@ -163,10 +165,12 @@ def test_unregistered_chat_user_is_refused(hd: Helpdesk, world: World) -> None:
         hd.list_requests(123456)
 
 
-def test_admin_ids_from_settings_are_admins(db_url: str, clock) -> None:  # noqa: ANN001
+def test_admin_ids_from_settings_are_admins(db_url: str, clock) -> None:
     from bot.helpdesk import HelpdeskConfig, Role
 
-    with Helpdesk.open(db_url, config=HelpdeskConfig(admin_chat_ids=frozenset({4242})), clock=clock) as helpdesk:
+    with Helpdesk.open(
+        db_url, config=HelpdeskConfig(admin_chat_ids=frozenset({4242})), clock=clock
+    ) as helpdesk:
         person = helpdesk.get_person(4242)
         assert person is not None and person.role is Role.ADMIN
         village = helpdesk.add_village(4242, "新村")

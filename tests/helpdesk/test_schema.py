@@ -62,15 +62,18 @@ def test_upgrade_is_idempotent(hd: Helpdesk, world: World) -> None:
 )
 def test_history_cannot_be_rewritten_even_with_raw_sql(hd: Helpdesk, world: World, statement: str) -> None:
     hd.file_request(500, world.a.id, "家里房子漏雨，危房")
-    with pytest.raises(DBAPIError, match="append-only|never deleted"), hd.engine.begin() as conn:
+    with pytest.raises(DBAPIError, match=r"append-only|never deleted"), hd.engine.begin() as conn:
         conn.execute(text(statement))
     with hd.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM request_events")).scalar_one() == 2
         assert conn.execute(text("SELECT count(*) FROM requests")).scalar_one() == 1
-        assert conn.execute(text("SELECT count(*) FROM request_events WHERE note = 'rewritten'")).scalar_one() == 0
+        assert (
+            conn.execute(text("SELECT count(*) FROM request_events WHERE note = 'rewritten'")).scalar_one()
+            == 0
+        )
 
 
-def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:  # noqa: ANN001
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
     engine = create_helpdesk_engine(f"sqlite:///{tmp_path / 'sub' / 'h.db'}")  # creates the folder
     try:
         upgrade_database(engine)
@@ -94,6 +97,8 @@ def test_list_queries_use_the_indexes(hd: Helpdesk, world: World) -> None:
         if conn.dialect.name == "sqlite":
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
         else:
-            conn.exec_driver_sql("SET enable_seqscan = off")  # tiny table: make the planner show its index choice
+            conn.exec_driver_sql(
+                "SET enable_seqscan = off"
+            )  # tiny table: make the planner show its index choice
             plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
     assert "ix_requests_village_status_due" in plan, plan
