@@ -309,6 +309,23 @@ def test_author_bio_dropped_but_not_the_paragraph_after_an_empty_label() -> None
     assert doc.text == "近日,中组部召开座谈会,强调要深入学习贯彻重要指示精神,夯实基层基础。"
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "声明：本人承诺所填信息真实有效。",
+        "未经许可不得使用集体土地。",
+        "加强知识产权和版权保护，打击侵权盗版行为。",
+        "来源：国务院扶贫办统计，全国贫困人口大幅减少。",
+        "时间：2023年5月6日 地点：村委会会议室",
+        "一、总体要求",
+        "王家村",
+    ],
+)
+def test_content_that_resembles_chrome_is_kept(content: str) -> None:
+    raw = f"村务公开管理办法\n为规范村务公开，制定本办法。\n{content}\n本办法自发布之日起施行。"
+    assert content in clean_document("c.txt", raw, {}).text.split("\n\n")
+
+
 def test_empty_and_whitespace_lines_collapse() -> None:
     doc = clean_document("w.txt", "标题\n\n\n\n第一段。\n \n\u3000\u3000第二段　内容。\n\n\n", {})
     assert doc.text == "第一段。\n\n第二段 内容。"

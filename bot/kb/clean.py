@@ -69,13 +69,17 @@ _URL_LINE_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 # --- copyright, disclaimers, editors --------------------------------------------------------
 _COPYRIGHT_RE = re.compile(
     r"版权所有|copyright|©|all rights reserved|icp备|icp证|公网安备|网安备|违法和不良信息举报|"
-    r"转载请注明|未经授权|未经许可.{0,10}(?:转载|使用)|不得转载|禁止转载|如有侵权|如涉及(?:版权|侵权)|"
+    r"转载请注明|未经(?:本站|本网|作者|许可|授权|书面).{0,8}(?:转载|复制|镜像|摘编)|不得转载|禁止转载|如有侵权|"
+    r"如涉及(?:版权|侵权)|"
     r"(?:版权|侵权)问题.{0,12}(?:联系|删除)|请联系我们.{0,6}删除|本文仅(?:限|供)(?:学习|参考)",
     re.IGNORECASE,
 )
 _DISCLAIMER_HEAD_RE = re.compile(
     r"^[【\[(（]?\s*(?:免责声明|版权声明|声明|特别声明|郑重声明)\s*[】\])）]?\s*[:：]"
 )
+# "声明：" opens a site disclaimer only when it talks about copyright or responsibility; a form's
+# "声明：本人承诺所填信息真实" is content.
+_DISCLAIMER_WORDS_RE = re.compile(r"转载|版权|原创|侵权|授权|仅代表|不代表|观点|立场|免责|不承担|本站|本网")
 _EDITOR_RE = re.compile(
     r"^[\[【(（]?\s*(?:责任编辑|责编|编辑|美编|校对|审核|审校|终审|初审|复审|监制|统筹|编审|制图|值班编辑)"
     r"\s*[:：/]\s*\S"
@@ -238,7 +242,7 @@ def _is_junk(line: _Line, found: dict[str, str]) -> bool:
         return True  # bare numbers: counters, phone stubs, page numbers
     if _is_spam(text):
         return True
-    if _COPYRIGHT_RE.search(text) or _DISCLAIMER_HEAD_RE.match(text):
+    if _COPYRIGHT_RE.search(text) or (_DISCLAIMER_HEAD_RE.match(text) and _DISCLAIMER_WORDS_RE.search(text)):
         source = _SOURCE_RE.match(text)
         if source:
             found.setdefault("origin", source.group("value"))
