@@ -286,6 +286,14 @@ def test_html_structure_meta_and_chrome(tmp_path: Path) -> None:
         assert junk not in text, junk
 
 
+def test_html_document_end_to_end(tmp_path: Path) -> None:
+    doc = load_document(write(tmp_path, "page.html", HTML_PAGE.encode("gbk")), "web/page.html")
+    assert doc.title == "打好基层党建 决胜脱贫攻坚"  # the <h1>, agreeing with <title> minus the site name
+    assert doc.meta["author"] == "吴益美" and doc.meta["date"] == "2016-05-19"
+    assert doc.text.startswith("近日，中组部召开")
+    assert "## 一、坚定信念" in doc.text.split("\n\n")
+
+
 def test_html_article_header_keeps_title(tmp_path: Path) -> None:
     page = (
         "<html><head><meta charset='utf-8'><title>站点</title></head><body>"
@@ -294,6 +302,20 @@ def test_html_article_header_keeps_title(tmp_path: Path) -> None:
     )
     text, _ = load_text(write(tmp_path, "a.htm", page.encode()))
     assert text.split("\n") == ["# 驻村工作八个着力", "驻村队员要吃透政策、找准方向、明确目标。"]
+
+
+def test_html_link_menus_without_class_names_are_dropped(tmp_path: Path) -> None:
+    page = (
+        "<html><head><meta charset='utf-8'></head><body>"
+        "<div><a href='/'>首页</a><a href='/a'>机构概况</a><a href='/b'>政务公开</a><a href='/c'>办事服务</a></div>"
+        "<div><p>根据<a href='/law'>《乡村振兴促进法》</a>规定，各地要健全乡村振兴考核评价制度，"
+        "把<a href='/x'>巩固脱贫成果</a>纳入<a href='/y'>考核</a>内容。</p></div>"
+        "<ul><li><a>关于做好2023年农村低保工作的通知</a></li><li><a>低保政策问答</a></li>"
+        "<li><a>防返贫监测</a></li></ul>"
+        "</body></html>"
+    )
+    text, _ = load_text(write(tmp_path, "links.html", page.encode()))
+    assert text == "根据《乡村振兴促进法》规定，各地要健全乡村振兴考核评价制度，把巩固脱贫成果纳入考核内容。"
 
 
 def test_html_with_only_script_has_no_text(tmp_path: Path) -> None:

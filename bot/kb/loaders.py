@@ -400,6 +400,29 @@ def _is_chrome(tag: object) -> bool:
     return any(t in _CHROME_TOKENS for t in tokens)
 
 
+_LINK_BLOCKS = ("ul", "ol", "dl", "div", "p", "td", "table", "section", "span", "center")
+
+
+def _drop_link_lists(soup: object, total: int) -> None:
+    """Menus without telling class names: blocks that are mostly short links ("首页 机构概况 政务公开").
+
+    Link density is the classic boilerplate signal; a paragraph that cites a law through a link
+    has far more plain text than link text, so it stays.
+    """
+    for tag in soup.find_all(_LINK_BLOCKS):  # type: ignore[attr-defined]
+        if tag.decomposed:
+            continue
+        links = tag.find_all("a")
+        if len(links) < 3:
+            continue
+        text = "".join(tag.get_text().split())
+        if not text or len(text) > 0.5 * total:
+            continue
+        link_chars = sum(len("".join(a.get_text().split())) for a in links)
+        if link_chars >= 0.6 * len(text) and link_chars / len(links) <= 20:
+            tag.decompose()
+
+
 def _load_html(path: Path, src: str) -> tuple[str, dict[str, str]]:
     from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
@@ -430,6 +453,7 @@ def _load_html(path: Path, src: str) -> tuple[str, dict[str, str]]:
             continue
         if len(tag.get_text(strip=True)) <= 0.5 * total:
             tag.decompose()
+    _drop_link_lists(soup, total)
 
     root: Tag = soup.body or soup
     mains = [t for t in root.find_all(["main", "article"]) if t.find_parent(["main", "article"]) is None]
