@@ -52,8 +52,27 @@ T = TypeVar("T")
 
 # ----------------------------------------------------------------------------- the tiny bot
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.message is not None and update.message.text is not None
-    await update.message.reply_text(update.message.text)
+    message = update.effective_message  # also edited messages
+    assert message is not None and message.text is not None
+    await message.reply_text(message.text)
+
+
+async def describe_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None
+    if message.photo:
+        data = await (await message.photo[-1].get_file()).download_as_bytearray()
+        description = f"photo {bytes(data[1:4]).decode()}"
+    elif message.voice:
+        description = f"voice {message.voice.mime_type}"
+    elif message.sticker:
+        description = f"sticker {message.sticker.emoji}"
+    elif message.location:
+        description = f"location {message.location.latitude},{message.location.longitude}"
+    else:
+        assert message.contact is not None
+        description = f"contact {message.contact.phone_number}"
+    await message.reply_text(description)
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,6 +135,8 @@ def build_app(tg: FakeTelegram) -> Application[Any, Any, Any, Any, Any, Any]:
     app.add_handler(CommandHandler("html", html_message))
     app.add_handler(CommandHandler("notify", notify))
     app.add_handler(MessageHandler(filters.Document.ALL, on_document))
+    media = filters.PHOTO | filters.VOICE | filters.Sticker.ALL | filters.LOCATION | filters.CONTACT
+    app.add_handler(MessageHandler(media, describe_media))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     return app
@@ -159,6 +180,49 @@ def test_echo_round_trip_in_chinese(tg: FakeTelegram, bot: RunningApplication) -
     assert reply.message_id > sent["message_id"]
     assert [c.method for c in tg.calls("getMe")] == ["getMe"]
     assert tg.errors == [] and tg.unknown_methods == [] and tg.bot_errors == []
+
+
+def test_message_ids_increase_per_chat(tg: FakeTelegram, bot: RunningApplication) -> None:
+    first, second = tg.user(first_name="甲"), tg.user(first_name="乙")
+    a1 = first.send("一")
+    b1 = second.send("二")
+    reply_a, reply_b = first.wait_for_message(), second.wait_for_message()
+    a2 = first.send("三")
+
+    assert [a1["message_id"], reply_a.message_id, a2["message_id"]] == [1, 2, 3]
+    assert [b1["message_id"], reply_b.message_id] == [1, 2]
+    assert first.wait_for_message().text == "三"
+
+
+def test_user_media_and_edits_reach_the_bot(tg: FakeTelegram, bot: RunningApplication) -> None:
+    user = tg.user()
+    user.send_photo()
+    user.send_voice(duration=3)
+    user.send_sticker("🙏")
+    user.send_location(29.5, 106.5)
+    user.send_contact("+8613800000000")
+    question = user.send("低保")
+    user.edit(question, "低保标准")
+
+    replies = [m.text for m in user.wait_for_messages(7)]
+
+    assert replies == [
+        "photo PNG",
+        "voice audio/ogg",
+        "sticker 🙏",
+        "location 29.5,106.5",
+        "contact +8613800000000",
+        "低保",
+        "低保标准",
+    ]
+
+
+def test_wait_for_message_containing_skips_others(tg: FakeTelegram, bot: RunningApplication) -> None:
+    user = tg.user()
+    for text in ("甲", "乙", "丙"):
+        user.send(text)
+    assert user.wait_for_message(containing="丙").text == "丙"
+    assert user.unread_messages() == []
 
 
 def test_inline_button_click_answers_and_edits(tg: FakeTelegram, bot: RunningApplication) -> None:
@@ -455,6 +519,17 @@ def test_unknown_method_and_wrong_token(tg: FakeTelegram) -> None:
 
     with pytest.raises(InvalidToken):
         with_bot(tg, lambda bot: bot.get_me(), token="999:WRONG")
+
+
+def test_housekeeping_methods_are_harmless(tg: FakeTelegram) -> None:
+    async def scenario(bot: Bot) -> None:
+        assert await bot.set_my_description("村务助手") is True
+        assert await bot.log_out() is True
+        assert await bot.close() is True
+
+    with_bot(tg, scenario)
+    assert tg.settings == {"description": "村务助手"}
+    assert tg.errors == []
 
 
 def test_commands_are_recorded_per_scope(tg: FakeTelegram) -> None:

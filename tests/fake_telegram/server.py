@@ -543,7 +543,7 @@ class FakeTelegram:
             self._cond.notify_all()
 
     def documents_sent(self, chat_id: int) -> list[SentDocument]:
-        """Documents the bot sent to a chat (not deleted ones excluded), oldest first."""
+        """Documents the bot sent to a chat (deleted messages included), oldest first."""
         with self._lock:
             state = self._chat(chat_id)
             return [
