@@ -240,6 +240,17 @@ def test_markdown_headings_paragraphs_tables_lists(tmp_path: Path) -> None:
     assert meta["title"] == "驻村工作手册" and meta["author"] == "李建国" and meta["date"] == "2021-03-01"
 
 
+def test_markdown_title_line_above_text_is_not_joined(tmp_path: Path) -> None:
+    md = "农村饮水安全工程\n各村要保障群众喝上干净的自来水，水质检测每季度一次，发现问题及时维修管网。\n"
+    text, _ = load_text(write(tmp_path, "water.md", md.encode()))
+    assert text.split("\n") == [
+        "农村饮水安全工程",
+        "各村要保障群众喝上干净的自来水，水质检测每季度一次，发现问题及时维修管网。",
+    ]
+    doc = load_document(tmp_path / "water.md", "water.md")
+    assert doc.title == "农村饮水安全工程"
+
+
 # --------------------------------------------------------------------------- HTML
 
 HTML_PAGE = """<!DOCTYPE html>

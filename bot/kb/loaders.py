@@ -247,7 +247,8 @@ def _unwrap_hard_wrapped(text: str) -> str:
     if not 30 <= width <= 120 or len(open_ended) < 0.5 * len(lines) or len(at_width) < 0.3 * len(lines):
         return text
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
-    return "\n\n".join("\n".join(_reflow_pdf([block])) for block in blocks if block.strip())
+    lines = ([ln.strip() for ln in block.split("\n") if ln.strip()] for block in blocks)
+    return "\n\n".join("\n".join(_reflow_lines(block)) for block in lines if block)
 
 
 # --------------------------------------------------------------------------- markdown
@@ -282,7 +283,7 @@ def _load_markdown(path: Path, src: str) -> tuple[str, dict[str, str]]:
 
     def flush() -> None:
         if paragraph:
-            out.append(_md_inline(_join_wrapped(paragraph)))
+            out.append(_join_wrapped([_md_inline(line) for line in paragraph]))
             paragraph.clear()
 
     in_code = False
@@ -324,14 +325,9 @@ def _load_markdown(path: Path, src: str) -> tuple[str, dict[str, str]]:
 
 
 def _join_wrapped(lines: list[str]) -> str:
-    """Join hard-wrapped lines; a line that ends a sentence still ends its paragraph."""
-    text = lines[0]
-    for line in lines[1:]:
-        if text.rstrip(_CLOSERS).endswith(_SENTENCE_END):
-            text += "\n" + line
-        else:
-            text += (" " if text[-1:].isascii() and line[:1].isascii() else "") + line
-    return text
+    """Markdown joins a paragraph's lines, but Chinese authors often put a title line right above
+    its text, or one paragraph per line: join only lines that were wrapped at the block's width."""
+    return "\n".join(_reflow_lines([ln for ln in lines if ln]))
 
 
 def _md_inline(text: str) -> str:
@@ -613,23 +609,31 @@ def _reflow_pdf(pages: list[str]) -> list[str]:
 
     out: list[str] = []
     for lines in page_lines:
-        lines = [ln for ln in lines if ln not in repeated and not _PAGE_NUMBER_RE.match(ln)]
-        if not lines:
-            continue
-        lengths = sorted(len(ln) for ln in lines)
-        # Full line width: the 90th percentile resists one overlong line; few lines → the longest.
-        full = lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 8 else lengths[-1]
-        paragraph = lines[0]
-        for prev, line in itertools.pairwise(lines):
-            ends_sentence = prev.rstrip(_CLOSERS).endswith(_SENTENCE_END)
-            short = len(prev) < 0.7 * full
-            if ends_sentence or short or _LIST_START_RE.match(line):
-                out.append(paragraph)
-                paragraph = line
-            else:
-                joiner = " " if paragraph[-1:].isascii() and line[:1].isascii() else ""
-                paragraph += joiner + line
-        out.append(paragraph)
+        out.extend(
+            _reflow_lines([ln for ln in lines if ln not in repeated and not _PAGE_NUMBER_RE.match(ln)])
+        )
+    return out
+
+
+def _reflow_lines(lines: list[str]) -> list[str]:
+    """Join lines that were wrapped at the block's width; a short line or a full stop ends a paragraph."""
+    if not lines:
+        return []
+    lengths = sorted(len(ln) for ln in lines)
+    # Full line width: the 90th percentile resists one overlong line; few lines → the longest.
+    full = lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 8 else lengths[-1]
+    out: list[str] = []
+    paragraph = lines[0]
+    for prev, line in itertools.pairwise(lines):
+        ends_sentence = prev.rstrip(_CLOSERS).endswith(_SENTENCE_END)
+        short = len(prev) < 0.7 * full
+        if ends_sentence or short or _LIST_START_RE.match(line):
+            out.append(paragraph)
+            paragraph = line
+        else:
+            joiner = " " if paragraph[-1:].isascii() and line[:1].isascii() else ""
+            paragraph += joiner + line
+    out.append(paragraph)
     return out
 
 
