@@ -891,7 +891,9 @@ class FakeTelegram:
             stored = self._files_by_path.get(path) if request.match_info["token"] == self.token else None
         if stored is None:
             return web.Response(status=404, text="Not Found")
-        return web.Response(body=stored.content, content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.content, headers={"Content-Type": stored.mime_type or "application/octet-stream"}
+        )
 
     # ===================================================================== getUpdates
     async def _get_updates(self, params: _Params, request: web.Request) -> list[dict[str, Any]]:
@@ -1282,10 +1284,11 @@ class FakeTelegram:
         self, record: _BotMessageRecord, version: MessageVersion, content: dict[str, Any]
     ) -> dict[str, Any]:
         current = record.versions[-1]
-        if (version.text, tuple(version.entities), version.reply_markup) == (
+        # Only inline keyboards belong to a message; a reply keyboard it was sent with doesn't count.
+        if (version.text, tuple(version.entities), _inline(version.reply_markup)) == (
             current.text,
             tuple(current.entities),
-            current.reply_markup,
+            _inline(current.reply_markup),
         ):
             raise ApiError(400, NOT_MODIFIED)
         record.versions.append(version)
@@ -1503,6 +1506,10 @@ def _check_inline_button(button: Any) -> None:
         url = button["url"]
         if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):
             raise ApiError(400, f"Bad Request: inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+
+
+def _inline(markup: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return markup if markup and "inline_keyboard" in markup else None
 
 
 def _scope_key(scope: Any) -> str:
