@@ -566,6 +566,33 @@ def test_injected_rate_limit_becomes_retry_after(tg: FakeTelegram) -> None:
     assert [m.text for m in user.all_messages()] == ["二"]
 
 
+def test_forward_and_copy_a_villagers_document_to_a_cadre(tg: FakeTelegram) -> None:
+    villager, cadre = tg.user(first_name="王五"), tg.user(first_name="村干部")
+    upload = villager.send_document(b"%PDF-1.4 fake", "证明.pdf", caption="困难证明")
+
+    async def scenario(bot: Bot) -> None:
+        await bot.forward_message(cadre.chat_id, villager.chat_id, upload["message_id"])
+        await bot.copy_message(
+            cadre.chat_id,
+            villager.chat_id,
+            upload["message_id"],
+            caption="<b>王五</b>的材料",
+            parse_mode="HTML",
+        )
+        with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
+            await bot.copy_message(cadre.chat_id, villager.chat_id, 999)
+
+    with_bot(tg, scenario)
+    forwarded, copied = cadre.wait_for_messages(2)
+    assert forwarded.raw["forward_origin"]["sender_user"]["first_name"] == "王五"
+    assert (forwarded.method, forwarded.text) == ("forwardMessage", "困难证明")
+    assert (copied.text, copied.entity_texts("bold")) == ("王五的材料", ["王五"])
+    assert cadre.documents() == [
+        ("证明.pdf", b"%PDF-1.4 fake", "困难证明"),
+        ("证明.pdf", b"%PDF-1.4 fake", "王五的材料"),
+    ]
+
+
 def test_delete_message_and_reply_parameters(tg: FakeTelegram) -> None:
     user = tg.user()
     question = user.send("问题")

@@ -79,6 +79,11 @@ _INLINE_BUTTON_ACTIONS = (
 # Telegram doesn't send these update types unless allowed_updates asks for them.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+# Message content that forwardMessage/copyMessage carry over.
+_COPIED_FIELDS = (
+    "text", "entities", "caption", "caption_entities", "document", "photo", "voice", "audio", "video",
+    "sticker", "location", "contact",
+)  # fmt: skip
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -345,6 +350,8 @@ class FakeTelegram:
             "senddocument": lambda p: self._send_media(p, "document"),
             "sendphoto": lambda p: self._send_media(p, "photo"),
             "getfile": self._get_file,
+            "forwardmessage": self._forward_message,
+            "copymessage": self._copy_message,
             "setmydescription": lambda p: self._record_setting("description", p.str("description")),
             "setmyshortdescription": lambda p: self._record_setting(
                 "short_description", p.str("short_description")
@@ -549,7 +556,7 @@ class FakeTelegram:
             return [
                 rec.document
                 for mid in state.bot_order
-                if (rec := state.bot_messages[mid]).document is not None and rec.method == "sendDocument"
+                if (rec := state.bot_messages[mid]).document is not None and "document" in rec.raw
             ]
 
     def commands(
@@ -1460,6 +1467,71 @@ class FakeTelegram:
         return self._new_bot_message(
             state, method, version, content, reply_to, document=document, mime_type=stored.mime_type
         )
+
+    def _source_message(self, p: _Params, verb: str) -> tuple[dict[str, Any], _BotMessageRecord | None]:
+        """The message a forwardMessage/copyMessage refers to (from_chat_id + message_id)."""
+        from_chat = p.values.get("from_chat_id")
+        state = self._chats.get(from_chat) if isinstance(from_chat, int) else None
+        if state is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        message_id = p.int("message_id")
+        message = self._message_dict(state, message_id) if message_id is not None else None
+        if message is None:
+            raise ApiError(400, f"Bad Request: message to {verb} not found")
+        return message, state.bot_messages.get(int(message["message_id"]))
+
+    def _copied_content(
+        self, message: Mapping[str, Any], record: _BotMessageRecord | None
+    ) -> tuple[dict[str, Any], SentDocument | None, str | None]:
+        content = {k: copy.deepcopy(message[k]) for k in _COPIED_FIELDS if k in message}
+        if record is not None:
+            return content, record.document, record.mime_type
+        document = message.get("document")
+        if document is None:
+            return content, None, None
+        stored = self._files.get(document.get("file_id", ""))
+        if stored is None:
+            return content, None, None
+        name = stored.filename or stored.file_path.rsplit("/", 1)[-1]
+        return content, SentDocument(name, stored.content, message.get("caption")), stored.mime_type
+
+    def _forward_message(self, p: _Params) -> dict[str, Any]:
+        target = self._target_chat(p, sending=True)
+        message, record = self._source_message(p, "forward")
+        content, document, mime = self._copied_content(message, record)
+        content["forward_origin"] = {"type": "user", "sender_user": message["from"], "date": message["date"]}
+        text = message.get("text", message.get("caption"))
+        entities = tuple(message.get("entities", message.get("caption_entities", ())))
+        version = MessageVersion("forwardMessage", text, text, None, entities, None)
+        return self._new_bot_message(
+            target, "forwardMessage", version, content, None, document=document, mime_type=mime
+        )
+
+    def _copy_message(self, p: _Params) -> dict[str, Any]:
+        target = self._target_chat(p, sending=True)
+        message, record = self._source_message(p, "copy")
+        content, document, mime = self._copied_content(message, record)
+        text = message.get("text", message.get("caption"))
+        source, parse_mode = text, None
+        entities = tuple(message.get("entities", message.get("caption_entities", ())))
+        if "caption" in p.values and "text" not in message:
+            source, parse_mode = p.str("caption"), p.str("parse_mode")
+            text, entities = self._parse(source, p, caption=True)
+            content.pop("caption", None)
+            content.pop("caption_entities", None)
+            if text:
+                content["caption"] = text
+            if entities:
+                content["caption_entities"] = list(entities)
+            if document is not None:
+                document = document._replace(caption=text or None)
+        markup = self._markup(p)
+        reply_to = self._reply_target(target, p)
+        version = MessageVersion("copyMessage", text or None, source, parse_mode, entities, markup)
+        raw = self._new_bot_message(
+            target, "copyMessage", version, content, reply_to, document=document, mime_type=mime
+        )
+        return {"message_id": raw["message_id"]}
 
     def _get_file(self, p: _Params) -> dict[str, Any]:
         stored = self._files.get(p.str("file_id") or "")
