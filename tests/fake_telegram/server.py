@@ -51,7 +51,8 @@ if TYPE_CHECKING:
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_TOKEN = "123456:TEST-fake-telegram-token"
+# Shaped like a real token (digits, colon, 35 URL-safe characters) so config checks accept it.
+DEFAULT_TOKEN = "123456789:TEST-fake-telegram-token-abcdefghijk"
 DEFAULT_TIMEOUT = 10.0
 
 _INT_PARAMS = frozenset(
@@ -842,6 +843,9 @@ class FakeTelegram:
                     result = handler(params)
         except ApiError as exc:
             return self._finish(method, params, exc)
+        except Exception as exc:  # a bug in the fake: answer like a server error, loudly
+            _LOG.exception("fake telegram failed on %s", method)
+            return self._finish(method, params, ApiError(500, f"Internal Server Error: fake bug: {exc!r}"))
         return self._finish(method, params, result)
 
     def _finish(self, method: str, params: _Params, outcome: Any) -> web.Response:
@@ -1201,8 +1205,10 @@ class FakeTelegram:
         return copy.deepcopy(markup)
 
     def _reply_target(self, state: _ChatState, p: _Params) -> dict[str, Any] | None:
-        reply = p.json("reply_parameters") or {}
-        message_id = reply.get("message_id") if isinstance(reply, dict) else None
+        reply = p.json("reply_parameters")
+        if not isinstance(reply, dict):
+            reply = {}
+        message_id = reply.get("message_id")
         if message_id is None:
             message_id = p.int("reply_to_message_id")
         if message_id is None:
