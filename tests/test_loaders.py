@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
+import random
 import zipfile
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from bot.kb.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, load_text
 from bot.kb.normalize import to_simplified
 from bot.kb.types import DocumentError
 
+_RANDOM = random.Random(20240501)  # reproducible "random" binaries
 SIMPLIFIED = (
     "一、总体要求\n"
     "坚持精准扶贫、精准脱贫基本方略，建立健全稳定脱贫长效机制。各地要加强组织领导，压实工作责任，"
@@ -142,7 +143,7 @@ def test_binary_with_nul_bytes_named_txt(tmp_path: Path) -> None:
 
 
 def test_binary_without_nul_bytes_named_txt(tmp_path: Path) -> None:
-    noise = bytes((b % 255) + 1 for b in os.urandom(20000))  # every byte value except 0
+    noise = bytes((b % 255) + 1 for b in _RANDOM.randbytes(20000))  # every byte value except 0
     reason = reason_of(write(tmp_path, "noise.txt", noise))
     assert "binary" in reason or "undecodable" in reason
 
@@ -391,7 +392,7 @@ def test_docx_document_title_prefers_the_heading_in_the_body(tmp_path: Path) -> 
 
 
 def test_corrupt_docx_random_bytes(tmp_path: Path) -> None:
-    reason = reason_of(write(tmp_path, "broken.docx", os.urandom(3000)))
+    reason = reason_of(write(tmp_path, "broken.docx", _RANDOM.randbytes(3000)))
     assert reason.startswith("corrupt or unreadable .docx")
 
 
@@ -539,7 +540,7 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
 
 
 def test_corrupt_pdf_garbage_after_header(tmp_path: Path) -> None:
-    data = b"%PDF-1.4\n" + bytes((b % 250) + 5 for b in os.urandom(4000))
+    data = b"%PDF-1.4\n" + bytes((b % 250) + 5 for b in _RANDOM.randbytes(4000))
     assert reason_of(write(tmp_path, "broken.pdf", data)).startswith("corrupt or unreadable .pdf")
 
 

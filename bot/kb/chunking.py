@@ -24,6 +24,7 @@ __all__ = [
     "MIN_CHARS",
     "SECTION_SEPARATOR",
     "TARGET_CHARS",
+    "Section",
     "chunk_document",
     "parse_sections",
     "split_sentences",
@@ -58,6 +59,7 @@ _NUMBERING: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 启示一：/ 经验二： — a two-character label numbered in Chinese, then a colon.
     ("label_num", re.compile(rf"^[\u4e00-\u9fff]{{2}}[{_NUM}]{{1,2}}[：:]")),
 )
+_PATTERNS = dict(_NUMBERING)
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 _SENTENCE_INSIDE = re.compile(r"[。！？；!?;]")
 _CLAUSE_OR_SENTENCE = re.compile(r"[，,。！？；!?;：:]")
@@ -98,8 +100,8 @@ def _numbering_kind(line: str) -> str | None:
 
 def _inline_lead(line: str, kind: str) -> str | None:
     """The naming lead of a numbered paragraph, or None when the line is not one."""
-    if kind == "article":
-        match = _NUMBERING[2][1].match(line)
+    if kind == "article":  # 第一条 为了……: the article number names it, the rest is its text
+        match = _PATTERNS["article"].match(line)
         return match.group(0) if match and len(line) > match.end() + 1 else None
     end = _SENTENCE_INSIDE.search(line)
     if end is None or end.start() > INLINE_LEAD_MAX_CHARS or len(line) - end.end() < 10:
