@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -26,6 +26,8 @@ from bot.helpdesk.models import (
 )
 
 _OPEN = [s.value for s in OPEN_STATUSES]
+# Built once: a fresh alias per query would rebuild its column proxies every time.
+_ORIGINAL = aliased(HelpRequest, name="original")
 
 
 def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
@@ -145,7 +147,7 @@ def duplicate_number(session: Session, request: HelpRequest) -> str | None:
     ).scalar_one()
 
 
-def list_query(
+def list_conditions(
     *,
     requester_id: int | None = None,
     village_ids: Sequence[int] | None = None,
@@ -158,38 +160,56 @@ def list_query(
     open_only: bool = False,
     overdue_at: datetime | None = None,
     assignee_id: int | None = None,
-) -> Select[tuple[HelpRequest, str | None]]:
-    """Rows of (request, number of the request it duplicates) matching the filters.
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses for request lists.
 
     Scope: `requester_id` limits to one villager's requests; `village_ids` (+ `own_id`, the
     viewer's own requests) limits a cadre to their villages; neither means everything (admins).
     """
-    original = aliased(HelpRequest)
-    stmt = select(HelpRequest, original.number).outerjoin(
-        original, HelpRequest.duplicate_of_id == original.id
-    )
+    where: list[ColumnElement[bool]] = []
     if requester_id is not None:
-        stmt = stmt.where(HelpRequest.requester_id == requester_id)
+        where.append(HelpRequest.requester_id == requester_id)
     if village_ids is not None:
         scope = HelpRequest.village_id.in_(list(village_ids))
-        stmt = stmt.where(or_(scope, HelpRequest.requester_id == own_id) if own_id is not None else scope)
+        where.append(or_(scope, HelpRequest.requester_id == own_id) if own_id is not None else scope)
     if village_id is not None:
-        stmt = stmt.where(HelpRequest.village_id == village_id)
+        where.append(HelpRequest.village_id == village_id)
     if statuses:
-        stmt = stmt.where(HelpRequest.status.in_(list(statuses)))
+        where.append(HelpRequest.status.in_(list(statuses)))
     if open_only or overdue_at is not None:
-        stmt = stmt.where(HelpRequest.status.in_(_OPEN))
+        where.append(HelpRequest.status.in_(_OPEN))
     if overdue_at is not None:
-        stmt = stmt.where(HelpRequest.due_at < overdue_at)
+        where.append(HelpRequest.due_at < overdue_at)
     if category is not None:
-        stmt = stmt.where(HelpRequest.category == category)
+        where.append(HelpRequest.category == category)
     if created_from is not None:
-        stmt = stmt.where(HelpRequest.created_at >= created_from)
+        where.append(HelpRequest.created_at >= created_from)
     if created_before is not None:
-        stmt = stmt.where(HelpRequest.created_at < created_before)
+        where.append(HelpRequest.created_at < created_before)
     if assignee_id is not None:
-        stmt = stmt.where(HelpRequest.assignee_id == assignee_id)
-    return stmt
+        where.append(HelpRequest.assignee_id == assignee_id)
+    return where
+
+
+def rows_query(where: Sequence[ColumnElement[bool]]) -> Select[tuple[HelpRequest, str | None]]:
+    """(request, number of the request it duplicates) for rows matching `where`."""
+    return (
+        select(HelpRequest, _ORIGINAL.number)
+        .outerjoin(_ORIGINAL, HelpRequest.duplicate_of_id == _ORIGINAL.id)
+        .where(*where)
+    )
+
+
+def page_query(
+    where: Sequence[ColumnElement[bool]], order_by: Sequence[ColumnElement[object]], limit: int, offset: int
+) -> Select[tuple[HelpRequest, str | None]]:
+    """One page, in two steps: pick the ids with the (covering) indexes, then join names.
+
+    Sorting before the joins keeps "open requests of a village, soonest due first" cheap: the
+    sort runs over narrow index entries instead of fully joined rows.
+    """
+    ids = select(HelpRequest.id).where(*where).order_by(*order_by).limit(limit).offset(offset).correlate(None)
+    return rows_query([HelpRequest.id.in_(ids)]).order_by(*order_by)
 
 
 def overdue_requests(session: Session, now: datetime) -> list[HelpRequest]:

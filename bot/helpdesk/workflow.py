@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
@@ -207,7 +207,9 @@ class Helpdesk:
                 suggested_category=suggestion.category,
                 description=text,
                 urgency=urgency_n.value,
-                status=Status.SUBMITTED.value,
+                # Routing happens in the same transaction; both steps are logged as events below.
+                status=(Status.ASSIGNED if primary else Status.SUBMITTED).value,
+                assignee=primary.person if primary else None,
                 created_at=now,
                 updated_at=now,
                 due_at=now + self.config.deadline(chosen, urgency_n),
@@ -232,7 +234,6 @@ class Helpdesk:
             ]
             session.add_all(hint_rows)
             if primary is not None:
-                request.status, request.assignee = Status.ASSIGNED.value, primary.person
                 self._event(
                     session,
                     request,
@@ -653,12 +654,12 @@ class Helpdesk:
         now = self._now()
         with self._read() as session:
             viewer = self._viewer(session, actor)
-            stmt = self._query(session, viewer, filters, now)
+            where = self._conditions(session, viewer, filters, now)
             if filters.open_only or filters.overdue_only:
-                stmt = stmt.order_by(HelpRequest.due_at, HelpRequest.id)
+                order = [HelpRequest.due_at, HelpRequest.id]
             else:
-                stmt = stmt.order_by(HelpRequest.id.desc())
-            rows = session.execute(stmt.limit(limit + 1).offset(offset)).all()
+                order = [HelpRequest.id.desc()]
+            rows = session.execute(store.page_query(where, order, limit + 1, offset)).all()
             items = tuple(request_view(r, viewer, now, duplicate_of=dup) for r, dup in rows[:limit])
             return Page(items, offset, limit, has_more=len(rows) > limit)
 
@@ -670,7 +671,7 @@ class Helpdesk:
         now = self._now()
         with self._read() as session:
             viewer = self._viewer(session, actor)
-            base = self._query(session, viewer, filters, now)
+            base = store.rows_query(self._conditions(session, viewer, filters, now))
             last_id = 0
             while True:
                 stmt = base.where(HelpRequest.id > last_id).order_by(HelpRequest.id).limit(batch_size)
@@ -682,7 +683,9 @@ class Helpdesk:
                 last_id = rows[-1][0].id
                 session.expunge_all()
 
-    def _query(self, session: Session, viewer: Viewer, f: RequestFilter, now: datetime):  # type: ignore[no-untyped-def]
+    def _conditions(
+        self, session: Session, viewer: Viewer, f: RequestFilter, now: datetime
+    ) -> list[ColumnElement[bool]]:
         kwargs: dict[str, object] = {}
         if not viewer.is_admin:
             if viewer.village_ids:
@@ -696,7 +699,7 @@ class Helpdesk:
             kwargs["village_id"] = village.id
         if f.created_from and f.created_to and f.created_from > f.created_to:
             raise InvalidInput(texts.HD_ERR_DATE_RANGE)
-        return store.list_query(
+        return store.list_conditions(
             statuses=[parse_status(s).value for s in f.statuses],
             category=check_category(f.category, self.config) if f.category is not None else None,
             created_from=self._day_start(f.created_from) if f.created_from else None,
