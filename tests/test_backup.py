@@ -423,10 +423,29 @@ def test_restore_drill_chroma_server_and_postgresql(
         new = helpdesk.file_request(501, "新村", "申请公益性岗位").request
         assert new.number not in {r["number"] for r in before_helpdesk["requests"]}
 
-    # A restore over the live data is refused with the reason, and changes nothing.
+    # A restore over the live data is refused with the reason, and changes nothing ...
     again = run_bot(["backup", "restore", str(backup_dir)], tmp_path, env)
     assert again.returncode == 1 and "refusing to restore over existing data" in again.stderr
     assert "Traceback" not in again.stderr
+    assert len(table_rows(url)["requests"]) == 5
+    # ... and a forced one replaces it: the append-only triggers and functions are dropped and rebuilt.
+    forced = run_bot(["backup", "restore", str(backup_dir), "--force", "--only", "database"], tmp_path, env)
+    assert forced.returncode == 0, forced.stderr
+    assert table_rows(url) == before_rows
+
+
+def test_backup_command_fails_with_one_line_when_a_server_is_down(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"DATA_DIR": str(tmp_path / "data"), "KB_SOURCE": str(tmp_path / "kb"),
+           "DATABASE_URL": f"postgresql+psycopg://bot@127.0.0.1:{port}/assistant"}
+    out = run_bot(["backup", "create", str(tmp_path / "b")], tmp_path, env)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("error: OperationalError: ") and "hint: `python -m bot check --for backup`" in out.stderr
+    assert not (tmp_path / "b").exists()
 
 
 def test_laptop_backup_restores_onto_the_servers(

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from bot.ops import preflight
+
+log = logging.getLogger(__name__)
 
 # Which preflight plan guards each command `start` can launch.
 _START_PLANS = {"run": "run", "ingest": "ingest", "backup": "backup"}
@@ -63,28 +66,40 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _failure(exc: Exception, command: str) -> int:
+    """One line for the operator (the traceback only with LOG_LEVEL=DEBUG), and a pointer to `check`."""
+    from bot.ops.backup import BackupError
+
+    log.debug("%s failed", command, exc_info=exc)
+    if isinstance(exc, BackupError):
+        print(f"error: {exc}", file=sys.stderr)
+    else:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        print(f"error: {type(exc).__name__}: {detail[0] if detail else ''}", file=sys.stderr)
+        print(f"hint: `python -m bot check --for {command}` checks the settings and services", file=sys.stderr)
+    return 1
+
+
 def cmd_backup_create(args: argparse.Namespace) -> int:
-    from bot.ops.backup import BackupError, create_backup
+    from bot.ops.backup import create_backup
 
     settings = preflight.load_settings_or_exit()
     try:
         summary = create_backup(settings, Path(args.dir))
-    except BackupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # the operator gets a line, not a traceback
+        return _failure(exc, "backup")
     print(summary.text())
     return 0
 
 
 def cmd_backup_restore(args: argparse.Namespace) -> int:
-    from bot.ops.backup import PARTS, BackupError, restore_backup
+    from bot.ops.backup import PARTS, restore_backup
 
     settings = preflight.load_settings_or_exit()
     try:
         result = restore_backup(settings, Path(args.dir), force=args.force, parts=args.only or PARTS)
-    except BackupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        return _failure(exc, "restore")
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 
