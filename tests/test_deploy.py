@@ -101,6 +101,7 @@ def test_compose_has_the_services_with_persistent_volumes_and_health_checks(comp
     ingest = services["ingest"]
     assert ingest["command"][-1] == "ingest" and ingest["restart"] == "no"
     assert ingest["depends_on"]["chroma"]["condition"] == "service_healthy"
+    assert ingest["healthcheck"] == {"disable": True}, "the image's health check does not apply to a one-shot job"
     assert services["ops"]["profiles"] == ["tools"]
 
 
