@@ -371,6 +371,10 @@ def test_check_settings_in_process(tmp_path: Path) -> None:
     assert preflight.check_settings(memory, timeout=1) == [
         "DATABASE_URL: an in-memory SQLite database loses every request on restart"
     ]
+    asyncpg = good.model_copy(update={"database_url": "postgresql+asyncpg://u@h/db"})
+    assert preflight.check_settings(asyncpg, timeout=1) == [
+        "DATABASE_URL: driver 'asyncpg' is not installed; write the URL as postgresql+psycopg://…"
+    ]
     mysql = good.model_copy(update={"database_url": "mysql://u@h/db"})
     assert preflight.check_settings(mysql, timeout=1)[0].startswith("DATABASE_URL: backend 'mysql' is not supported")
     # The token only matters to the bot, not to an ingest.

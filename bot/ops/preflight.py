@@ -229,6 +229,8 @@ def check_database(settings: Settings, timeout: float = 5.0) -> list[Finding]:
         url = make_url(raw)
     except ArgumentError:
         return [Finding(ERROR, "DATABASE_URL", "is not a database URL (expected e.g. postgresql+psycopg://user:password@host:5432/dbname)")]
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")  # as the helpdesk engine does: psycopg 3 is installed
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         return [Finding(ERROR, "DATABASE_URL", f"backend {backend!r} is not supported; use postgresql+psycopg://… or sqlite:///…")]
