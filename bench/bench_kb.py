@@ -70,7 +70,7 @@ def run_ingest(data_dir: Path) -> dict:
     }
 
 
-def build_synthetic(kb, size: int, seed_kb) -> None:  # noqa: ANN001
+def build_synthetic(kb, size: int, seed_kb) -> None:
     """Publish a generation of `size` synthetic chunks derived from the seed generation."""
     from bot.answer import sentences
     from bot.kb import lexicon
@@ -104,7 +104,7 @@ def build_synthetic(kb, size: int, seed_kb) -> None:  # noqa: ANN001
     kb.store.create(collection)
     ids = [c.id for c in chunks]
     kb.store.add(collection, ids, matrix, [{"source": c.source} for c in chunks])
-    tokens = [lexicon.tokens(c.lexical_text) for c in chunks]
+    tokens = [lexicon.index_tokens(c.lexical_text) for c in chunks]
     files = {c.source: FileEntry(c.source, "-", 0, c.title, []) for c in chunks}
     manifest = Manifest(generation, time.time(), kb.embedder.name, dict(CHUNKING), collection, files)
     write_generation_files(kb.index.path(generation), manifest, chunks, tokens)

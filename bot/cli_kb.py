@@ -25,13 +25,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def open_kb(settings: Settings):  # noqa: ANN201 - lazy import keeps `--help` fast
+def open_kb(settings: Settings):
     from bot.kb import KnowledgeBase
 
     return KnowledgeBase(settings)
 
 
-def tqdm_progress():  # noqa: ANN201
+def tqdm_progress():
     """A progress callback drawing one tqdm bar per stage on stderr."""
     from tqdm import tqdm
 
@@ -71,7 +71,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def ensure_ingested(kb) -> None:  # noqa: ANN001
+def ensure_ingested(kb) -> None:
     """A fresh clone answers out of the box: ingest the default folder on first use."""
     if kb.index.current() is None:
         print(f"knowledge base is empty; ingesting {kb.source_dir} first ...", file=sys.stderr)

@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from bot.config import PROJECT_ROOT, Settings  # noqa: E402
+from bot.config import PROJECT_ROOT, Settings
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
@@ -29,14 +29,14 @@ def model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder(model_settings: Settings):  # noqa: ANN201
+def embedder(model_settings: Settings):
     from bot.kb.embeddings import load_embedder
 
     return load_embedder(model_settings)
 
 
 @pytest.fixture
-def make_kb(tmp_path: Path, embedder):  # noqa: ANN001, ANN201
+def make_kb(tmp_path: Path, embedder):
     """Factory: a KnowledgeBase over its own data dir and source folder (seeded with `files`)."""
     from bot.kb import KnowledgeBase
 
@@ -57,7 +57,7 @@ def make_kb(tmp_path: Path, embedder):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def seeded_kb(tmp_path_factory: pytest.TempPathFactory, embedder):  # noqa: ANN001, ANN201
+def seeded_kb(tmp_path_factory: pytest.TempPathFactory, embedder):
     """The bundled knowledge base, ingested once per session (embedded Chroma)."""
     from bot.kb import KnowledgeBase
 

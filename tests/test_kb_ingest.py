@@ -119,14 +119,14 @@ def test_oversized_file_is_rejected_without_reading_it(make_kb) -> None:
 class _FailingEmbedder:
     """Fault injection: the real model, failing like a full disk after the first batch."""
 
-    def __init__(self, real) -> None:  # noqa: ANN001
+    def __init__(self, real) -> None:
         self.real, self.calls = real, 0
         self.dim, self.name = real.dim, real.name
 
-    def embed_query(self, text: str):  # noqa: ANN201
+    def embed_query(self, text: str):
         return self.real.embed_query(text)
 
-    def embed_passages(self, texts, **kw):  # noqa: ANN001, ANN003, ANN201
+    def embed_passages(self, texts, **kw):
         self.calls += 1
         if self.calls > 1:
             raise OSError(28, "No space left on device")

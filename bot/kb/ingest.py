@@ -184,7 +184,7 @@ def ingest(
             tick("write", 0, 1)
             if all_chunks:
                 store.add(collection, [c.id for c in all_chunks], vectors, [_chunk_meta(c) for c in all_chunks])
-            tokens = [lexicon.tokens(c.lexical_text) for c in all_chunks]
+            tokens = [lexicon.index_tokens(c.lexical_text) for c in all_chunks]
             manifest = Manifest(generation, time.time(), embedder.name, dict(CHUNKING), collection, entries)
             write_generation_files(folder, manifest, all_chunks, tokens)
             index.publish(generation)

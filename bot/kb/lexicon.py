@@ -19,6 +19,7 @@ from bot.kb.normalize import to_simplified
 
 log = logging.getLogger(__name__)
 
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _TOKEN_OK = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 _init_lock = threading.Lock()
 _initialised = False
@@ -64,11 +65,23 @@ def tokens(text: str) -> list[str]:
     """Search-mode jieba tokens of simplified `text`, stopwords and punctuation removed."""
     _ensure_jieba()
     stop = stopwords()
-    return [
-        t.lower()
-        for t in jieba.lcut_for_search(text)
-        if (t := t.strip()) and t not in stop and _TOKEN_OK.search(t)
-    ]
+    out: list[str] = []
+    for raw in jieba.lcut_for_search(text):
+        token = raw.strip().lower()
+        if token and token not in stop and _TOKEN_OK.search(token):
+            out.append(token)
+    return out
+
+
+def index_tokens(text: str) -> list[str]:
+    """BM25 tokens: words plus CJK character bigrams.
+
+    Bigrams make lexical matching robust to jieba segmenting the question and the passage
+    differently (督导 vs 督导组); measured +0.02 MRR on the seed corpus (docs/retrieval.md).
+    """
+    words = tokens(text)
+    grams = [run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
+    return words + grams
 
 
 def expand_query(question: str) -> str:

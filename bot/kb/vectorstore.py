@@ -58,7 +58,7 @@ class ChromaStore:
     def describe(self) -> str:
         return self._where
 
-    def _get(self, name: str):  # noqa: ANN202 - chromadb's Collection type
+    def _get(self, name: str):
         col = self._collections.get(name)
         if col is None:
             col = self._client.get_collection(name, embedding_function=None)
