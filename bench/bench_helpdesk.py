@@ -18,7 +18,6 @@ import os
 import platform
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import threading
@@ -89,7 +88,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    load = ", load average {:.1f} / {:.1f} / {:.1f} (1/5/15 min) at report time".format(*os.getloadavg())
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}{load}"
+    )
 
 
 # ----------------------------------------------------------------------------- seeding

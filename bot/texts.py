@@ -48,6 +48,24 @@ HD_ACTION_LABELS = {
 }
 HD_SATISFACTION_LABELS = {"satisfied": "满意（已解决）", "unsatisfied": "不满意（未解决）"}
 HD_SYSTEM_ACTOR = "系统"
+HD_ROLE_LABELS = {"villager": "村民", "cadre": "干部", "admin": "管理员"}
+HD_DEFAULT_VILLAGER_NAME = "村民{chat_user_id}"
+HD_DEFAULT_ADMIN_NAME = "管理员{chat_user_id}"
+HD_FIELD_NAME = "姓名"
+HD_FIELD_VILLAGE = "村名"
+HD_FIELD_NOTE = "说明"
+HD_FIELD_ADDRESS = "住址/户号"
+HD_THIS_VILLAGE = "该村"
+
+# -- event-log notes (shown in a request's history)
+HD_EVENT_FILED = "类别：{category}（系统建议：{suggested}）"
+HD_EVENT_AUTO_ASSIGNED = "自动派给{post}{name}"
+HD_EVENT_ASSIGNED = "派给{post}{name}"
+HD_EVENT_DUPLICATE = "与 {original} 重复"
+HD_EVENT_SATISFIED = "求助人表示问题已解决"
+HD_EVENT_UNSATISFIED = "求助人表示问题未解决"
+HD_EVENT_NEW_DUE = "新的办理时限 {due}"
+HD_EVENT_NOTE_SUFFIX = "：{note}"
 HD_OPERATOR_ACTOR = "后台管理员"
 
 # -- errors shown to end users (HelpdeskError.message_zh)
@@ -112,12 +130,14 @@ HD_MSG_ASK_FEEDBACK = "您的工单 {number} 已办结。\n{note}问题解决了
 HD_MSG_CLOSED = "感谢您的反馈，工单 {number} 已回访关闭。"
 HD_MSG_REOPENED_REQUESTER = "已收到您的反馈，工单 {number} 已重新打开，干部会继续跟进。"
 HD_MSG_RETURNED = "【退回】工单 {number}（{village}）被{actor}退回，原因：{reason}。请重新派单。"
-HD_MSG_REOPENED = "【重新打开】工单 {number}（{village}）：求助人表示问题未解决。{note}"
+HD_MSG_REOPENED = "【重新打开】工单 {number}（{village}）：求助人表示问题未解决。"
 HD_MSG_NOTE = "您的工单 {number} 有新进展：{note}"
 HD_MSG_DUPLICATE = "您的工单 {number} 与工单 {original} 是同一问题，将合并到 {original} 一起办理。"
 HD_MSG_OVERDUE_HEADER = "【超期提醒】您负责的 {count} 件工单已超过办理时限："
 HD_MSG_OVERDUE_LINE = "· {number} {village} {category}（{status}，时限 {due}）"
 HD_MSG_HINT_LINE = "· {title}{section}"
+HD_MSG_REQUESTER_NOTE = "工单 {number} 求助人补充：{note}"
+HD_MSG_OVERDUE_MORE = "……另有 {count} 件"
 
 # ----------------------------------------------------------------------------- telegram
 # Messages for the Telegram front end live below this line (owned by bot/telegram).

@@ -5,8 +5,8 @@ stops/removes it at the end. PostgreSQL refuses to run as root, so when we are r
 runs as the `postgres` system user (created if missing) via `runuser` (or `su`).
 If env `TEST_DATABASE_URL` is set, that server is used instead of starting one.
 
-Binaries are looked up under /usr/lib/postgresql/*/bin (Debian/Ubuntu layout; newest version
-wins), then on PATH. If none are found, `PostgresUnavailable` explains how to fix it: PostgreSQL
+Binaries are looked up in $PG_BINDIR if set, else under /usr/lib/postgresql/*/bin (Debian/Ubuntu
+layout; newest version wins), then on PATH. If none are found, `PostgresUnavailable` explains how to fix it: PostgreSQL
 tests must fail loudly rather than be skipped.
 
 Usage::
@@ -44,7 +44,12 @@ class PostgresUnavailable(RuntimeError):
 
 
 def find_bindir() -> Path:
-    """Directory holding initdb and pg_ctl."""
+    """Directory holding initdb and pg_ctl (env PG_BINDIR overrides the search)."""
+    override = os.environ.get("PG_BINDIR")
+    if override:
+        if (Path(override) / "initdb").exists() and (Path(override) / "pg_ctl").exists():
+            return Path(override)
+        raise PostgresUnavailable(f"PG_BINDIR={override} does not contain initdb and pg_ctl.")
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin"),
         key=lambda p: [int(x) if x.isdigit() else 0 for x in Path(p).parent.name.split(".")],

@@ -29,6 +29,9 @@ _PG_MIGRATION_LOCK = 0x68656C70
 def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """An engine configured for safe concurrent use; use `write_engine()` for write transactions."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        # A bare postgresql:// would pick psycopg2, which is not installed; psycopg 3 is.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

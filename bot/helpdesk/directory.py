@@ -41,7 +41,7 @@ def add_village(
     session: Session, viewer: Viewer, name: str, township: str, county: str, now: datetime
 ) -> VillageView:
     require_admin(viewer)
-    name = clean_name(name, "村名")
+    name = clean_name(name, texts.HD_FIELD_VILLAGE)
     township = " ".join((township or "").split())[:_MAX_NAME]
     county = " ".join((county or "").split())[:_MAX_NAME]
     existing = session.execute(
@@ -63,7 +63,7 @@ def list_villages(session: Session) -> list[VillageView]:
 
 # ----------------------------------------------------------------------------- people
 def register_villager(session: Session, chat_user_id: int, display_name: str, now: datetime) -> PersonView:
-    name = clean_name(display_name, "姓名")
+    name = clean_name(display_name, texts.HD_FIELD_NAME)
     person = store.ensure_person(session, chat_user_id, name, Role.VILLAGER, now)
     return person_with_posts(session, person)
 
@@ -74,7 +74,7 @@ def add_person(
     """Register a person, or change an existing person's role (an explicit operator action)."""
     require_admin(viewer)
     role = parse_role(role)
-    name = clean_name(display_name, "姓名")
+    name = clean_name(display_name, texts.HD_FIELD_NAME)
     person = store.person_by_chat(session, chat_user_id)
     if person is None:
         person = store.ensure_person(session, chat_user_id, name, role, now)
@@ -116,7 +116,9 @@ def _bind(
     if person is None:
         if display_name is None:
             raise NotFound(texts.HD_ERR_UNKNOWN_PERSON.format(who=chat_user_id))
-        person = store.ensure_person(session, chat_user_id, clean_name(display_name, "姓名"), Role.CADRE, now)
+        person = store.ensure_person(
+            session, chat_user_id, clean_name(display_name, texts.HD_FIELD_NAME), Role.CADRE, now
+        )
     if person.role == Role.VILLAGER.value:
         person.role, person.updated_at = Role.CADRE.value, now
     existing = store.binding(session, person.id, village.id)
@@ -139,7 +141,7 @@ def list_cadres(
     village = store.resolve_village(session, village_ref) if village_ref is not None else None
     if not viewer.is_admin and (village is None or village.id not in viewer.village_ids):
         name = village.name if village else ""
-        raise PermissionDenied(texts.HD_ERR_VILLAGE_NOT_YOURS.format(village=name or "该村"))
+        raise PermissionDenied(texts.HD_ERR_VILLAGE_NOT_YOURS.format(village=name or texts.HD_THIS_VILLAGE))
     stmt = select(CadreBinding)
     if village is not None:
         stmt = stmt.where(CadreBinding.village_id == village.id)
@@ -201,7 +203,7 @@ def redeem_invite(
 ) -> PersonView:
     """Single use, even under concurrent redemption: the conditional UPDATE claims the code atomically."""
     shown = normalize_code(code)
-    name = clean_name(display_name, "姓名")
+    name = clean_name(display_name, texts.HD_FIELD_NAME)
     claimed = session.execute(
         update(Invite)
         .where(Invite.code_hash == _hash_code(shown), Invite.redeemed_at.is_(None), Invite.expires_at > now)

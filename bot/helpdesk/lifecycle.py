@@ -59,7 +59,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-ROLE_LABELS = {Role.VILLAGER: "村民", Role.CADRE: "干部", Role.ADMIN: "管理员"}
+ROLE_LABELS = {role: texts.HD_ROLE_LABELS[role.value] for role in Role}
 
 # Statuses in which the request still needs work from cadres; only these can become overdue.
 OPEN_STATUSES: frozenset[Status] = frozenset(

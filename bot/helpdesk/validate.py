@@ -45,7 +45,9 @@ def clean_note(text: str | None, config: HelpdeskConfig, *, required_for: str | 
             raise InvalidInput(texts.HD_ERR_REASON_REQUIRED.format(action=required_for))
         return None
     if len(cleaned) > config.max_note_chars:
-        raise InvalidInput(texts.HD_ERR_TEXT_TOO_LONG.format(field="说明", limit=config.max_note_chars))
+        raise InvalidInput(
+            texts.HD_ERR_TEXT_TOO_LONG.format(field=texts.HD_FIELD_NOTE, limit=config.max_note_chars)
+        )
     return cleaned
 
 
@@ -53,7 +55,7 @@ def clean_address(text: str | None, config: HelpdeskConfig) -> str:
     cleaned = " ".join(_normalise(text).split())
     if len(cleaned) > config.max_address_chars:
         raise InvalidInput(
-            texts.HD_ERR_TEXT_TOO_LONG.format(field="住址/户号", limit=config.max_address_chars)
+            texts.HD_ERR_TEXT_TOO_LONG.format(field=texts.HD_FIELD_ADDRESS, limit=config.max_address_chars)
         )
     return cleaned
 

@@ -64,6 +64,10 @@ MAX_PAGE = 200
 DIGEST_MAX_LINES = 20
 
 
+def _suffix(note: str | None) -> str:
+    return texts.HD_EVENT_NOTE_SUFFIX.format(note=note) if note else ""
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -151,7 +155,13 @@ class Helpdesk:
         now = self._now()
         with self._write() as session:
             for chat_id in sorted(self.config.admin_chat_ids):
-                person = store.ensure_person(session, chat_id, f"管理员{chat_id}", Role.ADMIN, now)
+                person = store.ensure_person(
+                    session,
+                    chat_id,
+                    texts.HD_DEFAULT_ADMIN_NAME.format(chat_user_id=chat_id),
+                    Role.ADMIN,
+                    now,
+                )
                 if person.role != Role.ADMIN.value:
                     log.info("person %s promoted to admin from ADMIN_IDS", chat_id)
                     person.role, person.updated_at = Role.ADMIN.value, now
@@ -185,7 +195,7 @@ class Helpdesk:
         address_n = clean_address(address, self.config)
         urgency_n = parse_urgency(urgency)
         chosen = check_category(category, self.config) if category is not None else None
-        name = clean_name(display_name, "姓名") if display_name is not None else None
+        name = clean_name(display_name, texts.HD_FIELD_NAME) if display_name is not None else None
         hints = self._policy_hints(text)  # outside the transaction: the KB may be slow
         suggestion = self._suggest(text, hints)
         chosen = chosen or suggestion.category
@@ -193,7 +203,11 @@ class Helpdesk:
         with self._write() as session:
             village_row = store.resolve_village(session, village)
             person = store.person_by_chat(session, requester) or store.ensure_person(
-                session, requester, name or f"村民{requester}", Role.VILLAGER, now
+                session,
+                requester,
+                name or texts.HD_DEFAULT_VILLAGER_NAME.format(chat_user_id=requester),
+                Role.VILLAGER,
+                now,
             )
             bindings = store.village_bindings(session, village_row.id)
             primary = min(bindings, key=lambda b: (self.config.post_rank(b.post), b.created_at), default=None)
@@ -217,7 +231,7 @@ class Helpdesk:
             session.add(request)
             session.flush()
             viewer = access.viewer_for(session, person, self.config.admin_chat_ids)
-            filed_note = f"类别：{chosen}（系统建议：{suggestion.category}）"
+            filed_note = texts.HD_EVENT_FILED.format(category=chosen, suggested=suggestion.category)
             self._event(
                 session, request, viewer.label, person.id, "filed", None, Status.SUBMITTED, filed_note, now
             )
@@ -242,7 +256,7 @@ class Helpdesk:
                     Action.ASSIGN.value,
                     Status.SUBMITTED,
                     Status.ASSIGNED,
-                    f"自动派给{primary.post}{primary.person.display_name}",
+                    texts.HD_EVENT_AUTO_ASSIGNED.format(post=primary.post, name=primary.person.display_name),
                     now,
                 )
             session.flush()
@@ -344,7 +358,9 @@ class Helpdesk:
                     texts.HD_ERR_ALREADY_ASSIGNED.format(number=number, name=person.display_name)
                 )
             request.assignee = person
-            event_note = f"派给{post.post}{person.display_name}" + (f"：{note}" if note else "")
+            event_note = texts.HD_EVENT_ASSIGNED.format(post=post.post, name=person.display_name) + _suffix(
+                note
+            )
             self._move(session, request, viewer, Action.ASSIGN, old, event_note, now)
             notifications = [
                 Notification(
@@ -429,7 +445,7 @@ class Helpdesk:
                 viewer,
                 Action.DUPLICATE,
                 old,
-                f"与 {target.number} 重复" + (f"：{note}" if note else ""),
+                texts.HD_EVENT_DUPLICATE.format(original=target.number) + _suffix(note),
                 now,
             )
             notice = Notification(
@@ -458,19 +474,16 @@ class Helpdesk:
             notifications: list[Notification] = []
             if satisfied:
                 request.closed_at = now
-                event_note = "求助人表示问题已解决" + (f"：{note}" if note else "")
+                event_note = texts.HD_EVENT_SATISFIED + _suffix(note)
                 reply = texts.HD_MSG_CLOSED.format(number=number)
             else:
                 request.due_at = now + self.config.deadline(request.category, Urgency(request.urgency))
-                event_note = (
-                    "求助人表示问题未解决"
-                    + (f"：{note}" if note else "")
-                    + f"；新的办理时限 {local_time(request.due_at, self.config.timezone)}"
-                )
+                new_due = texts.HD_EVENT_NEW_DUE.format(due=local_time(request.due_at, self.config.timezone))
+                event_note = texts.HD_EVENT_UNSATISFIED + _suffix(note) + "；" + new_due
                 reply = texts.HD_MSG_REOPENED_REQUESTER.format(number=number)
-                alert = texts.HD_MSG_REOPENED.format(
-                    number=number, village=request.village.name, note=f"说明：{note}" if note else ""
-                ).strip()
+                alert = with_note(
+                    texts.HD_MSG_REOPENED.format(number=number, village=request.village.name), note
+                )
                 if request.assignee is not None:
                     notifications.append(
                         Notification(request.assignee.chat_user_id, alert, number, NotificationKind.REOPENED)
@@ -505,7 +518,7 @@ class Helpdesk:
                     Notification(request.requester.chat_user_id, text, number, NotificationKind.NOTE)
                 )
             elif request.assignee is not None:
-                text = f"工单 {number} 求助人补充：{cleaned}"
+                text = texts.HD_MSG_REQUESTER_NOTE.format(number=number, note=cleaned)
                 notifications.append(
                     Notification(request.assignee.chat_user_id, text, number, NotificationKind.NOTE)
                 )
@@ -756,7 +769,7 @@ class Helpdesk:
                     )
                 )
             if len(item.requests) > DIGEST_MAX_LINES:
-                lines.append(f"……另有 {len(item.requests) - DIGEST_MAX_LINES} 件")
+                lines.append(texts.HD_MSG_OVERDUE_MORE.format(count=len(item.requests) - DIGEST_MAX_LINES))
             out.append(
                 Notification(item.cadre.chat_user_id, "\n".join(lines), None, NotificationKind.OVERDUE_DIGEST)
             )

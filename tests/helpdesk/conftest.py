@@ -78,10 +78,13 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
+    reason = ""
     try:
         server = PostgresServer().start()
     except PostgresUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
+        reason = str(exc)
+    if reason:  # outside the except block: report the reason alone, and fail (never skip)
+        pytest.fail(f"PostgreSQL is required for the helpdesk tests: {reason}", pytrace=False)
     try:
         yield server
     finally:

@@ -102,3 +102,17 @@ def test_list_queries_use_the_indexes(hd: Helpdesk, world: World) -> None:
             )  # tiny table: make the planner show its index choice
             plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
     assert "ix_requests_village_status_due" in plan, plan
+
+
+def test_bare_postgresql_url_uses_psycopg3(db_url: str) -> None:
+    """DATABASE_URL=postgresql://… must work without psycopg2 (not installed)."""
+    bare = db_url.replace("postgresql+psycopg://", "postgresql://")
+    engine = create_helpdesk_engine(bare)
+    try:
+        assert engine.dialect.name in ("sqlite", "postgresql")
+        if engine.dialect.name == "postgresql":
+            assert engine.dialect.driver == "psycopg"
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
