@@ -86,9 +86,17 @@ def populate(helpdesk: Helpdesk) -> list[str]:
     helpdesk.bind_cadre(OPERATOR, 101, v1.id, "村两委干部", display_name="李干部")
     helpdesk.bind_cadre(OPERATOR, 200, v2.id, "第一书记", display_name="张书记")
     helpdesk.register_villager(500, "赵大爷")
-    r1 = helpdesk.file_request(500, v1.id, "家里房子漏雨，墙体有裂缝，电话13812345678", phone="13812345678",
-                               address="三组12号", urgency="urgent").request.number
-    r2 = helpdesk.file_request(501, v2.id, "孩子上学学费困难，想申请助学补助", display_name="孙大姐").request.number
+    r1 = helpdesk.file_request(
+        500,
+        v1.id,
+        "家里房子漏雨，墙体有裂缝，电话13812345678",
+        phone="13812345678",
+        address="三组12号",
+        urgency="urgent",
+    ).request.number
+    r2 = helpdesk.file_request(
+        501, v2.id, "孩子上学学费困难，想申请助学补助", display_name="孙大姐"
+    ).request.number
     r3 = helpdesk.file_request(500, v1.id, "房子漏雨一直没人来修", phone="13812345678").request.number
     r4 = helpdesk.file_request(501, v2.id, "村里自来水停水三天了", urgency="critical").request.number
     helpdesk.assign(100, r3, 101, "请尽快上门查看")
@@ -128,8 +136,14 @@ def table_rows(url: str) -> dict[str, list[dict[str, Any]]]:
                 order = list(table.primary_key.columns) or list(table.columns)
                 rows = conn.execute(select(table).order_by(*order)).mappings().all()
                 out[table.name] = [
-                    {k: (v if not isinstance(v, datetime) else (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(UTC))
-                     for k, v in row.items()}
+                    {
+                        k: (
+                            v
+                            if not isinstance(v, datetime)
+                            else (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(UTC)
+                        )
+                        for k, v in row.items()
+                    }
                     for row in rows
                 ]
             return out
@@ -146,8 +160,14 @@ def kb_state(kb: KnowledgeBase) -> dict[str, Any]:
     searches = []
     for question in QUESTIONS:
         result = kb.search(question, 5)
-        searches.append({"question": question, "grounded": result.grounded, "ids": [h.chunk.id for h in result.hits],
-                         "scores": [(h.score, h.dense, h.lexical) for h in result.hits]})
+        searches.append(
+            {
+                "question": question,
+                "grounded": result.grounded,
+                "ids": [h.chunk.id for h in result.hits],
+                "scores": [(h.score, h.dense, h.lexical) for h in result.hits],
+            }
+        )
     return {
         "documents": kb.documents(),
         "generation": snap.generation,
@@ -172,7 +192,11 @@ def assert_same_kb(after: dict[str, Any], before: dict[str, Any]) -> None:
     assert float(np.abs(after["vectors"] - before["vectors"]).max()) <= VECTOR_ULP
     assert after["count"] == before["count"] == len(before["chunks"])
     for got, expected in zip(after["searches"], before["searches"], strict=True):
-        assert (got["question"], got["grounded"], got["ids"]) == (expected["question"], expected["grounded"], expected["ids"])
+        assert (got["question"], got["grounded"], got["ids"]) == (
+            expected["question"],
+            expected["grounded"],
+            expected["ids"],
+        )
         assert np.allclose(got["scores"], expected["scores"], rtol=0, atol=1e-5), got["question"]
 
 
@@ -223,8 +247,14 @@ def embedded_origin(tmp_path_factory: pytest.TempPathFactory, embedder) -> Origi
     assert summary.tables["requests"] == 4 and summary.documents == len(DOCS)
     assert summary.chunks == len(before_kb["chunks"]) and summary.generation == before_kb["generation"]
     assert_backup_holds_the_vectors(summary.path, before_kb)
-    return Origin(settings, summary.path, state, table_rows(settings.resolved_database_url), before_kb,
-                  source_files(settings.kb_source))
+    return Origin(
+        settings,
+        summary.path,
+        state,
+        table_rows(settings.resolved_database_url),
+        before_kb,
+        source_files(settings.kb_source),
+    )
 
 
 def wipe_embedded(settings: Settings) -> None:
@@ -262,7 +292,9 @@ def test_restore_drill_embedded_chroma_and_sqlite(embedded_origin: Origin, embed
         assert helpdesk.count_requests() == 5
 
 
-def test_restore_refuses_to_overwrite_data_unless_forced(embedded_origin: Origin, tmp_path: Path, embedder) -> None:
+def test_restore_refuses_to_overwrite_data_unless_forced(
+    embedded_origin: Origin, tmp_path: Path, embedder
+) -> None:
     settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path / "kb")
     with open_helpdesk(settings) as helpdesk:
         helpdesk.add_village(OPERATOR, "别的村")
@@ -299,7 +331,9 @@ def test_restore_of_one_part_leaves_the_other_alone(embedded_origin: Origin, tmp
     assert not (tmp_path / "kb").exists() and IndexDir(settings.index_dir).current() is None
 
 
-def test_damaged_or_foreign_backups_are_refused_before_anything_changes(embedded_origin: Origin, tmp_path: Path) -> None:
+def test_damaged_or_foreign_backups_are_refused_before_anything_changes(
+    embedded_origin: Origin, tmp_path: Path
+) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(embedded_origin.backup, copy)
     target = copy / "database" / "requests.jsonl"
@@ -350,21 +384,39 @@ def run_bot(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Compl
     """`python -m bot ARGS` with only these settings, as a container would run it."""
     settings_names = {name.upper() for name in Settings.model_fields}
     base = {k: v for k, v in os.environ.items() if k not in settings_names}
-    base.update(PYTHONPATH=str(PROJECT_ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-                ANONYMIZED_TELEMETRY="False")
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**base, **env},
-                          capture_output=True, text=True, timeout=900)
+    base.update(
+        PYTHONPATH=str(PROJECT_ROOT),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_restore_drill_chroma_server_and_postgresql(
-    tmp_path: Path, pg_server: PostgresServer, chroma_server_address: tuple[str, int], embedder, model_settings
+    tmp_path: Path,
+    pg_server: PostgresServer,
+    chroma_server_address: tuple[str, int],
+    embedder,
+    model_settings,
 ) -> None:
     host, port = chroma_server_address
     url = fresh_database(pg_server)
     prefix = f"drill{uuid.uuid4().hex[:6]}"
     env = {
-        "DATA_DIR": str(tmp_path / "data"), "KB_SOURCE": str(tmp_path / "kb"), "DATABASE_URL": url,
-        "CHROMA_HOST": host, "CHROMA_PORT": str(port), "CHROMA_COLLECTION_PREFIX": prefix,
+        "DATA_DIR": str(tmp_path / "data"),
+        "KB_SOURCE": str(tmp_path / "kb"),
+        "DATABASE_URL": url,
+        "CHROMA_HOST": host,
+        "CHROMA_PORT": str(port),
+        "CHROMA_COLLECTION_PREFIX": prefix,
         "MODEL_CACHE": str(model_settings.model_cache_dir),
     }
     seed_source(tmp_path / "kb")
@@ -373,9 +425,15 @@ def test_restore_drill_chroma_server_and_postgresql(
     ingested = run_bot(["start", "--wait", "30", "ingest"], tmp_path, env)
     assert ingested.returncode == 0, ingested.stderr
     assert f"{len(DOCS)} added" in ingested.stdout and "serving generation" in ingested.stdout
-    settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path / "kb", database_url=url,
-                        chroma_host=host, chroma_port=port, chroma_collection_prefix=prefix,
-                        model_cache=model_settings.model_cache_dir)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        kb_source=tmp_path / "kb",
+        database_url=url,
+        chroma_host=host,
+        chroma_port=port,
+        chroma_collection_prefix=prefix,
+        model_cache=model_settings.model_cache_dir,
+    )
     kb = KnowledgeBase(settings, embedder=embedder)
     assert kb.store.describe().startswith("chroma server") and len(kb.documents()) == len(DOCS)
     with open_helpdesk(settings) as helpdesk:  # the bot's side: requests in PostgreSQL
@@ -440,16 +498,25 @@ def test_backup_command_fails_with_one_line_when_a_server_is_down(tmp_path: Path
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {"DATA_DIR": str(tmp_path / "data"), "KB_SOURCE": str(tmp_path / "kb"),
-           "DATABASE_URL": f"postgresql+psycopg://bot@127.0.0.1:{port}/assistant"}
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "KB_SOURCE": str(tmp_path / "kb"),
+        "DATABASE_URL": f"postgresql+psycopg://bot@127.0.0.1:{port}/assistant",
+    }
     out = run_bot(["backup", "create", str(tmp_path / "b")], tmp_path, env)
     assert out.returncode == 1 and "Traceback" not in out.stderr
-    assert out.stderr.startswith("error: OperationalError: ") and "hint: `python -m bot check --for backup`" in out.stderr
+    assert (
+        out.stderr.startswith("error: OperationalError: ")
+        and "hint: `python -m bot check --for backup`" in out.stderr
+    )
     assert not (tmp_path / "b").exists()
 
 
 def test_laptop_backup_restores_onto_the_servers(
-    embedded_origin: Origin, tmp_path: Path, pg_server: PostgresServer, chroma_server_address: tuple[str, int],
+    embedded_origin: Origin,
+    tmp_path: Path,
+    pg_server: PostgresServer,
+    chroma_server_address: tuple[str, int],
     embedder,
 ) -> None:
     """Outgrowing the laptop: SQLite + embedded Chroma backed up, restored into PostgreSQL + a Chroma
@@ -457,8 +524,14 @@ def test_laptop_backup_restores_onto_the_servers(
     host, port = chroma_server_address
     url = fresh_database(pg_server)
     prefix = f"county{uuid.uuid4().hex[:6]}"
-    settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path / "kb", database_url=url,
-                        chroma_host=host, chroma_port=port, chroma_collection_prefix=prefix)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        kb_source=tmp_path / "kb",
+        database_url=url,
+        chroma_host=host,
+        chroma_port=port,
+        chroma_collection_prefix=prefix,
+    )
     restore_backup(settings, embedded_origin.backup)
 
     assert table_rows(url) == embedded_origin.rows

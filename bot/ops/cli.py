@@ -27,8 +27,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     code = preflight.report(result, sys.stdout)
     if code == 0:
         warnings = sum(1 for f in result if f.level == preflight.WARNING)
-        print(f"ok: settings and services are ready for `{args.for_command}`"
-              + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""))
+        print(
+            f"ok: settings and services are ready for `{args.for_command}`"
+            + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else "")
+        )
     return code
 
 
@@ -37,14 +39,19 @@ def cmd_start(args: argparse.Namespace) -> int:
     command = list(args.command) or ["run"]
     plan = _START_PLANS.get(command[0])
     if plan is None:
-        print(f"error: `start` launches one of {', '.join(_START_PLANS)}, not {command[0]!r}", file=sys.stderr)
+        print(
+            f"error: `start` launches one of {', '.join(_START_PLANS)}, not {command[0]!r}", file=sys.stderr
+        )
         return 2
     if command[0] == "backup" and len(command) > 1 and command[1] == "restore":
         plan = "restore"
     settings = preflight.load_settings_or_exit()
     result = preflight.wait_for_checks(settings, plan, wait=args.wait)
     if preflight.report([f for f in result if f.level == preflight.ERROR or args.verbose], sys.stderr):
-        print(f"error: not starting `{' '.join(command)}`; fix the settings above (see .env.example)", file=sys.stderr)
+        print(
+            f"error: not starting `{' '.join(command)}`; fix the settings above (see .env.example)",
+            file=sys.stderr,
+        )
         return 2
     for finding in result:
         if finding.level == preflight.WARNING and not args.verbose:
@@ -76,7 +83,9 @@ def _failure(exc: Exception, command: str) -> int:
     else:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         print(f"error: {type(exc).__name__}: {detail[0] if detail else ''}", file=sys.stderr)
-        print(f"hint: `python -m bot check --for {command}` checks the settings and services", file=sys.stderr)
+        print(
+            f"hint: `python -m bot check --for {command}` checks the settings and services", file=sys.stderr
+        )
     return 1
 
 
@@ -114,9 +123,11 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
         return 1
     tables = {t: spec["rows"] for t, spec in manifest["database"]["tables"].items()}
     kb = manifest["kb"]
-    print(f"ok: {args.dir} (made {manifest['created_at']} by version {manifest['app_version']}): "
-          f"{len(manifest['files'])} files intact; database revision {manifest['database']['revision']}, "
-          f"rows {tables}; {kb['documents']} documents, {kb['chunks']} passages")
+    print(
+        f"ok: {args.dir} (made {manifest['created_at']} by version {manifest['app_version']}): "
+        f"{len(manifest['files'])} files intact; database revision {manifest['database']['revision']}, "
+        f"rows {tables}; {kb['documents']} documents, {kb['chunks']} passages"
+    )
     return 0
 
 
@@ -145,20 +156,37 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="validate settings and reach the database and Chroma (for operators)")
-    p.add_argument("--for", dest="for_command", choices=preflight.COMMANDS, default="run",
-                   help="what to check for (default: run, the bot)")
-    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                   help="keep retrying servers that do not answer yet for this long")
+    p.add_argument(
+        "--for",
+        dest="for_command",
+        choices=preflight.COMMANDS,
+        default="run",
+        help="what to check for (default: run, the bot)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep retrying servers that do not answer yet for this long",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("start", help="check settings and services, then run COMMAND (default: run)")
-    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
-                   help="how long to wait for the database and Chroma to answer (default 60)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for the database and Chroma to answer (default 60)",
+    )
     p.add_argument("--verbose", action="store_true", help="print every finding, not only problems")
     p.add_argument("command", nargs=argparse.REMAINDER, help="run | ingest [...] | backup ... (default: run)")
     p.set_defaults(func=cmd_start)
 
-    p = sub.add_parser("health", help="exit 0 if the database and Chroma answer and a knowledge base is served")
+    p = sub.add_parser(
+        "health", help="exit 0 if the database and Chroma answer and a knowledge base is served"
+    )
     p.add_argument("--timeout", type=float, default=5.0)
     p.set_defaults(func=cmd_health)
 
@@ -170,8 +198,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = bsub.add_parser("restore", help="restore a backup (refuses to overwrite data unless --force)")
     p.add_argument("dir")
     p.add_argument("--force", action="store_true", help="replace existing requests and knowledge base")
-    p.add_argument("--only", action="append", choices=("database", "kb"),
-                   help="restore only this part (repeatable; default both)")
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=("database", "kb"),
+        help="restore only this part (repeatable; default both)",
+    )
     p.set_defaults(func=cmd_backup_restore)
     p = bsub.add_parser("verify", help="check a backup's manifest and checksums")
     p.add_argument("dir")

@@ -111,9 +111,21 @@ def load_settings_or_exit(**overrides: object) -> Settings:
 def check_token(settings: Settings) -> list[Finding]:
     token = settings.telegram_bot_token
     if not token:
-        return [Finding(ERROR, "TELEGRAM_BOT_TOKEN", "is not set; create a bot with @BotFather and put its token in .env")]
+        return [
+            Finding(
+                ERROR,
+                "TELEGRAM_BOT_TOKEN",
+                "is not set; create a bot with @BotFather and put its token in .env",
+            )
+        ]
     if not TOKEN_RE.match(token.strip()):
-        return [Finding(ERROR, "TELEGRAM_BOT_TOKEN", "does not look like a bot token (expected '<digits>:<about 35 characters>' from @BotFather)")]
+        return [
+            Finding(
+                ERROR,
+                "TELEGRAM_BOT_TOKEN",
+                "does not look like a bot token (expected '<digits>:<about 35 characters>' from @BotFather)",
+            )
+        ]
     return []
 
 
@@ -128,11 +140,21 @@ def check_webhook(settings: Settings) -> list[Finding]:
     out: list[Finding] = []
     if not settings.webhook_url:
         if settings.webhook_secret:
-            out.append(Finding(WARNING, "WEBHOOK_SECRET", "is set but WEBHOOK_URL is not: the bot polls and ignores it"))
+            out.append(
+                Finding(
+                    WARNING, "WEBHOOK_SECRET", "is set but WEBHOOK_URL is not: the bot polls and ignores it"
+                )
+            )
         return out
     parts = urlsplit(settings.webhook_url)
     if parts.scheme != "https":
-        out.append(Finding(ERROR, "WEBHOOK_URL", f"must start with https:// (Telegram only calls TLS endpoints), got {settings.webhook_url!r}"))
+        out.append(
+            Finding(
+                ERROR,
+                "WEBHOOK_URL",
+                f"must start with https:// (Telegram only calls TLS endpoints), got {settings.webhook_url!r}",
+            )
+        )
     if not parts.hostname:
         out.append(Finding(ERROR, "WEBHOOK_URL", f"has no host name: {settings.webhook_url!r}"))
     try:
@@ -141,11 +163,25 @@ def check_webhook(settings: Settings) -> list[Finding]:
         port = -1
     if port is not None and port not in WEBHOOK_PORTS:
         allowed = ", ".join(map(str, WEBHOOK_PORTS))
-        out.append(Finding(ERROR, "WEBHOOK_URL", f"port {parts.port if port != -1 else '?'} is not one Telegram calls ({allowed})"))
+        out.append(
+            Finding(
+                ERROR,
+                "WEBHOOK_URL",
+                f"port {parts.port if port != -1 else '?'} is not one Telegram calls ({allowed})",
+            )
+        )
     if not settings.webhook_secret:
-        out.append(Finding(ERROR, "WEBHOOK_SECRET", "is required in webhook mode (1-256 characters A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`"))
+        out.append(
+            Finding(
+                ERROR,
+                "WEBHOOK_SECRET",
+                "is required in webhook mode (1-256 characters A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`",
+            )
+        )
     elif not WEBHOOK_SECRET_RE.match(settings.webhook_secret):
-        out.append(Finding(ERROR, "WEBHOOK_SECRET", "may only contain A-Z a-z 0-9 _ - and be at most 256 characters"))
+        out.append(
+            Finding(ERROR, "WEBHOOK_SECRET", "may only contain A-Z a-z 0-9 _ - and be at most 256 characters")
+        )
     return out
 
 
@@ -169,7 +205,9 @@ def check_writable_dir(path: Path, setting: str) -> list[Finding]:
         probe.unlink()
     except OSError as exc:
         uid = os.getuid() if hasattr(os, "getuid") else "?"
-        return [Finding(ERROR, setting, f"folder {path} is not writable by user {uid}: {exc.strerror or exc}")]
+        return [
+            Finding(ERROR, setting, f"folder {path} is not writable by user {uid}: {exc.strerror or exc}")
+        ]
     return []
 
 
@@ -180,7 +218,13 @@ def check_data_dir(settings: Settings) -> list[Finding]:
 def check_kb_source(settings: Settings) -> list[Finding]:
     source = Path(settings.kb_source)
     if not source.is_dir():
-        return [Finding(ERROR, "KB_SOURCE", f"folder {source} does not exist; create it and put policy documents in it")]
+        return [
+            Finding(
+                ERROR,
+                "KB_SOURCE",
+                f"folder {source} does not exist; create it and put policy documents in it",
+            )
+        ]
     try:
         from bot.kb.loaders import SUPPORTED_SUFFIXES
     except ImportError:  # pragma: no cover - the loaders are part of the package
@@ -188,7 +232,13 @@ def check_kb_source(settings: Settings) -> list[Finding]:
     if SUPPORTED_SUFFIXES and not any(
         p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES for p in source.rglob("*")
     ):
-        return [Finding(WARNING, "KB_SOURCE", f"folder {source} has no documents: every question will be answered 'not covered'")]
+        return [
+            Finding(
+                WARNING,
+                "KB_SOURCE",
+                f"folder {source} has no documents: every question will be answered 'not covered'",
+            )
+        ]
     return []
 
 
@@ -197,7 +247,13 @@ def check_model(settings: Settings) -> list[Finding]:
     if settings.embedding_model:
         candidate = Path(settings.embedding_model).expanduser()
         if not candidate.exists():
-            return [Finding(WARNING, "EMBEDDING_MODEL", f"{settings.embedding_model!r} is not a local folder; it must already be in the Hugging Face cache (there is no network at run time)")]
+            return [
+                Finding(
+                    WARNING,
+                    "EMBEDDING_MODEL",
+                    f"{settings.embedding_model!r} is not a local folder; it must already be in the Hugging Face cache (there is no network at run time)",
+                )
+            ]
         return []
     from bot.kb.model_build import DEFAULT_MODEL_DIRNAME, is_complete
 
@@ -205,8 +261,20 @@ def check_model(settings: Settings) -> list[Finding]:
     if is_complete(folder):
         return []
     if check_writable_dir(settings.model_cache_dir, "MODEL_CACHE"):
-        return [Finding(ERROR, "MODEL_CACHE", f"no built embedding model in {folder} and the folder is not writable; build it with `python -m bot.kb.model_build {settings.model_cache_dir}`")]
-    return [Finding(WARNING, "MODEL_CACHE", f"no built embedding model in {folder}; the first use builds it (about 30 s)")]
+        return [
+            Finding(
+                ERROR,
+                "MODEL_CACHE",
+                f"no built embedding model in {folder} and the folder is not writable; build it with `python -m bot.kb.model_build {settings.model_cache_dir}`",
+            )
+        ]
+    return [
+        Finding(
+            WARNING,
+            "MODEL_CACHE",
+            f"no built embedding model in {folder}; the first use builds it (about 30 s)",
+        )
+    ]
 
 
 def _safe_url(url: str) -> str:
@@ -228,25 +296,47 @@ def check_database(settings: Settings, timeout: float = 5.0) -> list[Finding]:
     try:
         url = make_url(raw)
     except ArgumentError:
-        return [Finding(ERROR, "DATABASE_URL", "is not a database URL (expected e.g. postgresql+psycopg://user:password@host:5432/dbname)")]
+        return [
+            Finding(
+                ERROR,
+                "DATABASE_URL",
+                "is not a database URL (expected e.g. postgresql+psycopg://user:password@host:5432/dbname)",
+            )
+        ]
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")  # as the helpdesk engine does: psycopg 3 is installed
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
-        return [Finding(ERROR, "DATABASE_URL", f"backend {backend!r} is not supported; use postgresql+psycopg://… or sqlite:///…")]
+        return [
+            Finding(
+                ERROR,
+                "DATABASE_URL",
+                f"backend {backend!r} is not supported; use postgresql+psycopg://… or sqlite:///…",
+            )
+        ]
     if backend == "postgresql" and url.get_driver_name() != "psycopg":
-        return [Finding(ERROR, "DATABASE_URL", f"driver {url.get_driver_name()!r} is not installed; write the URL as postgresql+psycopg://…")]
+        return [
+            Finding(
+                ERROR,
+                "DATABASE_URL",
+                f"driver {url.get_driver_name()!r} is not installed; write the URL as postgresql+psycopg://…",
+            )
+        ]
     if backend == "postgresql" and not url.database:
         return [Finding(ERROR, "DATABASE_URL", "names no database (…@host:5432/dbname)")]
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
-            return [Finding(ERROR, "DATABASE_URL", "an in-memory SQLite database loses every request on restart")]
+            return [
+                Finding(ERROR, "DATABASE_URL", "an in-memory SQLite database loses every request on restart")
+            ]
         problems = check_writable_dir(Path(url.database).expanduser().parent, "DATABASE_URL")
         if problems:
             return problems
         if not Path(url.database).expanduser().exists():
             return []  # created with the schema on first start
-    connect_args = {"connect_timeout": max(1, int(timeout))} if backend == "postgresql" else {"timeout": timeout}
+    connect_args = (
+        {"connect_timeout": max(1, int(timeout))} if backend == "postgresql" else {"timeout": timeout}
+    )
     try:
         engine = create_engine(url, connect_args=connect_args, poolclass=_null_pool())
     except (NoSuchModuleError, ImportError) as exc:
@@ -256,12 +346,24 @@ def check_database(settings: Settings, timeout: float = 5.0) -> list[Finding]:
             conn.execute(text("SELECT 1"))
             revision = schema_revision(conn)
     except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__
-        return [Finding(ERROR, "DATABASE_URL", f"cannot connect to {_safe_url(raw)}: {first}", transient=True)]
+        first = (
+            str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            if str(getattr(exc, "orig", exc)).strip()
+            else type(exc).__name__
+        )
+        return [
+            Finding(ERROR, "DATABASE_URL", f"cannot connect to {_safe_url(raw)}: {first}", transient=True)
+        ]
     finally:
         engine.dispose()
     if revision is not None and revision not in known_revisions():
-        return [Finding(ERROR, "DATABASE_URL", f"schema revision {revision!r} is newer than this version of the bot; install the version that wrote it or restore a backup")]
+        return [
+            Finding(
+                ERROR,
+                "DATABASE_URL",
+                f"schema revision {revision!r} is newer than this version of the bot; install the version that wrote it or restore a backup",
+            )
+        ]
     return []
 
 
@@ -320,7 +422,14 @@ def check_chroma(settings: Settings, timeout: float = 5.0) -> list[Finding]:
         return []  # embedded: lives under DATA_DIR, checked there
     problem = chroma_heartbeat(settings.chroma_host, settings.chroma_port, timeout)
     if problem:
-        return [Finding(ERROR, "CHROMA_HOST", f"no Chroma server answers at {settings.chroma_host}:{settings.chroma_port}: {problem}", transient=True)]
+        return [
+            Finding(
+                ERROR,
+                "CHROMA_HOST",
+                f"no Chroma server answers at {settings.chroma_host}:{settings.chroma_port}: {problem}",
+                transient=True,
+            )
+        ]
     return []
 
 
@@ -328,7 +437,13 @@ def check_index(settings: Settings) -> list[Finding]:
     from bot.kb.index import IndexDir
 
     if IndexDir(settings.index_dir, settings.chroma_collection_prefix).current() is None:
-        return [Finding(WARNING, "DATA_DIR", f"no knowledge base is indexed under {settings.index_dir} yet; run `python -m bot ingest`")]
+        return [
+            Finding(
+                WARNING,
+                "DATA_DIR",
+                f"no knowledge base is indexed under {settings.index_dir} yet; run `python -m bot ingest`",
+            )
+        ]
     return []
 
 
@@ -339,8 +454,17 @@ def _plan(command: str, timeout: float) -> list[Callable[[Settings], list[Findin
     db = lambda s: check_database(s, timeout)  # noqa: E731
     chroma = lambda s: check_chroma(s, timeout)  # noqa: E731
     plans: dict[str, list[Callable[[Settings], list[Finding]]]] = {
-        "run": [check_token, check_webhook, check_admins, check_timezone, check_data_dir, check_kb_source,
-                check_model, db, chroma],
+        "run": [
+            check_token,
+            check_webhook,
+            check_admins,
+            check_timezone,
+            check_data_dir,
+            check_kb_source,
+            check_model,
+            db,
+            chroma,
+        ],
         "ingest": [check_data_dir, check_kb_source, check_model, chroma],
         "backup": [check_data_dir, db, chroma],
         "restore": [check_data_dir, db, chroma],
@@ -365,7 +489,11 @@ def check_settings(settings: Settings, command: str = "run", *, timeout: float =
 
 
 def wait_for_checks(
-    settings: Settings, command: str = "run", *, wait: float = 0.0, timeout: float = 5.0,
+    settings: Settings,
+    command: str = "run",
+    *,
+    wait: float = 0.0,
+    timeout: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Finding]:
     """Like `findings`, but while the only errors are servers not answering yet, retry until `wait`
