@@ -22,8 +22,10 @@ log = masked_logger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WRITE_OPTION = "helpdesk_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Arbitrary constant: serialises concurrent `upgrade head` runs on one PostgreSQL database.
-_PG_MIGRATION_LOCK = 0x68656C70
+# Arbitrary constant: serialises concurrent `upgrade head` runs (and restores, see bot/ops) on
+# one PostgreSQL database.
+PG_MIGRATION_LOCK = 0x68656C70
+_PG_MIGRATION_LOCK = PG_MIGRATION_LOCK  # old name, still imported by bot/ops/backup.py
 
 
 def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -86,7 +88,7 @@ def upgrade_database(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with write_engine(engine).begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     log.info("helpdesk schema is at head (%s)", engine.dialect.name)

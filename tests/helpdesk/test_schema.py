@@ -116,3 +116,35 @@ def test_bare_postgresql_url_uses_psycopg3(db_url: str) -> None:
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_restores(db_url: str) -> None:
+    """bot/ops restores backups by downgrading to base first: that must leave nothing behind."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    from bot.helpdesk.db import MIGRATIONS_DIR, write_engine
+
+    engine = create_helpdesk_engine(db_url)
+    try:
+        upgrade_database(engine)
+        config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with write_engine(engine).begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                functions = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_proc WHERE proname = 'helpdesk_refuse_change'"
+                )
+                assert functions.scalar_one() == 0
+            else:
+                triggers = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+                assert triggers.scalar_one() == 0
+        upgrade_database(engine)
+        assert "requests" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
