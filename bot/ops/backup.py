@@ -388,7 +388,7 @@ def restore_database(url: str, db_manifest: dict[str, Any], root: Path) -> dict[
     from sqlalchemy import text
 
     # The migration lock serialises restore with `upgrade_database`: a bot starting mid-restore waits.
-    from bot.helpdesk.db import _PG_MIGRATION_LOCK, write_engine
+    from bot.helpdesk.db import PG_MIGRATION_LOCK, write_engine
     from bot.ops.preflight import known_revisions
 
     revision = db_manifest.get("revision")
@@ -402,7 +402,7 @@ def restore_database(url: str, db_manifest: dict[str, Any], root: Path) -> dict[
     try:
         with write_engine(engine).begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
             if _reflect(conn).tables:
                 _wipe_schema(conn)
             config = _alembic_config(conn)
