@@ -369,14 +369,6 @@ def test_backup_never_leaves_a_half_written_folder(embedded_origin: Origin, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "taken"], "no partial backup is left behind"
 
 
-def test_chunk_metadata_matches_what_ingest_stores() -> None:
-    from bot.kb.ingest import _chunk_meta
-    from bot.kb.types import Chunk
-
-    chunk = Chunk(id="c1", source="a/b.txt", title="标题" * 150, section="一、" * 120, text="正文", ordinal=7)
-    assert chunk_metadata(dataclasses.asdict(chunk)) == _chunk_meta(chunk)
-
-
 # ----------------------------------------------------------------------------- drill (b): servers
 
 

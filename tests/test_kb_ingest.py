@@ -136,8 +136,8 @@ class _FailingEmbedder:
 def test_failure_midway_leaves_previous_generation_serving(make_kb, embedder, tmp_path: Path) -> None:
     kb = make_kb({"a.txt": POLICY})
     first = kb.ingest()
-    for n in range(40):  # enough new chunks for more than one embedding batch
-        (kb.source_dir / f"extra{n}.txt").write_text(f"补充材料{n}\n" + WATER * 3, "utf-8")
+    for n in range(80):  # distinct files: more new chunks than one embedding batch (64)
+        (kb.source_dir / f"extra{n}.txt").write_text(f"第{n}号补充材料\n第{n}号管网维修说明，编号{n * 7}。", "utf-8")
     broken = KnowledgeBase(kb.settings, embedder=_FailingEmbedder(embedder), store=kb.store)
     with pytest.raises(OSError):
         broken.ingest()

@@ -101,7 +101,8 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
     return files, passed
 
 
-def _chunk_meta(chunk: Chunk) -> dict[str, str | int]:
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    """What the vector store keeps beside each vector (also used when a backup is restored)."""
     return {"source": chunk.source, "title": chunk.title[:200], "section": chunk.section[:200],
             "ordinal": chunk.ordinal}
 
@@ -183,7 +184,7 @@ def ingest(
             all_chunks = kept + fresh
             tick("write", 0, 1)
             if all_chunks:
-                store.add(collection, [c.id for c in all_chunks], vectors, [_chunk_meta(c) for c in all_chunks])
+                store.add(collection, [c.id for c in all_chunks], vectors, [chunk_metadata(c) for c in all_chunks])
             tokens = [lexicon.index_tokens(c.lexical_text) for c in all_chunks]
             manifest = Manifest(generation, time.time(), embedder.name, dict(CHUNKING), collection, entries)
             write_generation_files(folder, manifest, all_chunks, tokens)

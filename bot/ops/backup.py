@@ -446,14 +446,12 @@ def _store(settings: Settings) -> VectorStore:
 
 
 def chunk_metadata(chunk: dict[str, Any]) -> dict[str, str | int]:
-    """The metadata ingest stores beside each vector (kept equal to `bot.kb.ingest._chunk_meta`,
-    which a test checks), rebuilt from the chunk table so the backup needs no metadata export."""
-    return {
-        "source": chunk["source"],
-        "title": chunk["title"][:200],
-        "section": chunk["section"][:200],
-        "ordinal": chunk["ordinal"],
-    }
+    """The metadata ingest stores beside each vector, rebuilt from the chunk table so the
+    backup needs no metadata export."""
+    from bot.kb.ingest import chunk_metadata as ingest_metadata
+    from bot.kb.types import Chunk
+
+    return ingest_metadata(Chunk(**chunk))
 
 
 def _read_chunks(folder: Path) -> list[dict[str, Any]]:
