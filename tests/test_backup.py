@@ -30,7 +30,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.helpdesk import OPERATOR, Helpdesk, open_helpdesk
 from bot.kb import KnowledgeBase
 from bot.kb.index import IndexDir
-from bot.ops.backup import BackupError, chunk_metadata, create_backup, restore_backup, verify_backup
+from bot.ops.backup import BackupError, create_backup, restore_backup, verify_backup
 from tests.pg_server import PostgresServer
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
