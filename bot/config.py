@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=20, ge=1, le=200)
     digest_hour: int = Field(default=8, ge=0, le=23)
     timezone: str = "Asia/Shanghai"
+    # Bot front end (bot/telegram): a half-filled form is dropped after this much silence, so a
+    # question asked a day later is not taken as the form's next answer.
+    form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Threads for search and database calls: the event loop never waits on either.
+    bot_workers: int = Field(default=8, ge=1, le=64)
+    # Conversation state (forms in progress) survives restarts here; default data_dir/bot_state.pickle.
+    bot_state_file: Path | None = None
+    # Question log and feedback for /stats; default: data_dir/analytics.db beside SQLite, or the
+    # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
+    analytics_database_url: str | None = Field(default=None, repr=False)
 
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 

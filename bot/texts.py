@@ -141,3 +141,229 @@ HD_MSG_OVERDUE_MORE = "……另有 {count} 件"
 
 # ----------------------------------------------------------------------------- telegram
 # Messages for the Telegram front end live below this line (owned by bot/telegram).
+
+# Prefix BOT_: shared by the Telegram bot and the terminal chat (`python -m bot chat`).
+# Placeholders in braces are filled with escaped values; never put HTML here.
+
+# -- menu (reply keyboard) and commands
+BOT_MENU_ASK = "问政策"
+BOT_MENU_REQUEST = "我要求助"
+BOT_MENU_MINE = "我的求助"
+BOT_MENU_HELP = "帮助"
+BOT_COMMANDS_VILLAGER = {
+    "start": "开始使用",
+    "help_request": "我要求助（登记困难）",
+    "mine": "我的求助和办理进度",
+    "cancel": "取消当前操作",
+    "join": "使用邀请码登记干部身份",
+    "help": "使用说明",
+}
+BOT_COMMANDS_CADRE = {
+    "tickets": "本村待办工单（超期在前）",
+    "duties": "我的岗位职责",
+}
+BOT_COMMANDS_ADMIN = {
+    "reload": "重新导入知识库",
+    "docs": "知识库文档列表",
+    "stats": "使用统计",
+    "export": "导出求助工单台账（Excel）",
+    "invite": "生成干部邀请码",
+    "villages": "村庄列表",
+    "addvillage": "登记村庄",
+}
+BOT_DESCRIPTION = (
+    "乡村政策助手：用大白话问政策，答案注明出处；遇到困难可以登记求助，干部会跟进办理，每一步都会通知您。"
+)
+BOT_SHORT_DESCRIPTION = "问政策、登记求助、查办理进度"
+
+# -- welcome and help
+BOT_WELCOME = (
+    "您好，{name}！我是乡村政策助手。\n"
+    "· 直接发文字提问，比如“驻村工作队要做哪些工作？”，我会从政策资料里找答案并注明出处；\n"
+    "· 遇到生活困难，点“我要求助”，干部会跟进办理；\n"
+    "· 点“我的求助”查看办理进度。"
+)
+BOT_WELCOME_CADRE = "您是{posts}，可以用 /tickets 处理本村工单，用 /duties 查看岗位职责。"
+BOT_WELCOME_ADMIN = "您是管理员，发送 /help 查看管理命令。"
+BOT_HELP_TITLE = "可以使用的命令"
+BOT_HELP_VILLAGER_NOTE = "直接发送文字就是提问；发送“已解决”或“未解决”可以回复办结回访。"
+BOT_HELP_ADMIN_NOTE = "把 .txt、.md、.docx、.pdf、.html 文件直接发给我，即可加入知识库（不超过 {mb} MB）。"
+BOT_ASK_PROMPT = "请直接输入您想咨询的问题，例如：“驻村第一书记主要做什么？”"
+BOT_UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可以使用的命令。"
+BOT_NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+BOT_PRIVATE_ONLY = "为保护个人信息，请私聊我使用。"
+
+# -- answers
+BOT_SOURCE_BUTTON = "原文{n}"
+BOT_USEFUL_BUTTON = "👍 有用"
+BOT_USELESS_BUTTON = "👎 没用"
+BOT_FILE_REQUEST_BUTTON = "📝 登记求助"
+BOT_FEEDBACK_THANKS = "感谢您的反馈！"
+BOT_FEEDBACK_SORRY = "感谢反馈，我们会补充相关资料。如需帮助，可以点“我要求助”。"
+BOT_FEEDBACK_NOT_YOURS = "只能评价自己提的问题。"
+BOT_SOURCE_TITLE = "[{n}] {label}"
+BOT_SOURCE_GONE = "这条记录已经找不到了，请重新提问。"
+BOT_NOT_COVERED_OFFER = "如果您遇到了实际困难，可以点下面的按钮登记求助，干部会联系您。"
+BOT_MEDIA_NOT_SUPPORTED = "我目前只能看懂文字。请用文字描述您的问题，例如：“危房改造找谁申请？”"
+BOT_DOCUMENT_NOT_ALLOWED = "只有管理员可以向知识库上传文档。如果想咨询政策，请直接用文字提问。"
+
+# -- help-request form
+BOT_FORM_CATEGORY = "第 1 步（共 5 步）：请选择求助类别。随时发送 /cancel 可取消。"
+BOT_FORM_CATEGORY_AGAIN = "请点击下方按钮选择类别。"
+BOT_FORM_DESCRIPTION = "第 2 步：请用几句话描述您遇到的困难（类别：{category}）。"
+BOT_FORM_USE_QUESTION = "用刚才的问题"
+BOT_FORM_VILLAGE = "第 3 步：请选择您所在的村，或直接输入村名。"
+BOT_FORM_VILLAGE_MATCHES = "找到以下村庄，请点击选择："
+BOT_FORM_NO_VILLAGES = "系统还没有登记村庄，暂时无法登记求助。请联系村干部或管理员。"
+BOT_FORM_PHONE = "第 4 步：请输入联系电话（手机号或带区号的固定电话），方便干部联系您。"
+BOT_FORM_SKIP_PHONE = "不留电话"
+BOT_FORM_CONFIRM = "第 5 步：请核对求助信息"
+BOT_FORM_FIELD_CATEGORY = "类别：{value}"
+BOT_FORM_FIELD_DESCRIPTION = "困难描述：{value}"
+BOT_FORM_FIELD_VILLAGE = "所在村：{value}"
+BOT_FORM_FIELD_PHONE = "联系电话：{value}"
+BOT_FORM_NO_PHONE = "（未留）"
+BOT_FORM_SUBMIT = "✅ 提交"
+BOT_FORM_REDO = "✏️ 重新填写"
+BOT_FORM_CANCEL = "✖ 取消"
+BOT_FORM_CONFIRM_AGAIN = "请点击“提交”确认，或点击“取消”。"
+BOT_FORM_CANCELLED = "已取消求助登记。需要时再点“我要求助”即可。"
+BOT_FORM_EXPIRED = "之前未完成的操作已超时，已自动取消。"
+BOT_FORM_STALE_BUTTON = "这个按钮已经过期了。"
+BOT_FORM_TEXT_ONLY = "请用文字回复，或发送 /cancel 取消。"
+BOT_FORM_GONE = "这个表单已经结束了。需要帮助请重新点“我要求助”。"
+BOT_FORM_ALREADY_CLOSED = "已提交"
+
+# -- my requests
+BOT_MINE_EMPTY = "您还没有登记过求助。遇到困难可以点“我要求助”。"
+BOT_MINE_TITLE = "我的求助（最近 {count} 件）"
+BOT_MINE_LINE = "{number}　{status}\n{category} · {village} · {created}\n{description}"
+BOT_MINE_WAITING = "已办结，请告诉我们问题解决了吗？"
+BOT_MORE = "下一页"
+BOT_VIEW_BUTTON = "查看 {number}"
+BOT_SOLVED_BUTTON = "已解决"
+BOT_UNSOLVED_BUTTON = "未解决"
+BOT_SOLVED_WORDS = ("已解决", "解决了")
+BOT_UNSOLVED_WORDS = ("未解决", "没解决", "没有解决")
+BOT_NO_FEEDBACK_PENDING = "您目前没有等待回访的工单。"
+BOT_WHICH_REQUEST = "您有多件已办结的工单，请选择要评价的一件："
+BOT_REQUEST_TITLE = "工单 {number}（{status}）"
+BOT_REQUEST_FIELDS = (
+    "类别：{category}　紧急程度：{urgency}\n村：{village}　求助人：{requester}\n"
+    "电话：{phone}　住址：{address}\n受理：{created}　时限：{due}{overdue}\n承办人：{assignee}"
+)
+BOT_REQUEST_OVERDUE = "（已超期）"
+BOT_REQUEST_UNASSIGNED = "待派单"
+BOT_REQUEST_DESCRIPTION = "问题描述"
+BOT_REQUEST_HISTORY = "办理记录"
+BOT_REQUEST_EVENT = "{at} {actor}：{change}{note}"
+BOT_REQUEST_HINTS = "可能适用的政策"
+BOT_REQUEST_DUPLICATE_OF = "与工单 {number} 重复"
+
+# -- cadres: duties and tickets
+BOT_DUTIES_NONE = "没有找到“{post}”的职责说明。可查看以下岗位："
+BOT_DUTIES_CHOOSE = "请选择要查看的岗位："
+BOT_DUTIES_MISSING = "职责说明文件暂缺，请联系管理员。"
+BOT_TICKETS_EMPTY = "您负责的村目前没有待办工单。"
+BOT_TICKETS_TITLE = "待办工单（{count} 件，超期和时限最近的在前）"
+BOT_TICKET_LINE = "{flag}{number} {village} · {category} · {status}\n时限 {due} · 承办：{assignee}\n{description}"
+BOT_TICKET_OVERDUE_FLAG = "⚠️超期 "
+BOT_TICKET_TAKE = "接单"
+BOT_TICKET_START = "开始办理"
+BOT_TICKET_RESOLVE = "办结"
+BOT_TICKET_RETURN = "退回"
+BOT_TICKET_DUPLICATE = "标记重复"
+BOT_TICKET_UNABLE = "无法办理"
+BOT_TICKET_REASSIGN = "改派"
+BOT_TICKET_BACK = "返回列表"
+BOT_TICKET_CHOOSE_ASSIGNEE = "请选择把工单 {number} 派给谁："
+BOT_TICKET_NO_CADRES = "该村没有其他可以派单的干部。"
+BOT_TICKET_DONE = "已完成：{action}"
+BOT_TICKET_ASK_RESOLVE = "请输入办结说明（办了什么、结果如何），会转告求助人："
+BOT_TICKET_ASK_RETURN = "请输入退回原因："
+BOT_TICKET_ASK_UNABLE = "请输入无法办理的原因，会转告求助人："
+BOT_TICKET_ASK_DUPLICATE = "请输入与工单 {number} 重复的原工单编号（如 2026-000123），或点击下方候选："
+BOT_TICKET_NO_NOTE = "不填说明"
+BOT_TICKET_NOTE_CANCELLED = "已取消，工单没有改动。"
+
+# -- admins
+BOT_ADMIN_ONLY = "抱歉，这个功能只有管理员可以使用。"
+BOT_CADRE_ONLY = "抱歉，这个功能只有村干部和管理员可以使用。如果您是干部，请向管理员索取邀请码，然后发送 /join 邀请码。"
+BOT_RELOAD_STARTED = "开始更新知识库……更新期间照常回答问题。"
+BOT_RELOAD_BUSY = "知识库正在更新中，请稍后再试。"
+BOT_RELOAD_PROGRESS = "正在更新知识库：{stage} {done}/{total}"
+BOT_RELOAD_STAGES = {"scan": "扫描文件", "read": "读取文件", "embed": "计算向量", "write": "写入索引"}
+BOT_RELOAD_DONE = (
+    "知识库已更新：新增 {added}，更新 {updated}，删除 {removed}，未变 {unchanged}，"
+    "无法读取 {skipped}；共 {chunks} 段，用时 {seconds:.1f} 秒。"
+)
+BOT_RELOAD_SKIPPED_LINE = "· {source}：{reason}"
+BOT_RELOAD_FAILED = "知识库更新失败，仍在使用原来的版本。请查看服务器日志。"
+BOT_UPLOAD_RECEIVED = "已收到《{name}》，正在加入知识库……"
+BOT_UPLOAD_BAD_TYPE = "不支持这种文件（{suffix}）。可以上传：{allowed}。"
+BOT_UPLOAD_TOO_LARGE = "文件太大（{size:.1f} MB），上限是 {limit} MB。请拆分后再上传。"
+BOT_UPLOAD_BAD_NAME = "文件名不合适（不能以“.”开头，也不能为空），请改名后再上传。"
+BOT_UPLOAD_UNREADABLE = "《{name}》无法读取：{reason}。知识库没有改动。"
+BOT_UPLOAD_DONE = "已加入知识库：《{title}》，共 {chunks} 段。现在就可以针对它提问了。"
+BOT_UPLOAD_UNCHANGED = "《{name}》与知识库中已有的版本相同，没有改动。"
+BOT_UPLOAD_DOWNLOAD_FAILED = "文件下载失败，请重新发送。"
+BOT_REASONS = {
+    "empty file": "文件是空的",
+    "no text content": "文件里没有可提取的文字",
+    "no text layer": "PDF 没有文字层（可能是扫描件），请上传可复制文字的版本",
+    "encrypted PDF": "PDF 有密码保护",
+    "corrupt or unreadable": "文件已损坏或格式不对",
+    "binary content": "文件内容不是文字",
+    "undecodable text": "无法识别文件的文字编码",
+    "file too large": "文件太大",
+    "text too long": "文字太多，请拆分成几个文件",
+    "no text left after cleaning": "清理网页杂项后没有剩下正文",
+    "unsupported file type": "不支持这种文件类型",
+}
+BOT_REASON_UNKNOWN = "文件无法解析"
+BOT_DOCS_EMPTY = "知识库里还没有文档。把文件直接发给我即可添加。"
+BOT_DOCS_TITLE = "知识库文档（{count} 个，共 {chunks} 段）"
+BOT_DOCS_LINE = "{n}. 《{title}》\n　{source} · {chunks} 段 · {size}"
+BOT_DOCS_HINT = "删除文档：点下方按钮，或发送 /rmdoc 文件名"
+BOT_DOCS_REMOVE_BUTTON = "🗑 {n}"
+BOT_DOCS_CONFIRM = "确定从知识库删除《{title}》（{source}）吗？删除后相关问题将无法回答。"
+BOT_DOCS_CONFIRM_YES = "确认删除"
+BOT_DOCS_CONFIRM_NO = "不删了"
+BOT_DOCS_REMOVED = "已从知识库删除《{title}》（{source}），剩 {count} 个文档。"
+BOT_DOCS_KEPT = "好的，没有删除。"
+BOT_DOCS_UNKNOWN = "知识库里没有“{source}”。发送 /docs 查看文档列表。"
+BOT_RMDOC_USAGE = "用法：/rmdoc 文件名（文件名见 /docs）"
+BOT_INVITE_USAGE = "用法：/invite 职务 村名，例如：/invite 驻村工作队员 新寨村\n可选职务：{posts}\n已登记村庄：{villages}"
+BOT_INVITE_DONE = (
+    "邀请码：{code}\n{village} · {post}，{expires} 前有效，只能使用一次。\n"
+    "请把下面这句话转发给对方，让对方发给本机器人："
+)
+BOT_INVITE_COMMAND = "/join {code}"
+BOT_JOIN_USAGE = "请在 /join 后面加上邀请码，例如：/join ABCD2345"
+BOT_JOIN_DONE = "登记成功！您现在是{places}。发送 /tickets 查看待办工单，/duties 查看岗位职责。"
+BOT_VILLAGES_EMPTY = "还没有登记村庄。用 /addvillage 村名 [乡镇] [县] 登记。"
+BOT_VILLAGES_TITLE = "已登记的村庄（{count} 个）"
+BOT_VILLAGE_LINE = "{id}. {name}"
+BOT_ADDVILLAGE_USAGE = "用法：/addvillage 村名 [乡镇] [县]，例如：/addvillage 新寨村 龙场镇 安顺县"
+BOT_ADDVILLAGE_DONE = "已登记村庄：{name}（编号 {id}）。现在可以用 /invite 邀请该村干部。"
+BOT_STATS_TITLE = "使用统计"
+BOT_STATS_QUESTIONS = (
+    "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"
+    "未能回答 {unanswered} 次，占 {share:.0%}\n反馈：👍 {up}　👎 {down}"
+)
+BOT_STATS_TOP_UNANSWERED = "未能回答最多的问题（提示缺少哪些资料）"
+BOT_STATS_TOP_LINE = "{n}. {question}（{count} 次）"
+BOT_STATS_NONE = "暂无"
+BOT_STATS_BY_STATUS = "求助工单按状态（共 {total} 件）"
+BOT_STATS_STATUS_LINE = "{status}：{count}"
+BOT_STATS_BY_VILLAGE = "求助工单按村"
+BOT_STATS_VILLAGE_LINE = "{village}：共 {total} 件，未办结 {open}，超期 {overdue}"
+BOT_EXPORT_CAPTION = "求助工单台账（截至 {now}，共 {count} 件）"
+BOT_EXPORT_FILENAME = "求助工单台账_{date}.xlsx"
+
+# -- everywhere
+BOT_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再试。如果一直这样，请联系管理员。"
+BOT_BUTTON_INVALID = "这个按钮已失效，请重新操作。"
+BOT_FLOOD = "您发送得太快了，请稍等一分钟再试。"
+BOT_FEEDBACK_RECORDED = "已记录"
+BOT_NOT_YOURS = "这不是您的工单。"
