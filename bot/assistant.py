@@ -12,6 +12,7 @@ All methods are synchronous and may block (search, database); front ends run the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -226,6 +227,22 @@ def policy_lookup(kb: KnowledgeBase) -> Callable[[str, int], list[PolicyHint]]:
 
 
 # ============================================================================ the facade
+F = TypeVar("F", bound=Callable[..., Reply])
+
+
+def friendly(method: F) -> F:
+    """A helpdesk refusal (unknown village, illegal transition, used code…) becomes the reply."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Reply:
+        try:
+            return method(*args, **kwargs)
+        except HelpdeskError as exc:
+            return Reply.of(exc.message_zh, toast=exc.message_zh[:180])
+
+    return call  # type: ignore[return-value]
+
+
 class Assistant:
     """What villagers, cadres and admins can do. Thread-safe; every method may block."""
 
@@ -277,6 +294,7 @@ class Assistant:
         return sorted(ids)
 
     # ------------------------------------------------------------------------ everyone
+    @friendly
     def start(self, user: UserRef) -> Reply:
         who = self.identity(user)
         blocks = [Block(texts.BOT_WELCOME.format(name=user.name))]
@@ -287,6 +305,7 @@ class Assistant:
             blocks.append(Block(texts.BOT_WELCOME_ADMIN))
         return Reply(tuple(blocks), menu=True)
 
+    @friendly
     def help(self, user: UserRef) -> Reply:
         commands = self.commands_for(user)
         lines = "\n".join(f"/{name}　{desc}" for name, desc in commands.items())
@@ -295,6 +314,7 @@ class Assistant:
             blocks.append(Block(texts.BOT_HELP_ADMIN_NOTE.format(mb=self.settings.max_upload_mb)))
         return Reply(tuple(blocks), menu=True)
 
+    @friendly
     def handle_text(self, user: UserRef, text: str) -> Reply:
         """A text message outside any dialog: a menu button, an answer to 问题解决了吗？, or a question."""
         stripped = (text or "").strip()
@@ -311,6 +331,7 @@ class Assistant:
         return self.ask(user, text)
 
     # ------------------------------------------------------------------------ questions
+    @friendly
     def ask(self, user: UserRef, question: str) -> Reply:
         problem = validate_question(question)
         if problem:
@@ -388,6 +409,7 @@ class Assistant:
         )
 
     # ------------------------------------------------------------------------ help-request form
+    @friendly
     def start_request(self, user: UserRef, question_id: int | None = None) -> Reply:
         if not self.helpdesk.list_villages():
             return Reply.of(texts.BOT_FORM_NO_VILLAGES)
@@ -403,6 +425,7 @@ class Assistant:
             return True
         return self._clock() - float(dialog.get("at", 0)) > self.settings.form_timeout_minutes * 60
 
+    @friendly
     def cancel_dialog(self, user: UserRef, dialog: dict[str, Any] | None) -> Reply:
         if not dialog:
             return Reply.of(texts.BOT_NOTHING_TO_CANCEL)
@@ -569,6 +592,7 @@ class Assistant:
         return Reply(tuple(blocks), keyboard(*buttons), dialog=dialog)
 
     # ------------------------------------------------------------------------ my requests
+    @friendly
     def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
         who = self.identity(user)
         if who.person is None:
@@ -608,11 +632,13 @@ class Assistant:
             Button(f"{texts.BOT_UNSOLVED_BUTTON} {number}", "sat", f"{number}.0"),
         ]
 
+    @friendly
     def request_detail(self, user: UserRef, number: str) -> Reply:
         view = self.helpdesk.show(user.id, number)
         buttons = [self._satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
         return Reply(tuple(self._card(view, history=True)), keyboard(*buttons))
 
+    @friendly
     def answer_follow_up(self, user: UserRef, satisfied: bool, number: str | None = None) -> Reply:
         """问题解决了吗？ — 已解决 closes the request, 未解决 reopens it for the cadres."""
         if number is None:
@@ -634,6 +660,7 @@ class Assistant:
         return Reply(tuple(own), notices=notices, replace_buttons=(), toast=texts.BOT_FEEDBACK_RECORDED)
 
     # ------------------------------------------------------------------------ cadres: duties
+    @friendly
     def duties(self, user: UserRef, index: int | None = None) -> Reply:
         who = self.identity(user)
         if not who.is_cadre:
@@ -664,6 +691,7 @@ class Assistant:
             return [Block(texts.BOT_DUTIES_MISSING, title=post)]
 
     # ------------------------------------------------------------------------ cadres: tickets
+    @friendly
     def tickets(self, user: UserRef, offset: int = 0) -> Reply:
         who = self.identity(user)
         if not who.is_cadre:
@@ -694,6 +722,7 @@ class Assistant:
             rows.append((Button(texts.BOT_MORE, "tl", str(offset + TICKETS_PAGE)),))
         return Reply(tuple(blocks), tuple(rows))
 
+    @friendly
     def ticket(self, user: UserRef, number: str, *, edit: bool = False) -> Reply:
         who = self.identity(user)
         if not who.is_cadre:
@@ -742,6 +771,7 @@ class Assistant:
             third.append(Button(texts.BOT_TICKET_UNABLE, "ta", f"unable.{n}"))
         return keyboard(first, second, third, [Button(texts.BOT_TICKET_BACK, "tl", "0")])
 
+    @friendly
     def ticket_action(self, user: UserRef, code: str, number: str) -> Reply:
         who = self.identity(user)
         if not who.is_cadre:
@@ -777,6 +807,7 @@ class Assistant:
         }
         return self._prompt(dialog)
 
+    @friendly
     def assign(self, user: UserRef, number: str, assignee: int) -> Reply:
         who = self.identity(user)
         if not who.is_cadre:
@@ -863,6 +894,7 @@ class Assistant:
         return [self._notice(n) for n in self.helpdesk.overdue_digest(now)]
 
     # ------------------------------------------------------------------------ admins: documents
+    @friendly
     def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -926,6 +958,7 @@ class Assistant:
             return Reply.of(texts.BOT_UPLOAD_TOO_LARGE.format(size=size / _MB, limit=limit // _MB))
         return None
 
+    @friendly
     def add_document(
         self, user: UserRef, filename: str, data: bytes, progress: Callable[[str], None] | None = None
     ) -> Reply:
@@ -957,6 +990,7 @@ class Assistant:
             )
         )
 
+    @friendly
     def documents(self, user: UserRef) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -977,6 +1011,7 @@ class Assistant:
         blocks = (Block("\n".join(lines), title=title), Block(texts.BOT_DOCS_HINT))
         return Reply(blocks, _chunks(remove, 5))
 
+    @friendly
     def ask_remove_document(self, user: UserRef, key_or_name: str) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -1003,6 +1038,7 @@ class Assistant:
             ),
         )
 
+    @friendly
     def remove_document(self, user: UserRef, key: str) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -1022,6 +1058,7 @@ class Assistant:
         )
 
     # ------------------------------------------------------------------------ admins: people
+    @friendly
     def invite(self, user: UserRef, args: Sequence[str]) -> Reply:
         who = self.identity(user)
         if not who.is_cadre:
@@ -1040,6 +1077,7 @@ class Assistant:
         )
         return Reply((Block(done), Block(texts.BOT_INVITE_COMMAND.format(code=invitation.code), code=True)))
 
+    @friendly
     def join(self, user: UserRef, code: str) -> Reply:
         if not code.strip():
             return Reply.of(texts.BOT_JOIN_USAGE)
@@ -1047,6 +1085,7 @@ class Assistant:
         places = "、".join(f"{p.village.name}的{p.post}" for p in person.posts)
         return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True)
 
+    @friendly
     def villages(self, user: UserRef) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -1056,6 +1095,7 @@ class Assistant:
         lines = "\n".join(texts.BOT_VILLAGE_LINE.format(id=v.id, name=v.full_name) for v in villages)
         return Reply((Block(lines, title=texts.BOT_VILLAGES_TITLE.format(count=len(villages))),))
 
+    @friendly
     def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -1066,6 +1106,7 @@ class Assistant:
         return Reply.of(texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id))
 
     # ------------------------------------------------------------------------ admins: numbers
+    @friendly
     def stats(self, user: UserRef) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
@@ -1115,6 +1156,7 @@ class Assistant:
         blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
         return Reply(tuple(blocks))
 
+    @friendly
     def export(self, user: UserRef) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)

@@ -1,0 +1,213 @@
+"""`python -m bot chat`: the same Assistant in a terminal, no Telegram needed.
+
+Type a question, a menu word (问政策 / 我要求助 / 我的求助 / 帮助) or a slash command as in Telegram.
+Buttons are listed as `[1] 原文1  [2] 👍 有用 …`; type the number to press one. Messages the bot
+would send to other people (a cadre's new-request alert, the villager's 问题解决了吗？) are shown
+as `→ 用户 123:` lines, so a whole request lifecycle can be demonstrated from one terminal by
+switching users with `/as villager|cadre|admin [USER_ID]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot import texts
+from bot.assistant import Assistant, Button, Reply, UserRef, valid_press
+
+log = logging.getLogger(__name__)
+PROMPT = "> "
+QUIT = {"/quit", "/exit", "退出", "exit", "quit"}
+
+
+def render_text(reply: Reply) -> str:
+    """A reply as plain terminal text (no HTML: nothing to escape)."""
+    parts: list[str] = []
+    for block in reply.blocks:
+        body = block.text
+        if block.quote and body:
+            body = "\n".join("│ " + line for line in body.splitlines())
+        parts.append("\n".join(p for p in (f"【{block.title}】" if block.title else "", body) if p))
+    return "\n\n".join(p for p in parts if p)
+
+
+@dataclass
+class Session:
+    """One terminal user: identity, the buttons of the last reply, and any open dialog."""
+
+    assistant: Assistant
+    user: UserRef
+    out: TextIO
+    out_dir: Path = field(default_factory=Path.cwd)
+    buttons: list[Button] = field(default_factory=list)
+    dialog: dict[str, Any] | None = None
+
+    def show(self, reply: Reply) -> None:
+        text = render_text(reply)
+        if reply.toast and not text:
+            text = reply.toast
+        if text:
+            print(text, file=self.out)
+        if reply.attachment is not None:
+            path = self.out_dir / reply.attachment.filename
+            path.write_bytes(reply.attachment.data)
+            print(f"{reply.attachment.caption}\n（已保存到 {path}）", file=self.out)
+        for notice in reply.notices:
+            print(f"\n→ 用户 {notice.chat_id}:\n{render_text(notice.reply)}", file=self.out)
+        flat = [b for row in reply.buttons for b in row]
+        if flat or not reply.replace_buttons:
+            self.buttons = flat
+        if flat:
+            print("  ".join(f"[{n}] {b.label}" for n, b in enumerate(flat, 1)), file=self.out)
+        if reply.dialog is not None or self.dialog is not None:
+            self.dialog = reply.dialog
+        print(file=self.out)
+
+    def handle(self, line: str) -> bool:
+        """Process one input line; False when the user wants to leave."""
+        line = line.strip()
+        if line in QUIT:
+            return False
+        if self.dialog is not None and self.assistant.dialog_expired(self.dialog):
+            self.dialog = None
+            print(texts.BOT_FORM_EXPIRED, file=self.out)
+        if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
+            self.press(self.buttons[int(line) - 1])
+        elif line.startswith("/"):
+            self.command(line)
+        elif self.dialog is not None:
+            self.show(self.assistant.dialog_input(self.user, self.dialog, text=line))
+        else:
+            self.show(self.assistant.handle_text(self.user, line))
+        return True
+
+    def press(self, button: Button) -> None:
+        if not valid_press(button.action, button.arg):
+            self.show(Reply(toast=texts.BOT_BUTTON_INVALID))
+        elif button.action == "f":
+            if self.dialog is None:
+                self.show(Reply(toast=texts.BOT_FORM_GONE))
+            else:
+                self.show(self.assistant.dialog_input(self.user, self.dialog, button=button.arg))
+        else:
+            self.show(self.assistant.press(self.user, button.action, button.arg))
+
+    def command(self, line: str) -> None:
+        try:
+            name, *args = shlex.split(line)
+        except ValueError:
+            name, *args = line.split()
+        name = name.lstrip("/").split("@", 1)[0]
+        a = self.assistant
+        commands: dict[str, Callable[[], Reply]] = {
+            "start": lambda: a.start(self.user),
+            "help": lambda: a.help(self.user),
+            "mine": lambda: a.my_requests(self.user),
+            "help_request": lambda: a.start_request(self.user),
+            "duties": lambda: a.duties(self.user),
+            "tickets": lambda: a.tickets(self.user),
+            "reload": lambda: a.reload(self.user, progress=lambda text: print(text, file=self.out)),
+            "docs": lambda: a.documents(self.user),
+            "rmdoc": lambda: a.ask_remove_document(self.user, " ".join(args)),
+            "invite": lambda: a.invite(self.user, args),
+            "join": lambda: a.join(self.user, " ".join(args)),
+            "villages": lambda: a.villages(self.user),
+            "addvillage": lambda: a.add_village(self.user, args),
+            "stats": lambda: a.stats(self.user),
+            "export": lambda: a.export(self.user),
+        }
+        if name == "cancel":
+            reply = a.cancel_dialog(self.user, self.dialog)
+            self.dialog = None
+            self.show(reply)
+        elif name == "upload" and args:
+            path = Path(args[0]).expanduser()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                print(f"{path}: {exc.strerror}", file=self.out)
+                return
+            self.show(a.add_document(self.user, path.name, data, progress=lambda t: print(t, file=self.out)))
+        elif name in commands:
+            if name == "help_request":
+                self.dialog = None
+            self.show(commands[name]())
+        else:
+            self.show(Reply.of(texts.BOT_UNKNOWN_COMMAND))
+
+
+def run(session: Session, stdin: TextIO, *, interactive: bool = False) -> int:
+    session.show(session.assistant.start(session.user))
+    while True:
+        if interactive:
+            print(PROMPT, end="", file=session.out, flush=True)
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        if not session.handle(line):
+            return 0
+
+
+# ----------------------------------------------------------------------------- CLI
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as",
+        dest="role",
+        choices=("villager", "cadre", "admin"),
+        default="villager",
+        help="who you are (default villager); admin makes --user-id an admin in the local database",
+    )
+    p.add_argument("--user-id", type=int, default=1, help="your user id (default 1)")
+    p.add_argument("--name", default="体验用户", help="your display name")
+    p.add_argument("--village", help="with --as cadre: the village you serve (must exist)")
+    p.add_argument("--post", default="第一书记", help="with --as cadre: your post (default 第一书记)")
+    p.add_argument("--out-dir", type=Path, default=Path.cwd(), help="where /export writes the ledger")
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot.cli_kb import ensure_ingested, settings_from
+    from bot.front_cli import open_services
+
+    settings = settings_from(args)
+    if args.role == "admin" and args.user_id not in settings.admin_ids:
+        settings = settings.model_copy(update={"admin_ids": [*settings.admin_ids, args.user_id]})
+    assistant = open_services(settings, batching=False)
+    ensure_ingested(assistant.kb)
+    user = UserRef(args.user_id, args.name)
+    if args.role == "cadre":
+        error = _bind_cadre(assistant, user, args.village, args.post)
+        if error:
+            print(f"错误：{error}", file=sys.stderr)
+            return 2
+    session = Session(assistant, user, sys.stdout, out_dir=args.out_dir)
+    try:
+        return run(session, sys.stdin, interactive=sys.stdin.isatty())
+    except KeyboardInterrupt:
+        print(file=sys.stdout)
+        return 0
+    finally:
+        assistant.helpdesk.close()
+
+
+def _bind_cadre(assistant: Assistant, user: UserRef, village: str | None, post: str) -> str | None:
+    """Make the terminal user a cadre of `village` (an operator action on the local database)."""
+    from bot.helpdesk import OPERATOR, HelpdeskError
+
+    villages = assistant.helpdesk.list_villages()
+    if not village:
+        if not villages:
+            return "还没有村庄。先登记一个：python -m bot admin village add 新寨村"
+        village = villages[0].name
+    try:
+        assistant.helpdesk.bind_cadre(OPERATOR, user.id, village, post, display_name=user.name)
+    except HelpdeskError as exc:
+        return exc.message_zh
+    return None

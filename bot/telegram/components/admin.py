@@ -1,0 +1,121 @@
+"""Admins: /reload with live progress, document upload, /docs and /rmdoc, /invite, /villages,
+/addvillage, /stats, /export. And /join for the cadres they invite.
+
+Roles are checked by the Assistant; this module only avoids showing a progress message to someone
+who will be refused anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import texts
+from bot.telegram.format import escape
+from bot.telegram.menus import set_user_commands
+from bot.telegram.runtime import ProgressMessage, respond, services, typing, user_ref
+
+log = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None
+    svc, user = services(context), user_ref(update)
+    if not (await svc.run(svc.assistant.identity, user)).is_admin:
+        await respond(update, context, await svc.run(svc.assistant.reload, user))
+        return
+    status = await update.message.reply_text(escape(texts.BOT_RELOAD_STARTED))
+    progress = ProgressMessage(status)
+    reply = await svc.run(svc.assistant.reload, user, progress.set)
+    await progress.finish(update, context, reply)
+
+
+async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An uploaded file: checked (role, type, size) before download, then ingested incrementally."""
+    message = update.message
+    assert message is not None and message.document is not None
+    svc, user = services(context), user_ref(update)
+    doc = message.document
+    refusal = await svc.run(svc.assistant.check_upload, user, doc.file_name, doc.file_size)
+    if refusal is not None:
+        await respond(update, context, refusal)
+        return
+    name = doc.file_name or ""
+    status = await message.reply_text(escape(texts.BOT_UPLOAD_RECEIVED.format(name=name)))
+    try:
+        data = bytes(await (await doc.get_file()).download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("download of an uploaded document failed: %s", exc)
+        await status.edit_text(escape(texts.BOT_UPLOAD_DOWNLOAD_FAILED))
+        return
+    progress = ProgressMessage(status)
+    reply = await svc.run(svc.assistant.add_document, user, name, data, progress.set)
+    await progress.finish(update, context, reply)
+
+
+async def docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.documents, user_ref(update)))
+
+
+async def rmdoc(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    name = " ".join(context.args or [])
+    await respond(update, context, await svc.run(svc.assistant.ask_remove_document, user_ref(update), name))
+
+
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.invite, user_ref(update), context.args or []))
+
+
+async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc, user = services(context), user_ref(update)
+    reply = await svc.run(svc.assistant.join, user, " ".join(context.args or []))
+    await respond(update, context, reply)
+    if reply.role_changed:
+        await set_user_commands(context.bot, svc.assistant, user)
+
+
+async def villages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.villages, user_ref(update)))
+
+
+async def add_village(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    reply = await svc.run(svc.assistant.add_village, user_ref(update), context.args or [])
+    await respond(update, context, reply)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await typing(update, context)
+    await respond(update, context, await svc.run(svc.assistant.stats, user_ref(update)))
+
+
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await typing(update, context, ChatAction.UPLOAD_DOCUMENT)
+    await respond(update, context, await svc.run(svc.assistant.export, user_ref(update)))
+
+
+def register(app: Application) -> None:
+    for name, callback in (
+        ("reload", reload),
+        ("docs", docs),
+        ("rmdoc", rmdoc),
+        ("invite", invite),
+        ("join", join),
+        ("villages", villages),
+        ("addvillage", add_village),
+        ("stats", stats),
+        ("export", export),
+    ):
+        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL & filters.UpdateType.MESSAGE, document))

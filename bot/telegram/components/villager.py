@@ -1,0 +1,101 @@
+"""Villagers (and everyone): /start, /help, questions, /mine, buttons, and messages we can't read."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.assistant import Reply
+from bot.telegram.format import parse_callback
+from bot.telegram.runtime import respond, services, typing, user_ref
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.start, user_ref(update)))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.help, user_ref(update)))
+
+
+async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.my_requests, user_ref(update)))
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text outside a dialog: a menu button or a question. Search runs in a worker thread."""
+    assert update.message is not None
+    svc = services(context)
+    await typing(update, context)
+    reply = await svc.run(svc.assistant.handle_text, user_ref(update), update.message.text or "")
+    await respond(update, context, reply)
+
+
+async def unreadable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, locations…: say what we can do instead of staying silent."""
+    await respond(update, context, Reply.of(texts.BOT_MEDIA_NOT_SUPPORTED))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await respond(update, context, Reply.of(texts.BOT_UNKNOWN_COMMAND))
+
+
+async def cancel_nothing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await respond(update, context, Reply.of(texts.BOT_NOTHING_TO_CANCEL))
+
+
+async def group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await respond(update, context, Reply.of(texts.BOT_PRIVATE_ONLY))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every button press outside a dialog. Payloads are checked against the Assistant's table first."""
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_callback(query.data)
+    if parsed is None:
+        await query.answer(texts.BOT_BUTTON_INVALID, show_alert=True)
+        return
+    svc = services(context)
+    reply = await svc.run(svc.assistant.press, user_ref(update), *parsed)
+    await respond(update, context, reply)
+
+
+def register_early(app: Application) -> None:
+    """Handlers that must come before the dialog: group chats get a pointer to the private chat."""
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, group_command))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
+    app.add_handler(CommandHandler("help", help_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("mine", mine, filters=PRIVATE))
+    app.add_handler(CommandHandler("cancel", cancel_nothing, filters=PRIVATE))
+
+
+def register_late(app: Application) -> None:
+    """Catch-alls, after every feature's own handlers."""
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & filters.UpdateType.MESSAGE, text_message))
+    others = (
+        PRIVATE
+        & filters.UpdateType.MESSAGE
+        & ~filters.TEXT
+        & ~filters.Document.ALL
+        & ~filters.StatusUpdate.ALL
+    )
+    app.add_handler(MessageHandler(others, unreadable))
+    app.add_handler(CallbackQueryHandler(button))

@@ -1,0 +1,161 @@
+"""What every component shares: the services, the caller as a `UserRef`, and delivery of a `Reply`.
+
+Handlers stay thin: translate the update into an Assistant call (run in a worker thread, never on
+the event loop), then translate the Reply back with `respond`. Messages to other people
+(`Notice`s) go through `deliver`, which survives users who blocked the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import Bot, Message, ReplyKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.assistant import Assistant, Notice, Reply, UserRef
+from bot.config import Settings
+from bot.telegram.format import escape, inline_keyboard, render_reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SERVICES = "services"
+DIALOG = "dialog"
+
+
+@dataclass
+class Services:
+    """Shared by all handlers via `application.bot_data` (never persisted)."""
+
+    settings: Settings
+    assistant: Assistant
+    executor: ThreadPoolExecutor
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking work (search, embedding, database) in the worker pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data[SERVICES]
+
+
+def user_ref(update: Update) -> UserRef:
+    user = update.effective_user
+    assert user is not None
+    name = " ".join(p for p in (user.first_name, user.last_name) if p).strip() or str(user.id)
+    return UserRef(user.id, name[:64])
+
+
+async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str = ChatAction.TYPING) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_chat_action(chat.id, action)
+
+
+async def _edit(message: Message, text: str, markup: Any) -> bool:
+    try:
+        await message.edit_text(text, reply_markup=markup)
+        return True
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return True
+        log.info("could not edit message %s: %s", message.message_id, exc)
+        return False
+
+
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    """Show `reply` to the caller: answer the button press, edit or send messages, files, notices."""
+    chat = update.effective_chat
+    query = update.callback_query
+    if query is not None:
+        with contextlib.suppress(TelegramError):
+            await query.answer(reply.toast[:190] if reply.toast else None)
+    messages = render_reply(reply)
+    pressed = query.message if query is not None and isinstance(query.message, Message) else None
+    if pressed is not None and reply.replace_buttons is not None and not reply.edit:
+        with contextlib.suppress(TelegramError):
+            await pressed.edit_reply_markup(inline_keyboard(reply.replace_buttons))
+    if pressed is not None and reply.edit and len(messages) == 1:
+        text, markup = messages[0]
+        if not isinstance(markup, ReplyKeyboardMarkup) and await _edit(pressed, text, markup):
+            messages = []
+    if chat is not None:
+        for text, markup in messages:
+            await context.bot.send_message(chat.id, text, reply_markup=markup)
+        if reply.attachment is not None:
+            await context.bot.send_document(
+                chat.id,
+                document=reply.attachment.data,
+                filename=reply.attachment.filename,
+                caption=escape(reply.attachment.caption) or None,
+            )
+    if reply.notices:
+        await deliver(context.bot, reply.notices)
+
+
+async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:
+    """Send notices to other users; one blocked or unknown user never stops the rest. Returns sent count."""
+    sent = 0
+    for notice in notices:
+        try:
+            for text, markup in render_reply(notice.reply):
+                await bot.send_message(notice.chat_id, text, reply_markup=markup)
+            sent += 1
+        except Forbidden:
+            log.info("user %s has blocked the bot; notice not delivered", notice.chat_id)
+        except BadRequest as exc:
+            log.warning("notice to %s not delivered: %s", notice.chat_id, exc)
+    return sent
+
+
+class ProgressMessage:
+    """One message edited in place as a long job reports progress (from a worker thread).
+
+    Edits are throttled (Telegram limits edits per chat) and skipped when the text did not change
+    (Telegram refuses an edit that changes nothing).
+    """
+
+    def __init__(self, message: Message, interval: float = 1.5) -> None:
+        self.message = message
+        self.interval = interval
+        self._loop = asyncio.get_running_loop()
+        self._latest: str | None = None
+        self._shown = message.text_html if message.text else None
+        self._task = self._loop.create_task(self._pump())
+
+    def set(self, text: str) -> None:
+        """Thread-safe: remember the newest progress line."""
+        self._loop.call_soon_threadsafe(setattr, self, "_latest", text)
+
+    async def _pump(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            latest = self._latest
+            if latest and latest != self._shown:
+                self._shown = latest
+                await _edit(self.message, escape(latest), None)
+
+    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        messages = render_reply(reply)
+        if len(messages) == 1 and not isinstance(messages[0][1], ReplyKeyboardMarkup):
+            text, markup = messages[0]
+            if await _edit(self.message, text, markup):
+                if reply.notices:
+                    await deliver(context.bot, reply.notices)
+                return
+        await respond(update, context, reply)
