@@ -879,8 +879,11 @@ class Assistant:
     def _after(self, who: Identity, outcome: Outcome, label: str) -> Reply:
         """A ticket card refreshed after an action, plus the messages the action caused."""
         own, notices = self._split(outcome, who.user.id)
-        view = outcome.request
-        blocks = [Block(texts.BOT_TICKET_DONE.format(action=label)), *self._card(view, history=False), *own]
+        try:  # with its history, so the cadre sees their note recorded
+            view = self.helpdesk.show(who.user.id, outcome.request.number)
+        except HelpdeskError:
+            view = outcome.request
+        blocks = [Block(texts.BOT_TICKET_DONE.format(action=label)), *self._card(view, history=True), *own]
         return Reply(
             tuple(blocks),
             self._ticket_buttons(who, view),
