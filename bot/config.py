@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=20, ge=1, le=200)
     digest_hour: int = Field(default=8, ge=0, le=23)
     timezone: str = "Asia/Shanghai"
+    # Telegram's broadcast limit on messages the bot sends per second (PTB's AIORateLimiter).
+    # Raise it only if Telegram allows your bot more (paid broadcasts go up to 1000).
+    telegram_messages_per_second: int = Field(default=30, ge=1, le=1000)
     # Bot front end (bot/telegram): a half-filled form is dropped after this much silence, so a
     # question asked a day later is not taken as the form's next answer.
     form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)

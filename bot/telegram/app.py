@@ -18,7 +18,6 @@ from pathlib import Path
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     Defaults,
@@ -31,7 +30,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.telegram.components import admin, cadre, errors, help_request, villager
 from bot.telegram.menus import set_default_commands, set_privileged_commands
-from bot.telegram.ratelimit import FloodGuard, PerUserUpdateProcessor
+from bot.telegram.ratelimit import FloodGuard, MessageRateLimiter, PerUserUpdateProcessor
 from bot.telegram.runtime import SERVICES, Services
 
 log = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
                 tzinfo=_zone(settings.timezone),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(MessageRateLimiter(settings.telegram_messages_per_second))
         .persistence(persistence)
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, guard, _flood_notice))
         .post_init(post_init)

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor
+from telegram.ext import AIORateLimiter, BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +120,27 @@ def _close(coroutine: Awaitable[Any]) -> None:
     close = getattr(coroutine, "close", None)
     if close is not None:
         close()
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (Telegram's per-bot and per-group limits, retries on 429), except that
+    chat actions ("typing…") do not count: they are not messages, and counting them would halve
+    how many answers per second the bot may send under load."""
+
+    UNLIMITED = frozenset({"sendChatAction"})
+
+    def __init__(self, messages_per_second: int = 30) -> None:
+        super().__init__(overall_max_rate=messages_per_second, overall_time_period=1, max_retries=2)
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Callable[..., Awaitable[Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> Any:
+        if endpoint in self.UNLIMITED:
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
