@@ -13,7 +13,7 @@ attribute is delegated, so the knowledge base cannot tell the difference.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,6 @@ class _Pending:
     done: bool = False
     result: np.ndarray | None = None
     error: BaseException | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class BatchingEmbedder:
