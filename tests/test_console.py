@@ -92,3 +92,26 @@ def test_python_m_bot_chat_runs_without_telegram(tmp_path: Path, model_settings:
     assert "乡村政策助手" in result.stdout and texts.ANSWER_HEADER in result.stdout
     assert "第一书记" in result.stdout
     assert texts.BOT_ADMIN_ONLY in result.stdout  # a villager by default
+
+
+def test_run_without_a_token_explains_what_to_do(tmp_path: Path) -> None:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "DATA_DIR": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr and "python -m bot chat" in result.stderr
+    helped = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert "run" in helped.stdout and "chat" in helped.stdout
