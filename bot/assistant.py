@@ -978,6 +978,9 @@ class Assistant:
         except KnowledgeBaseError as exc:
             log.info("upload %r refused: %s", name, exc)
             return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason_zh(str(exc))))
+        except Exception:  # e.g. another process is ingesting: the served index is untouched
+            log.exception("upload %r failed", name)
+            return Reply.of(texts.BOT_RELOAD_FAILED)
         finally:
             self._reload_lock.release()
         for source, reason in report.skipped:
@@ -1050,8 +1053,15 @@ class Assistant:
             return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=key), edit=True)
         if not self._reload_lock.acquire(blocking=False):
             return Reply.of(texts.BOT_RELOAD_BUSY)
+        from bot.kb.service import KnowledgeBaseError
+
         try:
             self.kb.remove_document(doc.source)
+        except KnowledgeBaseError:  # removed by someone else meanwhile
+            return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=doc.source), edit=True)
+        except Exception:
+            log.exception("removing %s failed", doc.source)
+            return Reply.of(texts.BOT_RELOAD_FAILED, edit=True)
         finally:
             self._reload_lock.release()
         log.info("document %s removed by %s", doc.source, user.id)
