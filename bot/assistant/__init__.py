@@ -1,0 +1,78 @@
+"""The one place front ends call: what a user can do, with roles checked, returning plain results.
+
+Telegram and the terminal chat are thin translators around this package, so both behave the same.
+Every method takes the acting `UserRef`, checks the caller's role itself and returns a `Reply`:
+text blocks, buttons as data (`Button(label, action, arg)`), messages for other people (`Notice`),
+an optional file, and the state of a multi-step dialog (help-request form, ticket notes) as a
+plain dict the front end stores between turns. No Telegram types and no HTML here: front ends
+escape everything they are given.
+
+All methods are synchronous and may block (search, database); front ends run them in threads.
+
+`Assistant` is one class composed of one part per concern, all sharing `AssistantBase`'s state:
+
+    replies.py    Reply, Block, Button, Notice, … and the button table (ACTIONS, valid_press)
+    base.py       AssistantBase (settings, kb, helpdesk, analytics, clock), friendly
+    roles.py      Identity, who is villager / cadre / admin, command menus
+    cards.py      how a request reads: card, alerts for others, previews
+    dialogs.py    dialog states (help-request form, ticket note)
+    questions.py  ask, source passages, 👍/👎; validate_question, policy_lookup
+    requests.py   the help-request form, my requests, 问题解决了吗？
+    cadre.py      duties, tickets, ticket actions, overdue digest
+    admin.py      reload, documents, invites and /join, villages, stats, export
+    facade.py     Assistant: start, help, and routing of text, dialog turns and buttons
+"""
+
+from __future__ import annotations
+
+from bot.assistant.admin import doc_key, reason_zh
+from bot.assistant.base import AssistantBase, friendly
+from bot.assistant.cadre import DUTY_ALIASES, DUTY_FOLDER, DUTY_POSTS, TICKETS_PAGE, markdown_blocks
+from bot.assistant.dialogs import DIALOG_REQUEST_STEPS, DIALOG_STATES
+from bot.assistant.facade import Assistant
+from bot.assistant.questions import MAX_QUESTION_CHARS, policy_lookup, validate_question
+from bot.assistant.replies import (
+    ACTIONS,
+    Attachment,
+    Block,
+    Button,
+    Keyboard,
+    Notice,
+    Reply,
+    UserRef,
+    keyboard,
+    valid_press,
+)
+from bot.assistant.requests import MINE_PAGE, VILLAGE_BUTTONS
+from bot.assistant.roles import Identity
+
+__all__ = [
+    "ACTIONS",
+    "DIALOG_REQUEST_STEPS",
+    "DIALOG_STATES",
+    "DUTY_ALIASES",
+    "DUTY_FOLDER",
+    "DUTY_POSTS",
+    "MAX_QUESTION_CHARS",
+    "MINE_PAGE",
+    "TICKETS_PAGE",
+    "VILLAGE_BUTTONS",
+    "Assistant",
+    "AssistantBase",
+    "Attachment",
+    "Block",
+    "Button",
+    "Identity",
+    "Keyboard",
+    "Notice",
+    "Reply",
+    "UserRef",
+    "doc_key",
+    "friendly",
+    "keyboard",
+    "markdown_blocks",
+    "policy_lookup",
+    "reason_zh",
+    "valid_press",
+    "validate_question",
+]

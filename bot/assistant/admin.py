@@ -1,0 +1,336 @@
+"""Admins: the knowledge base's documents (reload, upload, list, remove), people and villages
+(invites — which village dispatchers may create too — and /join), numbers and the ledger export.
+
+A knowledge-base change runs under one lock: a second admin is told to wait rather than queued
+behind a long ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import texts
+from bot.assistant.base import friendly
+from bot.assistant.cards import local_time, preview
+from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
+from bot.assistant.roles import RolesMixin
+from bot.helpdesk import OPEN_STATUSES, Status
+
+log = logging.getLogger(__name__)
+
+_MB = 1024 * 1024
+
+
+def doc_key(source: str) -> str:
+    """Short stable key of a document for button payloads (file names can exceed 64 bytes)."""
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:10]
+
+
+def reason_zh(reason: str) -> str:
+    """A Chinese explanation for a knowledge-base skip reason (which is English, for operators)."""
+    lowered = reason.lower()
+    for key, zh in texts.BOT_REASONS.items():
+        if key in lowered:
+            return zh
+    return texts.BOT_REASON_UNKNOWN
+
+
+def _size(n: int) -> str:
+    return f"{n / _MB:.1f} MB" if n >= _MB else f"{max(n // 1024, 1)} KB"
+
+
+class AdminMixin(RolesMixin):
+    # ------------------------------------------------------------------------ documents
+    @friendly
+    def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        if not self._reload_lock.acquire(blocking=False):
+            return Reply.of(texts.BOT_RELOAD_BUSY)
+        try:
+            report = self.kb.ingest(progress=self._progress(progress))
+        except Exception:
+            log.exception("reload failed")
+            return Reply.of(texts.BOT_RELOAD_FAILED)
+        finally:
+            self._reload_lock.release()
+        log.info("reload by %s: %s", user.id, report.summary().splitlines()[0])
+        lines = [
+            texts.BOT_RELOAD_SKIPPED_LINE.format(source=src, reason=reason_zh(reason))
+            for src, reason in report.skipped
+        ]
+        done = texts.BOT_RELOAD_DONE.format(
+            added=len(report.added),
+            updated=len(report.updated),
+            removed=len(report.removed),
+            unchanged=len(report.unchanged),
+            skipped=len(report.skipped),
+            chunks=report.chunks,
+            seconds=report.seconds,
+        )
+        return Reply.of(done, "\n".join(lines))
+
+    @staticmethod
+    def _progress(callback: Callable[[str], None] | None) -> Callable[[str, int, int], None] | None:
+        if callback is None:
+            return None
+
+        def tick(stage: str, done: int, total: int) -> None:
+            label = texts.BOT_RELOAD_STAGES.get(stage, stage)
+            callback(texts.BOT_RELOAD_PROGRESS.format(stage=label, done=done, total=total))
+
+        return tick
+
+    def check_upload(self, user: UserRef, filename: str | None, size: int | None) -> Reply | None:
+        """Why this upload is refused (before downloading it), or None if it may proceed."""
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_DOCUMENT_NOT_ALLOWED)
+        from bot.kb.ingest import MAX_FILE_BYTES
+        from bot.kb.loaders import SUPPORTED_SUFFIXES
+        from bot.kb.service import KnowledgeBaseError, safe_filename
+
+        name = filename or ""
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            allowed = "、".join(sorted(SUPPORTED_SUFFIXES))
+            return Reply.of(
+                texts.BOT_UPLOAD_BAD_TYPE.format(suffix=suffix or name[-20:] or "?", allowed=allowed)
+            )
+        try:
+            safe_filename(name)
+        except KnowledgeBaseError:
+            return Reply.of(texts.BOT_UPLOAD_BAD_NAME)
+        limit = min(self.settings.max_upload_mb * _MB, MAX_FILE_BYTES)
+        if size is not None and size > limit:
+            return Reply.of(texts.BOT_UPLOAD_TOO_LARGE.format(size=size / _MB, limit=limit // _MB))
+        return None
+
+    @friendly
+    def add_document(
+        self, user: UserRef, filename: str, data: bytes, progress: Callable[[str], None] | None = None
+    ) -> Reply:
+        refusal = self.check_upload(user, filename, len(data))
+        if refusal is not None:
+            return refusal
+        from bot.kb.service import KnowledgeBaseError, safe_filename
+
+        name = safe_filename(filename)
+        if not self._reload_lock.acquire(blocking=False):
+            return Reply.of(texts.BOT_RELOAD_BUSY)
+        try:
+            report = self.kb.add_file(filename, data, progress=self._progress(progress))
+        except KnowledgeBaseError as exc:
+            log.info("upload %r refused: %s", name, exc)
+            return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason_zh(str(exc))))
+        except Exception:  # e.g. another process is ingesting: the served index is untouched
+            log.exception("upload %r failed", name)
+            return Reply.of(texts.BOT_RELOAD_FAILED)
+        finally:
+            self._reload_lock.release()
+        for source, reason in report.skipped:
+            if source == name:
+                return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason_zh(reason)))
+        if name in report.unchanged:
+            return Reply.of(texts.BOT_UPLOAD_UNCHANGED.format(name=name))
+        info = next((d for d in self.kb.documents() if d.source == name), None)
+        log.info("document %s added by %s", name, user.id)
+        return Reply.of(
+            texts.BOT_UPLOAD_DONE.format(
+                title=info.title if info else name, chunks=info.chunks if info else 0
+            )
+        )
+
+    @friendly
+    def documents(self, user: UserRef) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        docs = self.kb.documents()
+        if not docs:
+            return Reply.of(texts.BOT_DOCS_EMPTY)
+        lines = [
+            texts.BOT_DOCS_LINE.format(
+                n=n, title=d.title, source=d.source, chunks=d.chunks, size=_size(d.size)
+            )
+            for n, d in enumerate(docs, 1)
+        ]
+        title = texts.BOT_DOCS_TITLE.format(count=len(docs), chunks=sum(d.chunks for d in docs))
+        remove = [
+            Button(texts.BOT_DOCS_REMOVE_BUTTON.format(n=n), "dr", doc_key(d.source))
+            for n, d in enumerate(docs, 1)
+        ]
+        blocks = (Block("\n".join(lines), title=title), Block(texts.BOT_DOCS_HINT))
+        return Reply(blocks, chunks(remove, 5))
+
+    @friendly
+    def ask_remove_document(self, user: UserRef, key_or_name: str) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        wanted = key_or_name.strip()
+        if not wanted:
+            return Reply.of(texts.BOT_RMDOC_USAGE)
+        doc = next(
+            (
+                d
+                for d in self.kb.documents()
+                if wanted in (doc_key(d.source), d.source, d.title, Path(d.source).name)
+            ),
+            None,
+        )
+        if doc is None:
+            return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=wanted[:60]))
+        return Reply.of(
+            texts.BOT_DOCS_CONFIRM.format(title=doc.title, source=doc.source),
+            buttons=keyboard(
+                [
+                    Button(texts.BOT_DOCS_CONFIRM_YES, "dx", doc_key(doc.source)),
+                    Button(texts.BOT_DOCS_CONFIRM_NO, "dk"),
+                ]
+            ),
+        )
+
+    @friendly
+    def remove_document(self, user: UserRef, key: str) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        doc = next((d for d in self.kb.documents() if doc_key(d.source) == key), None)
+        if doc is None:
+            return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=key), edit=True)
+        if not self._reload_lock.acquire(blocking=False):
+            return Reply.of(texts.BOT_RELOAD_BUSY)
+        from bot.kb.service import KnowledgeBaseError
+
+        try:
+            self.kb.remove_document(doc.source)
+        except KnowledgeBaseError:  # removed by someone else meanwhile
+            return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=doc.source), edit=True)
+        except Exception:
+            log.exception("removing %s failed", doc.source)
+            return Reply.of(texts.BOT_RELOAD_FAILED, edit=True)
+        finally:
+            self._reload_lock.release()
+        log.info("document %s removed by %s", doc.source, user.id)
+        left = len(self.kb.documents())
+        return Reply.of(
+            texts.BOT_DOCS_REMOVED.format(title=doc.title, source=doc.source, count=left), edit=True
+        )
+
+    # ------------------------------------------------------------------------ people
+    @friendly
+    def invite(self, user: UserRef, args: Sequence[str]) -> Reply:
+        who = self.identity(user)
+        if not who.is_cadre:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        if len(args) < 2:
+            villages = "、".join(v.name for v in self.helpdesk.list_villages()) or texts.BOT_STATS_NONE
+            return Reply.of(
+                texts.BOT_INVITE_USAGE.format(posts="、".join(self.helpdesk.config.posts), villages=villages)
+            )
+        invitation = self.helpdesk.create_invite(user.id, args[0], " ".join(args[1:]))
+        done = texts.BOT_INVITE_DONE.format(
+            code=invitation.code,
+            village=invitation.village.name,
+            post=invitation.post,
+            expires=local_time(invitation.expires_at, self._tz),
+        )
+        return Reply((Block(done), Block(texts.BOT_INVITE_COMMAND.format(code=invitation.code), code=True)))
+
+    @friendly
+    def join(self, user: UserRef, code: str) -> Reply:
+        if not code.strip():
+            return Reply.of(texts.BOT_JOIN_USAGE)
+        person = self.helpdesk.redeem_invite(code, user.id, user.name)
+        places = "、".join(f"{p.village.name}的{p.post}" for p in person.posts)
+        return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True)
+
+    @friendly
+    def villages(self, user: UserRef) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        villages = self.helpdesk.list_villages()
+        if not villages:
+            return Reply.of(texts.BOT_VILLAGES_EMPTY)
+        lines = "\n".join(texts.BOT_VILLAGE_LINE.format(id=v.id, name=v.full_name) for v in villages)
+        return Reply((Block(lines, title=texts.BOT_VILLAGES_TITLE.format(count=len(villages))),))
+
+    @friendly
+    def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        if not args:
+            return Reply.of(texts.BOT_ADDVILLAGE_USAGE)
+        name, township, county = ([*list(args), "", ""])[:3]
+        village = self.helpdesk.add_village(user.id, name, township, county)
+        return Reply.of(texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id))
+
+    # ------------------------------------------------------------------------ numbers
+    @friendly
+    def stats(self, user: UserRef) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        blocks: list[Block] = []
+        if self.analytics is not None:
+            q = self.analytics.question_stats()
+            blocks.append(
+                Block(
+                    texts.BOT_STATS_QUESTIONS.format(
+                        total=q.total,
+                        week=q.last_week,
+                        users=q.users,
+                        unanswered=q.unanswered,
+                        share=q.unanswered_share,
+                        up=q.useful,
+                        down=q.not_useful,
+                    ),
+                    title=texts.BOT_STATS_TITLE,
+                )
+            )
+            top = "\n".join(
+                texts.BOT_STATS_TOP_LINE.format(n=n, question=preview(question, 40), count=count)
+                for n, (question, count) in enumerate(q.top_unanswered, 1)
+            )
+            blocks.append(Block(top or texts.BOT_STATS_NONE, title=texts.BOT_STATS_TOP_UNANSWERED))
+        by_status: Counter[Status] = Counter()
+        by_village: dict[str, list[int]] = {}
+        for view in self.helpdesk.iter_requests(user.id):
+            by_status[view.status] += 1
+            row = by_village.setdefault(view.village.full_name, [0, 0, 0])
+            row[0] += 1
+            row[1] += view.status in OPEN_STATUSES
+            row[2] += view.overdue
+        total = sum(by_status.values())
+        status_lines = "　".join(
+            texts.BOT_STATS_STATUS_LINE.format(status=s.label, count=by_status[s])
+            for s in Status
+            if by_status[s]
+        )
+        blocks.append(
+            Block(status_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_STATUS.format(total=total))
+        )
+        village_lines = "\n".join(
+            texts.BOT_STATS_VILLAGE_LINE.format(village=name, total=t, open=o, overdue=d)
+            for name, (t, o, d) in sorted(by_village.items(), key=lambda item: (-item[1][1], item[0]))
+        )
+        blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
+        return Reply(tuple(blocks))
+
+    @friendly
+    def export(self, user: UserRef) -> Reply:
+        if not self.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        from bot.helpdesk.export import ledger_rows, write_xlsx
+
+        buffer = io.BytesIO()
+        count = write_xlsx(ledger_rows(self.helpdesk, user.id), buffer)
+        now = datetime.now(UTC).astimezone(self._tz)
+        attachment = Attachment(
+            texts.BOT_EXPORT_FILENAME.format(date=now.strftime("%Y-%m-%d")),
+            buffer.getvalue(),
+            texts.BOT_EXPORT_CAPTION.format(now=now.strftime("%Y-%m-%d %H:%M"), count=count),
+        )
+        return Reply(attachment=attachment)

@@ -1,0 +1,328 @@
+"""Cadres: duty documents of their posts, open tickets of their villages, ticket actions, digest.
+
+Buttons on a ticket card show only what the helpdesk would allow now (status, dispatcher or not),
+so a cadre is rarely refused; the helpdesk still checks every action itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot import texts
+from bot.assistant.base import friendly
+from bot.assistant.cards import local_time, notice, preview, request_card, split
+from bot.assistant.dialogs import stale
+from bot.assistant.replies import (
+    NUMBER_PATTERN,
+    Block,
+    Button,
+    Keyboard,
+    Notice,
+    Reply,
+    UserRef,
+    chunks,
+    keyboard,
+)
+from bot.assistant.roles import Identity, RolesMixin
+from bot.helpdesk import (
+    Action,
+    HelpdeskError,
+    InvalidInput,
+    Outcome,
+    RequestFilter,
+    RequestView,
+    Status,
+    allowed_actions,
+)
+
+log = logging.getLogger(__name__)
+
+# The five posts with duty documents; other posts read the closest one.
+DUTY_POSTS = ("第一书记", "驻村工作队员", "村党组织书记", "村两委干部", "帮扶责任人")
+DUTY_ALIASES = {"驻村工作队长": "驻村工作队员", "村委会主任": "村两委干部"}
+DUTY_FOLDER = "duties"
+TICKETS_PAGE = 8
+
+
+class CadreMixin(RolesMixin):
+    # ------------------------------------------------------------------------ duties
+    @friendly
+    def duties(self, user: UserRef, index: int | None = None) -> Reply:
+        who = self.identity(user)
+        if not who.is_cadre:
+            return Reply.of(texts.BOT_CADRE_ONLY)
+        chooser = keyboard(*chunks([Button(p, "du", str(i)) for i, p in enumerate(DUTY_POSTS)], 3))
+        if index is not None:
+            if not 0 <= index < len(DUTY_POSTS):
+                return Reply(toast=texts.BOT_BUTTON_INVALID)
+            return Reply(tuple(self._duty_blocks(DUTY_POSTS[index])), chooser)
+        posts = []
+        for _village, post in who.posts:
+            doc = DUTY_ALIASES.get(post, post)
+            if doc in DUTY_POSTS and doc not in posts:
+                posts.append(doc)
+        if not posts:
+            unknown = "、".join(sorted({p for _, p in who.posts}))
+            intro = texts.BOT_DUTIES_NONE.format(post=unknown) if unknown else texts.BOT_DUTIES_CHOOSE
+            return Reply.of(intro, buttons=chooser)
+        blocks = [b for post in posts for b in self._duty_blocks(post)]
+        return Reply(tuple(blocks), chooser if who.is_admin else ())
+
+    def _duty_blocks(self, post: str) -> list[Block]:
+        path = Path(self.kb.source_dir) / DUTY_FOLDER / f"{post}职责.md"
+        try:
+            return markdown_blocks(path.read_text(encoding="utf-8"))
+        except OSError:
+            log.warning("duty document missing: %s", path)
+            return [Block(texts.BOT_DUTIES_MISSING, title=post)]
+
+    # ------------------------------------------------------------------------ tickets
+    @friendly
+    def tickets(self, user: UserRef, offset: int = 0) -> Reply:
+        who = self.identity(user)
+        if not who.is_cadre:
+            return Reply.of(texts.BOT_CADRE_ONLY)
+        page = self.helpdesk.list_requests(
+            user.id, RequestFilter(open_only=True), limit=TICKETS_PAGE, offset=offset
+        )
+        if not page.items and offset == 0:
+            return Reply.of(texts.BOT_TICKETS_EMPTY)
+        blocks = [Block("", title=texts.BOT_TICKETS_TITLE.format(count=len(page.items)))]
+        for view in page.items:
+            blocks.append(
+                Block(
+                    texts.BOT_TICKET_LINE.format(
+                        flag=texts.BOT_TICKET_OVERDUE_FLAG if view.overdue else "",
+                        number=view.number,
+                        village=view.village.name,
+                        category=view.category,
+                        status=view.status.label,
+                        due=local_time(view.due_at, self._tz),
+                        assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
+                        description=preview(view.description, 60),
+                    )
+                )
+            )
+        rows = list(chunks([Button(v.number, "tk", v.number) for v in page.items], 2))
+        if page.has_more:
+            rows.append((Button(texts.BOT_MORE, "tl", str(offset + TICKETS_PAGE)),))
+        return Reply(tuple(blocks), tuple(rows))
+
+    @friendly
+    def ticket(self, user: UserRef, number: str, *, edit: bool = False) -> Reply:
+        who = self.identity(user)
+        if not who.is_cadre:
+            return Reply.of(texts.BOT_CADRE_ONLY)
+        view = self.helpdesk.show(user.id, number)
+        card = request_card(view, self._tz, history=True)
+        return Reply(tuple(card), self._ticket_buttons(who, view), edit=edit)
+
+    def _is_dispatcher(self, who: Identity, view: RequestView) -> bool:
+        if who.is_admin:
+            return True
+        dispatch_posts = self.helpdesk.config.dispatcher_posts
+        mine = [p for p in (who.person.posts if who.person else ()) if p.village.id == view.village.id]
+        if any(p.post in dispatch_posts for p in mine):
+            return True
+        if not mine:
+            return False
+        team = self.helpdesk.list_cadres(who.user.id, view.village.id)
+        return not any(
+            p.post in dispatch_posts
+            for person in team
+            for p in person.posts
+            if p.village.id == view.village.id
+        )
+
+    def _ticket_buttons(self, who: Identity, view: RequestView) -> Keyboard:
+        allowed = set(allowed_actions(view.status))
+        dispatcher = self._is_dispatcher(who, view)
+        mine = view.assignee_chat_user_id == who.user.id
+        n = view.number
+        first: list[Button] = []
+        if Action.ASSIGN in allowed and dispatcher and not (mine and view.status is Status.ASSIGNED):
+            first.append(Button(texts.BOT_TICKET_TAKE, "ta", f"take.{n}"))
+        if Action.START in allowed:
+            first.append(Button(texts.BOT_TICKET_START, "ta", f"start.{n}"))
+        if Action.RESOLVE in allowed:
+            first.append(Button(texts.BOT_TICKET_RESOLVE, "ta", f"resolve.{n}"))
+        second: list[Button] = []
+        if Action.ASSIGN in allowed and dispatcher:
+            second.append(Button(texts.BOT_TICKET_REASSIGN, "ta", f"reassign.{n}"))
+        if Action.RETURN in allowed:
+            second.append(Button(texts.BOT_TICKET_RETURN, "ta", f"return.{n}"))
+        third: list[Button] = []
+        if Action.DUPLICATE in allowed:
+            third.append(Button(texts.BOT_TICKET_DUPLICATE, "ta", f"dup.{n}"))
+        if Action.UNABLE in allowed:
+            third.append(Button(texts.BOT_TICKET_UNABLE, "ta", f"unable.{n}"))
+        return keyboard(first, second, third, [Button(texts.BOT_TICKET_BACK, "tl", "0")])
+
+    # ------------------------------------------------------------------------ ticket actions
+    @friendly
+    def ticket_action(self, user: UserRef, code: str, number: str) -> Reply:
+        who = self.identity(user)
+        if not who.is_cadre:
+            return Reply.of(texts.BOT_CADRE_ONLY, toast=texts.BOT_CADRE_ONLY[:180])
+        if code == "take":
+            return self._after(who, self.helpdesk.assign(user.id, number, user.id), Action.ASSIGN.label)
+        if code == "start":
+            return self._after(who, self.helpdesk.start(user.id, number), Action.START.label)
+        view = self.helpdesk.show(user.id, number)
+        if code == "reassign":
+            team = self.helpdesk.list_cadres(user.id, view.village.id)
+            choices = [
+                Button(
+                    f"{p.display_name}（{'、'.join(x.post for x in p.posts if x.village.id == view.village.id)}）",
+                    "as",
+                    f"{number}.{p.chat_user_id}",
+                )
+                for p in team
+                if p.chat_user_id != view.assignee_chat_user_id
+            ]
+            if not choices:
+                return Reply.of(texts.BOT_TICKET_NO_CADRES, toast=texts.BOT_TICKET_NO_CADRES)
+            return Reply.of(
+                texts.BOT_TICKET_CHOOSE_ASSIGNEE.format(number=number),
+                buttons=keyboard(*chunks(choices, 2), [Button(texts.BOT_TICKET_BACK, "tk", number)]),
+            )
+        # The rest need a sentence from the cadre: open a small dialog.
+        dialog = {
+            "state": "ticket.note",
+            "data": {"action": code, "number": number},
+            "user_id": user.id,
+            "at": self._clock(),
+        }
+        return self._note_prompt(dialog)
+
+    @friendly
+    def assign(self, user: UserRef, number: str, assignee: int) -> Reply:
+        who = self.identity(user)
+        if not who.is_cadre:
+            return Reply.of(texts.BOT_CADRE_ONLY)
+        return self._after(who, self.helpdesk.assign(user.id, number, assignee), Action.ASSIGN.label)
+
+    def _note_prompt(self, dialog: dict[str, Any], *, error: str | None = None) -> Reply:
+        """Ask for the note an action needs (after `error`, if the last one was refused)."""
+        action, number = dialog["data"]["action"], dialog["data"]["number"]
+        blocks: list[Block] = [Block(error)] if error else []
+        rows: list[Sequence[Button]] = []
+        if action == "resolve":
+            blocks.append(Block(texts.BOT_TICKET_ASK_RESOLVE))
+            rows.append([Button(texts.BOT_TICKET_NO_NOTE, "f", "skip")])
+        elif action == "return":
+            blocks.append(Block(texts.BOT_TICKET_ASK_RETURN))
+        elif action == "unable":
+            blocks.append(Block(texts.BOT_TICKET_ASK_UNABLE))
+        else:
+            blocks.append(Block(texts.BOT_TICKET_ASK_DUPLICATE.format(number=number)))
+            candidates = self._duplicate_candidates(dialog.get("user_id"), number)
+            rows.extend(chunks([Button(c, "f", f"o{c}") for c in candidates], 3))
+        rows.append([Button(texts.BOT_FORM_CANCEL, "f", "x")])
+        return Reply(tuple(blocks), keyboard(*rows), dialog=dialog)
+
+    def _duplicate_candidates(self, user_id: int | None, number: str) -> list[str]:
+        if user_id is None:
+            return []
+        try:
+            view = self.helpdesk.show(user_id, number)
+            page = self.helpdesk.list_requests(
+                user_id, RequestFilter(village=view.village.id, category=view.category), limit=7
+            )
+        except HelpdeskError:
+            return []
+        return [v.number for v in page.items if v.number != number][:6]
+
+    def _ticket_note(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
+        who = self.identity(user)
+        action, number = dialog["data"]["action"], dialog["data"]["number"]
+        note = (text or "").strip() or None
+        if button is not None:
+            if action == "resolve" and button == "skip":
+                note = None
+            elif action == "dup" and re.fullmatch(rf"o{NUMBER_PATTERN}", button):
+                note = button[1:]
+            else:
+                return stale(dialog)
+        elif note is None:
+            return self._note_prompt(dialog)
+        try:
+            if action == "resolve":
+                outcome = self.helpdesk.resolve(user.id, number, note)
+            elif action == "return":
+                outcome = self.helpdesk.return_to_dispatch(user.id, number, note or "")
+            elif action == "unable":
+                outcome = self.helpdesk.mark_unable(user.id, number, note or "")
+            else:
+                outcome = self.helpdesk.mark_duplicate(user.id, number, note or "")
+        except InvalidInput as exc:
+            return self._note_prompt(dialog, error=exc.message_zh)
+        labels = {
+            "resolve": Action.RESOLVE,
+            "return": Action.RETURN,
+            "unable": Action.UNABLE,
+            "dup": Action.DUPLICATE,
+        }
+        done = self._after(who, outcome, labels[action].label)
+        return replace(done, edit=False, replace_buttons=())
+
+    def _after(self, who: Identity, outcome: Outcome, label: str) -> Reply:
+        """A ticket card refreshed after an action, plus the messages the action caused."""
+        own, notices = split(outcome, who.user.id)
+        try:  # with its history, so the cadre sees their note recorded
+            view = self.helpdesk.show(who.user.id, outcome.request.number)
+        except HelpdeskError:
+            view = outcome.request
+        blocks = [
+            Block(texts.BOT_TICKET_DONE.format(action=label)),
+            *request_card(view, self._tz, history=True),
+            *own,
+        ]
+        return Reply(
+            tuple(blocks),
+            self._ticket_buttons(who, view),
+            notices=notices,
+            edit=True,
+            toast=texts.BOT_TICKET_DONE.format(action=label),
+        )
+
+    # ------------------------------------------------------------------------ digest
+    def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
+        """Daily 超期提醒 for every cadre with overdue requests (run by the front end's scheduler)."""
+        return [notice(n) for n in self.helpdesk.overdue_digest(now)]
+
+
+def markdown_blocks(markdown: str) -> list[Block]:
+    """Our duty documents (headings, lists, paragraphs) as blocks: `#`/`##` start a titled block."""
+    blocks: list[Block] = []
+    title = ""
+    lines: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(lines).strip()
+        body = re.sub(r"\n{3,}", "\n\n", body)
+        if body or title:
+            blocks.append(Block(body, title=title))
+
+    for raw in markdown.splitlines():
+        line = raw.rstrip().replace("**", "")
+        heading = re.match(r"^(#{1,4})\s+(.*)$", line)
+        if heading:
+            flush()
+            title, lines = heading.group(2).strip(), []
+            continue
+        item = re.match(r"^\s*[-*]\s+(.*)$", line)
+        if item:
+            lines.append("• " + item.group(1))
+        elif line.startswith(">"):
+            lines.append(line.lstrip("> "))
+        else:
+            lines.append(line)
+    flush()
+    return blocks

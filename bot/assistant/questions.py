@@ -1,0 +1,127 @@
+"""Policy questions: answer from the knowledge base, show a source passage, 👍/👎 feedback.
+
+Every question is logged (when analytics is configured) so admins see what went unanswered; an
+unanswered question offers to file a help request instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.assistant.base import friendly
+from bot.assistant.replies import Block, Button, Keyboard, Reply, UserRef, keyboard
+from bot.assistant.roles import RolesMixin
+from bot.helpdesk import PolicyHint
+
+if TYPE_CHECKING:
+    from bot.kb import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+
+
+def validate_question(question: str | None) -> str | None:
+    """A Chinese message explaining why `question` cannot be asked, or None if it can."""
+    text = (question or "").strip()
+    if not text:
+        return texts.EMPTY_QUESTION
+    if len(text) > MAX_QUESTION_CHARS:
+        return texts.QUESTION_TOO_LONG.format(limit=MAX_QUESTION_CHARS)
+    return None
+
+
+def policy_lookup(kb: KnowledgeBase) -> Callable[[str, int], list[PolicyHint]]:
+    """The knowledge base as the helpdesk's `PolicyLookup`: grounded passages only."""
+
+    def lookup(text: str, k: int) -> list[PolicyHint]:
+        result = kb.search(text, k)
+        if not result.grounded:
+            return []
+        return [
+            PolicyHint(h.chunk.title, h.chunk.section, h.chunk.text, round(h.score, 4)) for h in result.hits
+        ]
+
+    return lookup
+
+
+class QuestionsMixin(RolesMixin):
+    @friendly
+    def ask(self, user: UserRef, question: str) -> Reply:
+        problem = validate_question(question)
+        if problem:
+            return Reply.of(problem)
+        from bot.answer import compose
+
+        result = self.kb.search(question.strip(), self.settings.top_k)
+        answer = compose(result)
+        sources = [
+            {"title": s.title, "source": s.source, "section": s.section, "text": s.text}
+            for s in answer.sources
+        ]
+        top = result.hits[0].score if result.hits else 0.0
+        qid = self._log_question(user, question.strip(), answer.grounded, top, sources)
+        if not answer.grounded:
+            return Reply(
+                (Block(answer.answer), Block(texts.BOT_NOT_COVERED_OFFER)),
+                keyboard([Button(texts.BOT_FILE_REQUEST_BUTTON, "rq", str(qid or ""))]),
+            )
+        from bot.answer import source_label
+
+        body = answer.answer.removeprefix(texts.ANSWER_HEADER)
+        lines = "\n".join(f"[{n}] {source_label(s)}" for n, s in enumerate(answer.sources, 1))
+        blocks = (Block(body, title=texts.ANSWER_HEADER), Block(lines, title=texts.SOURCES_HEADER))
+        if qid is None:
+            return Reply(blocks)
+        return Reply(blocks, self._answer_buttons(qid, len(sources), with_feedback=True))
+
+    @staticmethod
+    def _answer_buttons(qid: int, count: int, *, with_feedback: bool) -> Keyboard:
+        sources = [
+            Button(texts.BOT_SOURCE_BUTTON.format(n=n), "src", f"{qid}.{n}") for n in range(1, count + 1)
+        ]
+        feedback = (
+            [
+                Button(texts.BOT_USEFUL_BUTTON, "fb", f"{qid}.1"),
+                Button(texts.BOT_USELESS_BUTTON, "fb", f"{qid}.0"),
+            ]
+            if with_feedback
+            else []
+        )
+        return keyboard(sources, feedback)
+
+    def _log_question(
+        self, user: UserRef, question: str, grounded: bool, top: float, sources: list[dict[str, str]]
+    ) -> int | None:
+        if self.analytics is None:
+            return None
+        try:
+            return self.analytics.log_question(user.id, question, grounded, top, sources)
+        except Exception:  # the log must never cost the villager their answer
+            log.exception("could not log a question")
+            return None
+
+    def show_source(self, user: UserRef, qid: int, n: int) -> Reply:
+        logged = self.analytics.get(qid) if self.analytics else None
+        if logged is None or not 1 <= n <= len(logged.sources):
+            return Reply.of(texts.BOT_SOURCE_GONE, toast=texts.BOT_SOURCE_GONE)
+        src = logged.sources[n - 1]
+        label = f"《{src['title']}》" + (f" · {src['section']}" if src.get("section") else "")
+        return Reply((Block(src["text"], title=texts.BOT_SOURCE_TITLE.format(n=n, label=label), quote=True),))
+
+    def feedback(self, user: UserRef, qid: int, useful: bool) -> Reply:
+        logged = self.analytics.get(qid) if self.analytics else None
+        if logged is None or not self.analytics or not self.analytics.set_feedback(qid, user.id, useful):
+            return Reply(toast=texts.BOT_FEEDBACK_NOT_YOURS)
+        kept = self._answer_buttons(qid, len(logged.sources), with_feedback=False)
+        if useful:
+            return Reply(toast=texts.BOT_FEEDBACK_THANKS, replace_buttons=kept)
+        return Reply(
+            (Block(texts.BOT_FEEDBACK_SORRY),),
+            keyboard([Button(texts.BOT_FILE_REQUEST_BUTTON, "rq", str(qid))]),
+            toast=texts.BOT_FEEDBACK_THANKS,
+            replace_buttons=kept,
+        )
