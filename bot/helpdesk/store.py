@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -160,11 +160,14 @@ def list_conditions(
     open_only: bool = False,
     overdue_at: datetime | None = None,
     assignee_id: int | None = None,
+    requester_chat_id: int | None = None,
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses for request lists.
 
     Scope: `requester_id` limits to one villager's requests; `village_ids` (+ `own_id`, the
     viewer's own requests) limits a cadre to their villages; neither means everything (admins).
+    Filters narrow the scope further; `requester_chat_id` keeps the requests that chat user filed
+    (none if they are not registered).
     """
     where: list[ColumnElement[bool]] = []
     if requester_id is not None:
@@ -188,6 +191,9 @@ def list_conditions(
         where.append(HelpRequest.created_at < created_before)
     if assignee_id is not None:
         where.append(HelpRequest.assignee_id == assignee_id)
+    if requester_chat_id is not None:
+        filer = select(Person.id).where(Person.chat_user_id == requester_chat_id).scalar_subquery()
+        where.append(HelpRequest.requester_id == filer)
     return where
 
 
@@ -223,3 +229,26 @@ def overdue_requests(session: Session, now: datetime) -> list[HelpRequest]:
 
 def count_requests(session: Session) -> int:
     return session.execute(select(func.count()).select_from(HelpRequest)).scalar_one()
+
+
+def counts_by_village_and_status(
+    session: Session, where: Sequence[ColumnElement[bool]], now: datetime
+) -> list[tuple[int, str, int, int]]:
+    """(village id, status, requests, of those past due) for rows matching `where`.
+
+    One GROUP BY over the (village_id, status, due_at) index: the cost grows with the number of
+    villages, not with the number of requests read into Python.
+    """
+    past_due = func.sum(case((HelpRequest.due_at < now, 1), else_=0))
+    stmt = (
+        select(HelpRequest.village_id, HelpRequest.status, func.count(), past_due)
+        .where(*where)
+        .group_by(HelpRequest.village_id, HelpRequest.status)
+    )
+    return [(village, status, int(n), int(due or 0)) for village, status, n, due in session.execute(stmt)]
+
+
+def villages_by_id(session: Session, ids: Sequence[int]) -> list[Village]:
+    return list(
+        session.execute(select(Village).where(Village.id.in_(list(ids))).order_by(Village.id)).scalars()
+    )

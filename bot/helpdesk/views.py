@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypedDict
 
 from bot.helpdesk.lifecycle import Role, Status, Urgency
 from bot.helpdesk.policy import PolicyHint
@@ -126,6 +127,21 @@ class RequestFilter:
     open_only: bool = False
     overdue_only: bool = False
     assigned_to_me: bool = False
+    requester: int | None = None  # chat user id: only the requests this person filed
+
+
+class VillageCounts(TypedDict):
+    total: int
+    open: int  # in an open status (still needs work)
+    overdue: int  # open and past due
+
+
+class RequestCounts(TypedDict):
+    """What `Helpdesk.request_counts` returns: a plain dict, counted in the database."""
+
+    total: int
+    by_status: dict[Status, int]  # in lifecycle order; statuses with no request left out
+    by_village: dict[VillageView, VillageCounts]  # by village id; villages with no request left out
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from bot.helpdesk.access import Actor, Viewer
 from bot.helpdesk.config import FALLBACK_CATEGORY, HelpdeskConfig
 from bot.helpdesk.db import create_helpdesk_engine, upgrade_database, write_engine
 from bot.helpdesk.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from bot.helpdesk.lifecycle import RULES, Action, Role, Status, Urgency, allowed_actions
+from bot.helpdesk.lifecycle import OPEN_STATUSES, RULES, Action, Role, Status, Urgency, allowed_actions
 from bot.helpdesk.models import CadreBinding, HelpRequest, Person, RequestEvent, RequestPolicyHint
 from bot.helpdesk.notify import hint_lines, local_time, preview, with_note
 from bot.helpdesk.numbering import allocate_number
 from bot.helpdesk.policy import CategorySuggestion, PolicyHint, PolicyLookup, suggest_category
-from bot.helpdesk.present import request_view
+from bot.helpdesk.present import request_view, village_view
 from bot.helpdesk.privacy import mask_text, masked_logger
 from bot.helpdesk.validate import (
     check_category,
@@ -50,8 +50,10 @@ from bot.helpdesk.views import (
     Outcome,
     Page,
     PersonView,
+    RequestCounts,
     RequestFilter,
     RequestView,
+    VillageCounts,
     VillageView,
 )
 
@@ -696,6 +698,37 @@ class Helpdesk:
                 last_id = rows[-1][0].id
                 session.expunge_all()
 
+    def request_counts(self, actor: Actor, filters: RequestFilter | None = None) -> RequestCounts:
+        """How many requests `actor` may see: in all, by status, and per village (open, overdue).
+
+        Same scope as `list_requests` (admins everything, cadres their villages plus their own
+        requests, villagers their own), counted with GROUP BY in the database rather than by
+        reading the requests, so it stays fast on a large ledger.
+        """
+        filters = filters or RequestFilter()
+        now = self._now()
+        with self._read() as session:
+            viewer = self._viewer(session, actor)
+            rows = store.counts_by_village_and_status(
+                session, self._conditions(session, viewer, filters, now), now
+            )
+            villages = store.villages_by_id(session, sorted({village for village, *_ in rows}))
+        by_status: dict[Status, int] = {}
+        per_village: dict[int, VillageCounts] = {}
+        for village, status_value, count, past_due in rows:
+            status = Status(status_value)
+            by_status[status] = by_status.get(status, 0) + count
+            counts = per_village.setdefault(village, {"total": 0, "open": 0, "overdue": 0})
+            counts["total"] += count
+            if status in OPEN_STATUSES:
+                counts["open"] += count
+                counts["overdue"] += past_due  # only open requests can be overdue
+        return {
+            "total": sum(by_status.values()),
+            "by_status": {s: by_status[s] for s in Status if s in by_status},
+            "by_village": {village_view(v): per_village[v.id] for v in villages},
+        }
+
     def _conditions(
         self, session: Session, viewer: Viewer, f: RequestFilter, now: datetime
     ) -> list[ColumnElement[bool]]:
@@ -720,6 +753,7 @@ class Helpdesk:
             open_only=f.open_only,
             overdue_at=now if f.overdue_only else None,
             assignee_id=viewer.person_id if f.assigned_to_me and viewer.person_id is not None else None,
+            requester_chat_id=f.requester,
             **kwargs,  # type: ignore[arg-type]
         )
 
