@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ from bot.assistant.base import friendly
 from bot.assistant.cards import local_time, preview
 from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
 from bot.assistant.roles import RolesMixin
-from bot.helpdesk import OPEN_STATUSES, Status
 
 log = logging.getLogger(__name__)
 
@@ -295,26 +293,25 @@ class AdminMixin(RolesMixin):
                 for n, (question, count) in enumerate(q.top_unanswered, 1)
             )
             blocks.append(Block(top or texts.BOT_STATS_NONE, title=texts.BOT_STATS_TOP_UNANSWERED))
-        by_status: Counter[Status] = Counter()
-        by_village: dict[str, list[int]] = {}
-        for view in self.helpdesk.iter_requests(user.id):
-            by_status[view.status] += 1
-            row = by_village.setdefault(view.village.full_name, [0, 0, 0])
-            row[0] += 1
-            row[1] += view.status in OPEN_STATUSES
-            row[2] += view.overdue
-        total = sum(by_status.values())
+        counts = self.helpdesk.request_counts(user.id)  # counted in the database, not read
         status_lines = "　".join(
-            texts.BOT_STATS_STATUS_LINE.format(status=s.label, count=by_status[s])
-            for s in Status
-            if by_status[s]
+            texts.BOT_STATS_STATUS_LINE.format(status=status.label, count=count)
+            for status, count in counts["by_status"].items()
         )
         blocks.append(
-            Block(status_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_STATUS.format(total=total))
+            Block(
+                status_lines or texts.BOT_STATS_NONE,
+                title=texts.BOT_STATS_BY_STATUS.format(total=counts["total"]),
+            )
+        )
+        busiest_first = sorted(
+            counts["by_village"].items(), key=lambda item: (-item[1]["open"], item[0].full_name)
         )
         village_lines = "\n".join(
-            texts.BOT_STATS_VILLAGE_LINE.format(village=name, total=t, open=o, overdue=d)
-            for name, (t, o, d) in sorted(by_village.items(), key=lambda item: (-item[1][1], item[0]))
+            texts.BOT_STATS_VILLAGE_LINE.format(
+                village=village.full_name, total=c["total"], open=c["open"], overdue=c["overdue"]
+            )
+            for village, c in busiest_first
         )
         blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
         return Reply(tuple(blocks))

@@ -12,7 +12,7 @@ from bot.assistant.cards import local_time, preview, request_card, satisfaction_
 from bot.assistant.dialogs import stale
 from bot.assistant.replies import Block, Button, Reply, UserRef, chunks, keyboard
 from bot.assistant.roles import RolesMixin
-from bot.helpdesk import InvalidInput, RequestFilter, Role, Status
+from bot.helpdesk import InvalidInput, RequestFilter, Status
 
 MINE_PAGE = 5
 VILLAGE_BUTTONS = 24
@@ -169,14 +169,13 @@ class RequestsMixin(RolesMixin):
     # ------------------------------------------------------------------------ my requests
     @friendly
     def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
-        who = self.identity(user)
-        if who.person is None:
+        if self.helpdesk.get_person(user.id) is None:
             return Reply.of(texts.BOT_MINE_EMPTY)
-        page = self.helpdesk.list_requests(user.id, RequestFilter(), limit=MINE_PAGE, offset=offset)
-        items = list(page.items)
-        if who.role is not Role.VILLAGER:
-            # Cadres also see their villages' requests in lists; "mine" means the ones they filed.
-            items = [v for v in items if v.requester_name == who.person.display_name]
+        # Cadres also see their villages' requests in lists; "mine" means the ones they filed.
+        page = self.helpdesk.list_requests(
+            user.id, RequestFilter(requester=user.id), limit=MINE_PAGE, offset=offset
+        )
+        items = page.items
         if not items and offset == 0:
             return Reply.of(texts.BOT_MINE_EMPTY)
         blocks: list[Block] = [Block("", title=texts.BOT_MINE_TITLE.format(count=len(items)))]
@@ -212,9 +211,9 @@ class RequestsMixin(RolesMixin):
         if number is None:
             if self.helpdesk.get_person(user.id) is None:
                 return Reply.of(texts.BOT_NO_FEEDBACK_PENDING)
-            page = self.helpdesk.list_requests(user.id, RequestFilter(statuses=(Status.RESOLVED,)), limit=10)
-            me = self.helpdesk.get_person(user.id)
-            waiting = [v for v in page.items if me and v.requester_name == me.display_name]
+            waiting = self.helpdesk.list_requests(
+                user.id, RequestFilter(requester=user.id, statuses=(Status.RESOLVED,)), limit=10
+            ).items
             if not waiting:
                 return Reply.of(texts.BOT_NO_FEEDBACK_PENDING)
             if len(waiting) > 1:
