@@ -25,6 +25,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from bot.files import fsync_dir, fsync_write_text
 from bot.kb.types import Chunk
 from bot.kb.vectorstore import VectorStore
 
@@ -72,21 +73,6 @@ class Manifest:
         return cls(**raw)
 
 
-def _fsync_write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class IndexDir:
     """The `index/` folder under the data dir: generations, the CURRENT pointer and the ingest lock."""
 
@@ -123,9 +109,9 @@ class IndexDir:
         """Atomically make `generation` the one served (write temp, fsync, rename, fsync dir)."""
         previous = self.current()
         tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
-        _fsync_write(tmp, json.dumps({"generation": generation, "previous": previous, "at": time.time()}))
+        fsync_write_text(tmp, json.dumps({"generation": generation, "previous": previous, "at": time.time()}))
         os.replace(tmp, self.root / CURRENT)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     # --- generations ---------------------------------------------------------------------
     def new_generation(self) -> str:
@@ -185,8 +171,8 @@ def write_generation_files(folder: Path, manifest: Manifest, chunks: list[Chunk]
     # An empty knowledge base is legal; bm25s needs at least one (empty) document.
     retriever.index(tokens or [[]], show_progress=False)
     retriever.save(str(folder / BM25_DIR))
-    _fsync_write(folder / MANIFEST, manifest.to_json())
-    _fsync_dir(folder)
+    fsync_write_text(folder / MANIFEST, manifest.to_json())
+    fsync_dir(folder)
 
 
 @dataclass

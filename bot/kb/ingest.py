@@ -8,7 +8,6 @@ failure anywhere leaves the served knowledge base untouched.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.files import sha256_file
 from bot.kb import lexicon
 from bot.kb.chunking import chunk_document
 from bot.kb.documents import load_document
@@ -76,14 +76,6 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
     """Supported files (relative name, path) in a stable order, and the files passed over."""
     files: list[tuple[str, Path]] = []
@@ -140,7 +132,7 @@ def ingest(
         fresh: list[Chunk] = []  # chunks to embed
         for n, (rel, path) in enumerate(files, 1):
             tick("read", n, len(files))
-            sha = _sha256(path)
+            sha = sha256_file(path)
             before = old.files.get(rel) if old else None
             if reusable and before and before.sha256 == sha and all(i in old_chunks for i in before.chunk_ids):
                 entries[rel] = before

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -44,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -316,14 +317,6 @@ def _write_tokenizer(hf_dir: Path, tokenizer_json: Path) -> None:
     tok.save_pretrained(str(hf_dir))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _write_folder(tmp: Path, weights: Path, tokenizer_json: Path, *, verify: bool) -> None:
     import torch
     from safetensors.torch import save_file
@@ -369,8 +362,8 @@ def _write_folder(tmp: Path, weights: Path, tokenizer_json: Path, *, verify: boo
     manifest = {
         "format_version": BUILD_FORMAT_VERSION,
         "source_weights": weights.name,
-        "source_weights_sha256": _sha256(weights),
-        "source_tokenizer_sha256": _sha256(tokenizer_json),
+        "source_weights_sha256": sha256_file(weights),
+        "source_tokenizer_sha256": sha256_file(tokenizer_json),
         "files": files,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

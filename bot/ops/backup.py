@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -48,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.config import Settings
+from bot.files import fsync_write_text, sha256_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Column, Connection, Engine, MetaData, Select, Table
@@ -87,21 +87,6 @@ class BackupSummary:
 
 
 # ----------------------------------------------------------------------------- small helpers
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def _app_version() -> str:
@@ -510,7 +495,7 @@ def dump_knowledge_base(settings: Settings, out_dir: Path) -> dict[str, Any]:
             np.stack([found[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, dim), np.float32)
         )
         np.save(out_dir / "vectors.npy", matrix, allow_pickle=False)
-        _fsync_write_text(out_dir / "vector_ids.json", json.dumps(ids, ensure_ascii=False))
+        fsync_write_text(out_dir / "vector_ids.json", json.dumps(ids, ensure_ascii=False))
         summary.update(
             chunks=len(ids),
             dim=int(dim),
@@ -587,7 +572,7 @@ def restore_knowledge_base(settings: Settings, kb_manifest: dict[str, Any], root
         # The collection is named after *this* deployment's prefix, which may differ from the source's.
         gen_manifest = Manifest.from_json((folder / GEN_MANIFEST).read_text(encoding="utf-8"))
         gen_manifest.collection = index.collection_name(generation)
-        _fsync_write_text(folder / GEN_MANIFEST, gen_manifest.to_json())
+        fsync_write_text(folder / GEN_MANIFEST, gen_manifest.to_json())
         ids = json.loads((kb_root / "vector_ids.json").read_text(encoding="utf-8"))
         vectors = np.load(kb_root / "vectors.npy", allow_pickle=False)
         chunks = {c["id"]: c for c in _read_chunks(folder)}
@@ -648,7 +633,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
             "kb": kb,
             "files": _checksums(work, (p for p in work.rglob("*") if p.is_file())),
         }
-        _fsync_write_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        fsync_write_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         if dest.exists():
             dest.rmdir()
         os.replace(work, dest)
