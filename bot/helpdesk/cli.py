@@ -75,14 +75,20 @@ def _date(value: str) -> date:
         ) from None
 
 
-def _chat_id(value: str) -> int:
+def _positive_int(value: str, not_a_number: str, not_positive: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"用户编号“{value}”应为数字（Telegram 用户 ID）") from None
+        raise argparse.ArgumentTypeError(not_a_number) from None
     if number <= 0:
-        raise argparse.ArgumentTypeError(f"用户编号“{value}”应为正整数")
+        raise argparse.ArgumentTypeError(not_positive)
     return number
+
+
+def _chat_id(value: str) -> int:
+    return _positive_int(
+        value, f"用户编号“{value}”应为数字（Telegram 用户 ID）", f"用户编号“{value}”应为正整数"
+    )
 
 
 def _status(value: str) -> Status:
@@ -93,13 +99,7 @@ def _status(value: str) -> Status:
 
 
 def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{value}”应为正整数") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"“{value}”应为正整数")
-    return number
+    return _positive_int(value, f"“{value}”应为正整数", f"“{value}”应为正整数")
 
 
 # ----------------------------------------------------------------------------- plumbing
