@@ -165,6 +165,7 @@ def main() -> int:
                              check=True, capture_output=True, text=True).stdout
         return json.loads(out.strip().splitlines()[-1])
 
+    load_start = os.getloadavg()[0]
     ing = child("ingest", str(work / "seed"))
     print("ingest", ing, flush=True)
     rows = []
@@ -176,7 +177,8 @@ def main() -> int:
     lines = [
         "## Knowledge base (bench/bench_kb.py)",
         "",
-        f"Machine: {machine()}. Run {time.strftime('%Y-%m-%d')}.",
+        f"Machine: {machine()}. Run {time.strftime('%Y-%m-%d')}; load average of the machine "
+        f"(other jobs included) at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f}.",
         f"Embedder: {ing['embedder']}.",
         "",
         "| ingestion (seed corpus, --rebuild) | value |",

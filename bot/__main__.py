@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         argv = ["run"]
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {level!r}", file=sys.stderr)
         return 2
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(max(logging.getLevelName(level), logging.WARNING))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

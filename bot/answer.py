@@ -15,7 +15,8 @@ from bot.kb import lexicon
 from bot.kb.search import SearchResult
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?[”’」』）)]*")
-MAX_ANSWER_CHARS = 260
+MAX_ANSWER_CHARS = 200
+MAX_SENTENCES = 3
 MAX_SOURCES = 3
 RELATIVE_FLOOR = 0.6  # a passage is cited only if its fused score is within this share of the best
 
@@ -72,22 +73,22 @@ def compose(result: SearchResult) -> Answer:
     terms = set(result.query_tokens)
 
     # Score every sentence of the cited passages by the question terms it contains; earlier
-    # (better) passages win ties. Keep the best few, then restore reading order.
+    # (better) passages win ties. Keep the best one, then at most two more that also carry
+    # question terms, within the length budget; restore reading order.
     scored: list[tuple[float, int, int, str]] = []
     for n, hit in enumerate(cited):
         for pos, sentence in enumerate(sentences(hit.chunk.text)):
-            have = set(lexicon.tokens(sentence)) & terms
-            weight = sum(len(t) for t in have) - 0.5 * n - 0.01 * pos
-            scored.append((weight, n, pos, sentence))
+            overlap = sum(len(t) for t in set(lexicon.tokens(sentence)) & terms)
+            scored.append((overlap - 0.5 * n - 0.01 * pos, n, pos, sentence))
     scored.sort(key=lambda item: -item[0])
     chosen: list[tuple[int, int, str]] = []
     used = 0
-    for _weight, n, pos, sentence in scored:
-        if chosen and used + len(sentence) > MAX_ANSWER_CHARS:
+    for weight, n, pos, sentence in scored:
+        if chosen and (weight < 2 or used + len(sentence) > MAX_ANSWER_CHARS):
             continue
         chosen.append((n, pos, sentence))
         used += len(sentence)
-        if used >= MAX_ANSWER_CHARS * 0.6:
+        if len(chosen) >= MAX_SENTENCES:
             break
     chosen.sort()
     body = "".join(f"{sentence}[{n + 1}]" for n, _pos, sentence in chosen)
