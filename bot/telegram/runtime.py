@@ -21,9 +21,10 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot import texts
 from bot.assistant import Assistant, Notice, Reply, UserRef
 from bot.config import Settings
-from bot.telegram.format import escape, inline_keyboard, render_reply
+from bot.telegram.format import escape, inline_keyboard, parse_callback, render_reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,6 +104,24 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
             )
     if reply.notices:
         await deliver(context.bot, reply.notices)
+
+
+async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply | None:
+    """A button pressed outside any dialog, run through `Assistant.press` and answered.
+
+    The payload is checked against the Assistant's button table first; a forged or outdated one is
+    refused with an alert and gives None.
+    """
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_callback(query.data)
+    if parsed is None:
+        await query.answer(texts.BOT_BUTTON_INVALID, show_alert=True)
+        return None
+    svc = services(context)
+    reply = await svc.run(svc.assistant.press, user_ref(update), *parsed)
+    await respond(update, context, reply)
+    return reply
 
 
 async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:

@@ -29,7 +29,7 @@ from bot import texts
 from bot.assistant import DIALOG_STATES, Reply
 from bot.telegram.components.villager import text_message
 from bot.telegram.format import parse_callback
-from bot.telegram.runtime import DIALOG, respond, services, typing, user_ref
+from bot.telegram.runtime import DIALOG, press, respond, services, typing, user_ref
 
 PRIVATE = filters.ChatType.PRIVATE
 _OTHER_MENU = (texts.BOT_MENU_ASK, texts.BOT_MENU_MINE, texts.BOT_MENU_HELP)
@@ -56,17 +56,9 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> o
 
 async def start_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     """Buttons that may open a dialog: 登记求助 under an answer, ticket actions that need a note."""
-    query = update.callback_query
-    assert query is not None
-    parsed = parse_callback(query.data)
-    if parsed is None:
-        await query.answer(texts.BOT_BUTTON_INVALID, show_alert=True)
-        return None  # keep whatever dialog is open
-    svc = services(context)
-    reply = await svc.run(svc.assistant.press, user_ref(update), *parsed)
-    await respond(update, context, reply)
-    if reply.dialog is None:
-        return None  # the press did not open a dialog (e.g. 开始办理): leave any open one alone
+    reply = await press(update, context)
+    if reply is None or reply.dialog is None:
+        return None  # an invalid payload, or a press that opened no dialog (开始办理): keep any open one
     return _next(context, reply)
 
 

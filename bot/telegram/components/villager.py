@@ -14,8 +14,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.assistant import Reply
-from bot.telegram.format import parse_callback
-from bot.telegram.runtime import respond, services, typing, user_ref
+from bot.telegram.runtime import press, respond, services, typing, user_ref
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -63,15 +62,7 @@ async def group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every button press outside a dialog. Payloads are checked against the Assistant's table first."""
-    query = update.callback_query
-    assert query is not None
-    parsed = parse_callback(query.data)
-    if parsed is None:
-        await query.answer(texts.BOT_BUTTON_INVALID, show_alert=True)
-        return
-    svc = services(context)
-    reply = await svc.run(svc.assistant.press, user_ref(update), *parsed)
-    await respond(update, context, reply)
+    await press(update, context)
 
 
 def register_early(app: Application) -> None:
