@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -34,6 +33,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from bench._machine import cpu_model  # noqa: E402
+
 
 def questions() -> list[str]:
     pool: list[str] = []
@@ -41,16 +42,6 @@ def questions() -> list[str]:
         with open(ROOT / "tests" / "data" / name, encoding="utf-8") as fh:
             pool += [json.loads(line)["q"] for line in fh if line.strip()]
     return pool
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def percentile(values: list[float], q: float) -> float:

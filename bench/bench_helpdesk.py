@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sqlite3
 import sys
@@ -35,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from bench._machine import describe, load_average  # noqa: E402
 from bot.helpdesk import OPERATOR, Helpdesk, RequestFilter  # noqa: E402
 from bot.helpdesk.config import HelpdeskConfig  # noqa: E402
 from bot.helpdesk.export import export_ledger  # noqa: E402
@@ -80,19 +80,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", load average {:.1f} / {:.1f} / {:.1f} (1/5/15 min) at report time".format(*os.getloadavg())
-    return (
-        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}{load}"
-    )
+    return f"{describe()}, {load_average()} at report time"
 
 
 # ----------------------------------------------------------------------------- seeding
