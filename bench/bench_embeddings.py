@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bench._machine import cpu_flags, cpu_model  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.kb import embeddings as emb  # noqa: E402
 
@@ -52,28 +53,6 @@ def chunk_corpus(text: str, length: int = 200) -> list[str]:
 def dev_queries() -> list[str]:
     path = ROOT / "tests" / "data" / "dev.jsonl"
     return [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def cpu_flags() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                keep = ["avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8"]
-                return ",".join(f for f in keep if f in flags)
-    except OSError:
-        pass
-    return ""
 
 
 def machine_busy_jiffies() -> int:
