@@ -16,9 +16,10 @@ from pathlib import Path
 
 from bot import texts
 from bot.assistant.base import friendly
-from bot.assistant.cards import local_time, preview
+from bot.assistant.cards import preview
 from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
 from bot.assistant.roles import RolesMixin
+from bot.helpdesk.notify import local_time
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ class AdminMixin(RolesMixin):
             code=invitation.code,
             village=invitation.village.name,
             post=invitation.post,
-            expires=local_time(invitation.expires_at, self._tz),
+            expires=local_time(invitation.expires_at, self.settings.timezone),
         )
         return Reply((Block(done), Block(texts.BOT_INVITE_COMMAND.format(code=invitation.code), code=True)))
 

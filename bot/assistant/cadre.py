@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import texts
 from bot.assistant.base import friendly
-from bot.assistant.cards import local_time, notice, preview, request_card, split
+from bot.assistant.cards import notice, preview, request_card, split
 from bot.assistant.dialogs import stale
 from bot.assistant.replies import (
     NUMBER_PATTERN,
@@ -40,6 +40,7 @@ from bot.helpdesk import (
     Status,
     allowed_actions,
 )
+from bot.helpdesk.notify import local_time
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class CadreMixin(RolesMixin):
                         village=view.village.name,
                         category=view.category,
                         status=view.status.label,
-                        due=local_time(view.due_at, self._tz),
+                        due=local_time(view.due_at, self.settings.timezone),
                         assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
                         description=preview(view.description, 60),
                     )
@@ -120,7 +121,7 @@ class CadreMixin(RolesMixin):
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
         view = self.helpdesk.show(user.id, number)
-        card = request_card(view, self._tz, history=True)
+        card = request_card(view, self.settings.timezone, history=True)
         return Reply(tuple(card), self._ticket_buttons(who, view), edit=edit)
 
     def _is_dispatcher(self, who: Identity, view: RequestView) -> bool:
@@ -281,7 +282,7 @@ class CadreMixin(RolesMixin):
             view = outcome.request
         blocks = [
             Block(texts.BOT_TICKET_DONE.format(action=label)),
-            *request_card(view, self._tz, history=True),
+            *request_card(view, self.settings.timezone, history=True),
             *own,
         ]
         return Reply(

@@ -6,13 +6,10 @@ a request reads the same to everyone who may see it.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from bot import texts
 from bot.assistant.replies import Block, Button, Keyboard, Notice, Reply, keyboard
 from bot.helpdesk import Notification, NotificationKind, Outcome, RequestView
-from bot.helpdesk.notify import hint_lines
+from bot.helpdesk.notify import hint_lines, local_time
 
 # Alerts that a cadre answers from the ticket card.
 CADRE_KINDS = {
@@ -22,10 +19,6 @@ CADRE_KINDS = {
     NotificationKind.RETURNED,
     NotificationKind.REOPENED,
 }
-
-
-def local_time(value: datetime, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def preview(text: str | None, limit: int) -> str:
@@ -41,7 +34,8 @@ def satisfaction_buttons(number: str) -> list[Button]:
     ]
 
 
-def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Block]:
+def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Block]:
+    """The request as a card: fields, description, policy hints, and the last events if `history`."""
     fields = texts.BOT_REQUEST_FIELDS.format(
         category=view.category,
         urgency=view.urgency.label,
@@ -49,8 +43,8 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
         requester=view.requester_name,
         phone=view.phone or texts.BOT_FORM_NO_PHONE,
         address=view.address or texts.BOT_FORM_NO_PHONE,
-        created=local_time(view.created_at, tz),
-        due=local_time(view.due_at, tz),
+        created=local_time(view.created_at, timezone),
+        due=local_time(view.due_at, timezone),
         overdue=texts.BOT_REQUEST_OVERDUE if view.overdue else "",
         assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
     )
@@ -72,7 +66,7 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
             )
             lines.append(
                 texts.BOT_REQUEST_EVENT.format(
-                    at=local_time(event.at, tz),
+                    at=local_time(event.at, timezone),
                     actor=event.actor,
                     change=change,
                     note=texts.HD_EVENT_NOTE_SUFFIX.format(note=preview(event.note, 80))

@@ -8,11 +8,12 @@ from typing import Any
 
 from bot import texts
 from bot.assistant.base import friendly
-from bot.assistant.cards import local_time, preview, request_card, satisfaction_buttons, split
+from bot.assistant.cards import preview, request_card, satisfaction_buttons, split
 from bot.assistant.dialogs import stale
 from bot.assistant.replies import Block, Button, Reply, UserRef, chunks, keyboard
 from bot.assistant.roles import RolesMixin
 from bot.helpdesk import InvalidInput, RequestFilter, Status
+from bot.helpdesk.notify import local_time
 
 MINE_PAGE = 5
 VILLAGE_BUTTONS = 24
@@ -186,7 +187,7 @@ class RequestsMixin(RolesMixin):
                 status=view.status.label,
                 category=view.category,
                 village=view.village.name,
-                created=local_time(view.created_at, self._tz),
+                created=local_time(view.created_at, self.settings.timezone),
                 description=preview(view.description, 60),
             )
             if view.status is Status.RESOLVED:
@@ -203,7 +204,7 @@ class RequestsMixin(RolesMixin):
     def request_detail(self, user: UserRef, number: str) -> Reply:
         view = self.helpdesk.show(user.id, number)
         buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
-        return Reply(tuple(request_card(view, self._tz, history=True)), keyboard(*buttons))
+        return Reply(tuple(request_card(view, self.settings.timezone, history=True)), keyboard(*buttons))
 
     @friendly
     def answer_follow_up(self, user: UserRef, satisfied: bool, number: str | None = None) -> Reply:
