@@ -175,6 +175,12 @@ def write_generation_files(folder: Path, manifest: Manifest, chunks: list[Chunk]
     fsync_dir(folder)
 
 
+def read_chunks(folder: Path) -> list[Chunk]:
+    """The chunk table of one generation (without loading its BM25 index)."""
+    with open(folder / CHUNKS, encoding="utf-8") as fh:
+        return [Chunk(**json.loads(line)) for line in fh if line.strip()]
+
+
 @dataclass
 class Snapshot:
     """One loaded generation, read-only, shared by all searches until the next reload."""
@@ -190,8 +196,7 @@ class Snapshot:
     def load(cls, index: IndexDir, generation: str) -> Snapshot:
         folder = index.path(generation)
         manifest = index.manifest(generation)
-        with open(folder / CHUNKS, encoding="utf-8") as fh:
-            chunks = [Chunk(**json.loads(line)) for line in fh if line.strip()]
+        chunks = read_chunks(folder)
         retriever = bm25s.BM25.load(str(folder / BM25_DIR))
         positions = {c.id: i for i, c in enumerate(chunks)}
         return cls(generation, manifest, chunks, retriever, manifest.collection, positions)

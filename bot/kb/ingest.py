@@ -22,7 +22,7 @@ from bot.kb import lexicon
 from bot.kb.chunking import chunk_document
 from bot.kb.documents import load_document
 from bot.kb.embeddings import Embedder
-from bot.kb.index import FileEntry, IndexDir, Manifest, Snapshot, write_generation_files
+from bot.kb.index import FileEntry, IndexDir, Manifest, read_chunks, write_generation_files
 from bot.kb.loaders import SUPPORTED_SUFFIXES
 from bot.kb.types import Chunk, DocumentError
 from bot.kb.vectorstore import VectorStore
@@ -123,7 +123,7 @@ def ingest(
         current = None if rebuild else index.current()
         old = index.manifest(current) if current else None
         reusable = bool(old and old.embedder == embedder.name and old.chunking == CHUNKING)
-        old_chunks = {c.id: c for c in Snapshot.load(index, current).chunks} if (old and current) else {}
+        old_chunks = {c.id: c for c in read_chunks(index.path(current))} if (old and current) else {}
 
         files, passed = scan_source(source)
         report.skipped.extend(passed)

@@ -79,9 +79,12 @@ def index_tokens(text: str) -> list[str]:
     Bigrams make lexical matching robust to jieba segmenting the question and the passage
     differently (督导 vs 督导组); measured +0.02 MRR on the seed corpus (docs/retrieval.md).
     """
-    words = tokens(text)
-    grams = [run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
-    return words + grams
+    return tokens(text) + bigrams(text)
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping CJK character pairs of `text`."""
+    return [run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
 
 
 def expand_query(question: str) -> str:

@@ -93,7 +93,7 @@ class Retriever:
         n = min(p.candidates, len(snap.chunks))
 
         dense = dict(self.store.query(snap.collection, qvec, n))
-        bm25 = snap.bm25_scores(lexicon.index_tokens(text))
+        bm25 = snap.bm25_scores(qtokens + lexicon.bigrams(text))  # = index_tokens(text), jieba once
         lexical_top = [int(i) for i in np.argsort(-bm25)[:n] if bm25[i] > 0]
         pos = snap.positions
         missing = [snap.chunks[i].id for i in lexical_top if snap.chunks[i].id not in dense]

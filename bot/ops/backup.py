@@ -440,10 +440,9 @@ def chunk_metadata(chunk: dict[str, Any]) -> dict[str, str | int]:
 
 
 def _read_chunks(folder: Path) -> list[dict[str, Any]]:
-    from bot.kb.index import CHUNKS
+    from bot.kb.index import read_chunks
 
-    with open(folder / CHUNKS, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    return [dataclasses.asdict(c) for c in read_chunks(folder)]
 
 
 @contextlib.contextmanager
