@@ -72,7 +72,7 @@ def test_roles_in_the_terminal(assistant: Assistant, tmp_path: Path) -> None:
 def test_python_m_bot_chat_runs_without_telegram(tmp_path: Path, model_settings: Settings) -> None:
     source = tmp_path / "kb"
     source.mkdir()
-    shutil.copy(PROJECT_ROOT / "knowledge_base" / "duties" / "第一书记职责.md", source)
+    shutil.copy(PROJECT_ROOT / "bot" / "assistant" / "duties" / "第一书记职责.md", source)
     env = {
         **os.environ,
         "MODEL_CACHE": str(model_settings.model_cache_dir),

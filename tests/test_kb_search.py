@@ -29,12 +29,16 @@ def test_dev_questions_meet_the_bar(seeded_kb) -> None:
 
 
 def test_heldout_questions_hold_up(seeded_kb) -> None:
-    """Questions written after tuning; the bar is lower than dev's but catches overfitting."""
+    """Questions written after tuning; the ranking bar is lower than dev's but catches overfitting.
+    Abstention stays strict: an unanswerable question answered is wrong advice to a household
+    (adding generic handbooks to the index once let 2 of 16 through; this test did not notice)."""
     report = evaluate(load_questions(HELDOUT), seeded_kb.search, k=5)
     m = report.metrics
+    assert m["recall@1"] >= 0.75, report.misses
     assert m["recall@5"] >= 0.85, report.misses
-    assert m["mrr"] >= 0.70, report.misses
-    assert m["abstained_unanswerable"] >= 0.85, report.misses
+    assert m["mrr"] >= 0.80, report.misses
+    assert m["grounded_answerable"] >= 0.90, report.misses
+    assert m["abstained_unanswerable"] == 1.0, report.misses
 
 
 def test_traditional_and_simplified_queries_agree(seeded_kb) -> None:

@@ -18,6 +18,7 @@ All methods are synchronous and may block (search, database); front ends run the
     dialogs.py    dialog states (help-request form, ticket note)
     questions.py  ask, source passages, 👍/👎; validate_question, policy_lookup
     requests.py   the help-request form, my requests, 问题解决了吗？
+    duties.py     role handbooks and questions about a post's duties
     cadre.py      duties, tickets, ticket actions, overdue digest
     admin.py      reload, documents, invites and /join, villages, stats, export
     facade.py     Assistant: start, help, and routing of text, dialog turns and buttons
@@ -27,8 +28,9 @@ from __future__ import annotations
 
 from bot.assistant.admin import doc_key, reason_zh
 from bot.assistant.base import AssistantBase, friendly
-from bot.assistant.cadre import DUTY_ALIASES, DUTY_FOLDER, DUTY_POSTS, TICKETS_PAGE, markdown_blocks
+from bot.assistant.cadre import TICKETS_PAGE
 from bot.assistant.dialogs import DIALOG_REQUEST_STEPS, DIALOG_STATES
+from bot.assistant.duties import DUTY_ALIASES, DUTY_POSTS, duty_post_asked, markdown_blocks
 from bot.assistant.facade import Assistant
 from bot.assistant.questions import MAX_QUESTION_CHARS, policy_lookup, validate_question
 from bot.assistant.replies import (
@@ -51,7 +53,6 @@ __all__ = [
     "DIALOG_REQUEST_STEPS",
     "DIALOG_STATES",
     "DUTY_ALIASES",
-    "DUTY_FOLDER",
     "DUTY_POSTS",
     "MAX_QUESTION_CHARS",
     "MINE_PAGE",
@@ -68,6 +69,7 @@ __all__ = [
     "Reply",
     "UserRef",
     "doc_key",
+    "duty_post_asked",
     "friendly",
     "keyboard",
     "markdown_blocks",

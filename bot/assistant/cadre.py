@@ -11,13 +11,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bot import texts
 from bot.assistant.base import friendly
 from bot.assistant.cards import notice, preview, request_card, split
 from bot.assistant.dialogs import stale
+from bot.assistant.duties import DUTY_ALIASES, DUTY_POSTS, duty_blocks
 from bot.assistant.replies import (
     NUMBER_PATTERN,
     Block,
@@ -44,10 +44,6 @@ from bot.helpdesk.notify import local_time
 
 log = logging.getLogger(__name__)
 
-# The five posts with duty documents; other posts read the closest one.
-DUTY_POSTS = ("第一书记", "驻村工作队员", "村党组织书记", "村两委干部", "帮扶责任人")
-DUTY_ALIASES = {"驻村工作队长": "驻村工作队员", "村委会主任": "村两委干部"}
-DUTY_FOLDER = "duties"
 TICKETS_PAGE = 8
 
 
@@ -76,12 +72,7 @@ class CadreMixin(RolesMixin):
         return Reply(tuple(blocks), chooser if who.is_admin else ())
 
     def _duty_blocks(self, post: str) -> list[Block]:
-        path = Path(self.kb.source_dir) / DUTY_FOLDER / f"{post}职责.md"
-        try:
-            return markdown_blocks(path.read_text(encoding="utf-8"))
-        except OSError:
-            log.warning("duty document missing: %s", path)
-            return [Block(texts.BOT_DUTIES_MISSING, title=post)]
+        return duty_blocks(self.settings.duties_dir, post)
 
     # ------------------------------------------------------------------------ tickets
     @friendly
@@ -297,33 +288,3 @@ class CadreMixin(RolesMixin):
     def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
         """Daily 超期提醒 for every cadre with overdue requests (run by the front end's scheduler)."""
         return [notice(n) for n in self.helpdesk.overdue_digest(now)]
-
-
-def markdown_blocks(markdown: str) -> list[Block]:
-    """Our duty documents (headings, lists, paragraphs) as blocks: `#`/`##` start a titled block."""
-    blocks: list[Block] = []
-    title = ""
-    lines: list[str] = []
-
-    def flush() -> None:
-        body = "\n".join(lines).strip()
-        body = re.sub(r"\n{3,}", "\n\n", body)
-        if body or title:
-            blocks.append(Block(body, title=title))
-
-    for raw in markdown.splitlines():
-        line = raw.rstrip().replace("**", "")
-        heading = re.match(r"^(#{1,4})\s+(.*)$", line)
-        if heading:
-            flush()
-            title, lines = heading.group(2).strip(), []
-            continue
-        item = re.match(r"^\s*[-*]\s+(.*)$", line)
-        if item:
-            lines.append("• " + item.group(1))
-        elif line.startswith(">"):
-            lines.append(line.lstrip("> "))
-        else:
-            lines.append(line)
-    flush()
-    return blocks

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.assistant.base import friendly
+from bot.assistant.duties import DUTY_POSTS, duty_post_asked
 from bot.assistant.replies import Block, Button, Keyboard, Reply, UserRef, keyboard
 from bot.assistant.roles import RolesMixin
 from bot.helpdesk import PolicyHint
@@ -64,10 +65,11 @@ class QuestionsMixin(RolesMixin):
         ]
         top = result.hits[0].score if result.hits else 0.0
         qid = self._log_question(user, question.strip(), answer.grounded, top, sources)
+        handbook = self._handbook_button(user, question)
         if not answer.grounded:
             return Reply(
                 (Block(answer.answer), Block(texts.BOT_NOT_COVERED_OFFER)),
-                keyboard([Button(texts.BOT_FILE_REQUEST_BUTTON, "rq", str(qid or ""))]),
+                keyboard([Button(texts.BOT_FILE_REQUEST_BUTTON, "rq", str(qid or ""))], handbook),
             )
         from bot.answer import source_label
 
@@ -75,8 +77,17 @@ class QuestionsMixin(RolesMixin):
         lines = "\n".join(f"[{n}] {source_label(s)}" for n, s in enumerate(answer.sources, 1))
         blocks = (Block(body, title=texts.ANSWER_HEADER), Block(lines, title=texts.SOURCES_HEADER))
         if qid is None:
-            return Reply(blocks)
-        return Reply(blocks, self._answer_buttons(qid, len(sources), with_feedback=True))
+            return Reply(blocks, keyboard(handbook))
+        buttons = self._answer_buttons(qid, len(sources), with_feedback=True)
+        return Reply(blocks, (*buttons, *keyboard(handbook)))
+
+    def _handbook_button(self, user: UserRef, question: str) -> list[Button]:
+        """A cadre asking what a post does also gets that post's handbook one tap away: the
+        handbooks are not in the policy index (see bot/assistant/duties.py)."""
+        post = duty_post_asked(question)
+        if post is None or not self.identity(user).is_cadre:
+            return []
+        return [Button(texts.BOT_DUTIES_BUTTON.format(post=post), "du", str(DUTY_POSTS.index(post)))]
 
     @staticmethod
     def _answer_buttons(qid: int, count: int, *, with_feedback: bool) -> Keyboard:

@@ -40,12 +40,22 @@ def test_duties_show_the_callers_post(tg: FakeTelegram, bot) -> None:
     assert admin.wait_for_message().text.startswith("帮扶责任人职责")
 
 
-def test_duty_questions_are_answered_from_the_duty_documents(tg: FakeTelegram, bot) -> None:
+def test_duty_questions_offer_the_handbook(tg: FakeTelegram, bot) -> None:
+    """Handbooks are not in the policy index; a cadre asking what a post does gets the policy
+    answer (or "not covered") plus the handbook one tap away."""
     secretary = user(tg, SECRETARY_A, "王书记")
     secretary.send("驻村第一书记的主要职责任务是什么？")
     answer = secretary.wait_for_message(timeout=60)
-    assert answer.text.startswith(texts.ANSWER_HEADER)
-    assert "《驻村第一书记职责》" in answer.text
+    assert "《驻村第一书记职责》" not in answer.text  # never cited as a policy source
+    labels = [b.text for row in answer.buttons for b in row]
+    assert texts.BOT_DUTIES_BUTTON.format(post="第一书记") in labels
+    secretary.click(answer, texts.BOT_DUTIES_BUTTON.format(post="第一书记"))
+    handbook = secretary.wait_for_message()
+    assert handbook.text.startswith("驻村第一书记职责") and "为民办事服务" in handbook.text
+    villager = user(tg, VILLAGER, "张大爷")
+    villager.send("驻村第一书记的主要职责任务是什么？")
+    reply = villager.wait_for_message(timeout=60)
+    assert texts.BOT_DUTIES_BUTTON.format(post="第一书记") not in [b.text for row in reply.buttons for b in row]
 
 
 def test_ticket_list_puts_overdue_first_and_hides_other_villages(
