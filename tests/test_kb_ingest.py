@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.kb import KnowledgeBase, SourceMissingError
+from bot.kb import ingest as ingest_module
 from bot.kb.index import IndexDir
 
 POLICY = (
@@ -136,7 +137,7 @@ class _FailingEmbedder:
 def test_failure_midway_leaves_previous_generation_serving(make_kb, embedder, tmp_path: Path) -> None:
     kb = make_kb({"a.txt": POLICY})
     first = kb.ingest()
-    for n in range(80):  # distinct files: more new chunks than one embedding batch (64)
+    for n in range(ingest_module._EMBED_BATCH + 16):  # distinct files: more new chunks than one embedding call
         (kb.source_dir / f"extra{n}.txt").write_text(f"第{n}号补充材料\n第{n}号管网维修说明，编号{n * 7}。", "utf-8")
     broken = KnowledgeBase(kb.settings, embedder=_FailingEmbedder(embedder), store=kb.store)
     with pytest.raises(OSError):
