@@ -392,6 +392,9 @@ def test_worker_threads_embed_as_one_thread_does(embedder, monkeypatch):
     assert torch.get_num_threads() == threads_before
     np.testing.assert_allclose(parallel, serial, atol=1e-5)
     assert float(np.min(np.sum(parallel * serial, axis=1))) > 0.99999
+    ticks: list[tuple[int, int]] = []
+    embedder.embed_passages(passages, progress=lambda done, total: ticks.append((done, total)))
+    assert ticks == [(8 * n, 64) for n in range(1, 9)]  # one tick per batch, in passages
     seen.clear()
     embedder.embed_passages(passages[:24])  # 3 batches: not worth the hand-off, stays on the caller
     assert len(seen) == 3 and not any(name.startswith("embed-worker") for name in seen)

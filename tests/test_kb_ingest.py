@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.kb import KnowledgeBase, SourceMissingError
-from bot.kb import ingest as ingest_module
 from bot.kb.index import IndexDir
 
 POLICY = (
@@ -118,26 +117,29 @@ def test_oversized_file_is_rejected_without_reading_it(make_kb) -> None:
 
 
 class _FailingEmbedder:
-    """Fault injection: the real model, failing like a full disk after the first batch."""
+    """Fault injection: the real model, failing like a full disk once two batches are done."""
 
     def __init__(self, real) -> None:
-        self.real, self.calls = real, 0
+        self.real = real
         self.dim, self.name = real.dim, real.name
 
     def embed_query(self, text: str):
         return self.real.embed_query(text)
 
-    def embed_passages(self, texts, **kw):
-        self.calls += 1
-        if self.calls > 1:
-            raise OSError(28, "No space left on device")
-        return self.real.embed_passages(texts, **kw)
+    def embed_passages(self, texts, progress=None, **kw):
+        def failing(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
+            if done >= 16:
+                raise OSError(28, "No space left on device")
+
+        return self.real.embed_passages(texts, progress=failing, **kw)
 
 
 def test_failure_midway_leaves_previous_generation_serving(make_kb, embedder, tmp_path: Path) -> None:
     kb = make_kb({"a.txt": POLICY})
     first = kb.ingest()
-    for n in range(ingest_module._EMBED_BATCH + 16):  # distinct files: more new chunks than one embedding call
+    for n in range(80):  # distinct files: ten embedding batches, the failure comes after two
         (kb.source_dir / f"extra{n}.txt").write_text(f"第{n}号补充材料\n第{n}号管网维修说明，编号{n * 7}。", "utf-8")
     broken = KnowledgeBase(kb.settings, embedder=_FailingEmbedder(embedder), store=kb.store)
     with pytest.raises(OSError):

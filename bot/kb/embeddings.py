@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,10 +190,19 @@ class Embedder:
 
     # ---------------------------------------------------------------- public API
 
-    def embed_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+    def embed_passages(
+        self,
+        texts: Sequence[str],
+        *,
+        show_progress: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """Passage vectors in input order. `progress(done, total)` is called (on this thread) as
+        batches finish, so a caller can hand over all its passages in one call — one length sort,
+        no idle worker at the tail of each of many small calls — and still show progress."""
         if isinstance(texts, str):
             raise TypeError("embed_passages takes a sequence of strings; use embed_query for one text")
-        return self._embed(list(texts), self.passage_prompt, show_progress=show_progress)
+        return self._embed(list(texts), self.passage_prompt, show_progress=show_progress, progress=progress)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed([text], self.query_prompt, show_progress=False)[0]
@@ -210,15 +219,24 @@ class Embedder:
 
     # ---------------------------------------------------------------- internals
 
-    def _embed(self, texts: list[str], prompt: str, *, show_progress: bool) -> np.ndarray:
+    def _embed(
+        self,
+        texts: list[str],
+        prompt: str,
+        *,
+        show_progress: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("texts must be strings")
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._fast:
-            out = self._embed_fast(texts, prompt, show_progress=show_progress)
+            out = self._embed_fast(texts, prompt, show_progress=show_progress, progress=progress)
         else:
             out = self._embed_generic(texts, prompt, show_progress=show_progress)
+            if progress is not None:
+                progress(len(texts), len(texts))
         return np.ascontiguousarray(out, dtype=np.float32)
 
     def _embed_generic(self, texts: list[str], prompt: str, *, show_progress: bool) -> np.ndarray:
@@ -235,7 +253,14 @@ class Embedder:
             )
         return np.asarray(out, dtype=np.float32)
 
-    def _embed_fast(self, texts: list[str], prompt: str, *, show_progress: bool) -> np.ndarray:
+    def _embed_fast(
+        self,
+        texts: list[str],
+        prompt: str,
+        *,
+        show_progress: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         # no truncation here: long texts are windowed below (verbose=False silences the length warning)
         enc = self._tokenizer([prompt + t for t in texts], add_special_tokens=False, verbose=False)[
             "input_ids"
@@ -257,6 +282,7 @@ class Embedder:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(batches), desc="embedding", unit="batch")
+        done_windows = 0
         try:
             for batch, pooled in self._pooled_batches(batches, windows):
                 if sums is None:
@@ -268,6 +294,9 @@ class Embedder:
                     weights[i] += wgt
                 if bar is not None:
                     bar.update(1)
+                done_windows += len(batch)
+                if progress is not None:  # in texts; a long text counts once all its windows are done
+                    progress(len(texts) * done_windows // len(windows), len(texts))
         finally:
             if bar is not None:
                 bar.close()

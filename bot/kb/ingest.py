@@ -35,7 +35,9 @@ CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 
 # likely a dump or a mistake, and would tie up the embedder for an hour. Reject it, say why.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
-_EMBED_BATCH = 256
+# Passages per embed_passages call: big enough that the worker threads are rarely idle at a
+# call's tail, small enough to bound memory on a 100k-passage ingest.
+_EMBED_BATCH = 2048
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total) — stage is one of "scan", "read", "embed", "write"."""
@@ -217,9 +219,13 @@ def _vectors_for(
         done = 0
         for start in range(0, len(fresh), _EMBED_BATCH):
             batch = fresh[start : start + _EMBED_BATCH]
-            parts.append(embedder.embed_passages([c.dense_text for c in batch]))
+            parts.append(
+                embedder.embed_passages(
+                    [c.dense_text for c in batch],
+                    progress=lambda d, _n, base=done: tick("embed", base + d, len(fresh)),
+                )
+            )
             done += len(batch)
-            tick("embed", done, len(fresh))
         report.embed_seconds = time.perf_counter() - t0
         report.embedded = len(fresh)
     if not parts:
