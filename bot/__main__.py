@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {level!r}", file=sys.stderr)
         return 2
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(max(logging.getLevelName(level), logging.WARNING))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

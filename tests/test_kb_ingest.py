@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import PROJECT_ROOT
 from bot.kb import KnowledgeBase, SourceMissingError
 from bot.kb.index import IndexDir
 
@@ -191,3 +192,22 @@ def test_chroma_server_backend(make_kb, chroma_server_address) -> None:
     assert kb.search("低保申请向谁提出", 3).hits[0].chunk.source == "a.txt"
     (kb.source_dir / "b.md").unlink()
     assert kb.ingest().removed == ["b.md"]
+
+
+def test_ingest_script_prints_a_summary_and_no_library_chatter(model_settings, tmp_path: Path) -> None:
+    """`python ingest.py` as an operator runs it: the summary, nothing at DEBUG level (bm25s sets
+    its own logger to DEBUG on import)."""
+    source = tmp_path / "kb"
+    source.mkdir()
+    (source / "低保.txt").write_text(POLICY, "utf-8")
+    (source / "坏文件.txt").write_bytes(b"\x00\x01\x02" * 100)
+    env = {**os.environ, "MODEL_CACHE": str(model_settings.model_cache_dir)}
+    env.pop("LOG_LEVEL", None)
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "ingest.py"), "--source", str(source), "--data-dir", str(tmp_path / "data")],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    output = result.stdout + result.stderr
+    assert "1 added" in output and "1 skipped" in output and "坏文件.txt" in output
+    assert "DEBUG" not in output and "Building index" not in output, output

@@ -30,6 +30,9 @@ from bot.kb.types import Chunk
 from bot.kb.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG on import, which printed "Building index from tokens" into
+# every ingest's output; its messages are progress chatter, so only warnings get through.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
