@@ -149,6 +149,7 @@ def _filters(args: argparse.Namespace) -> RequestFilter:
         created_to=args.date_to,
         open_only=getattr(args, "open", False),
         overdue_only=getattr(args, "overdue", False),
+        requester=getattr(args, "requester", None),
     )
 
 
@@ -305,6 +306,9 @@ def _filter_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="date_from", type=_date, help="受理日期起（含），YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", type=_date, help="受理日期止（含），YYYY-MM-DD")
     parser.add_argument("--as", dest="as_user", type=_chat_id, help="以该用户的身份查看（默认：管理员）")
+    parser.add_argument(
+        "--requester", type=_chat_id, help="只看该用户提交的求助（Telegram 用户编号），如回复来电群众时"
+    )
 
 
 def _leaf(

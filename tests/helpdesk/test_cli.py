@@ -128,6 +128,10 @@ def test_requests_commands(cli: Cli, tmp_path: Path) -> None:
     assert first in out and second not in out
     _, out, _ = cli("requests", "list", "--as", "501")
     assert second in out and first not in out
+    _, out, _ = cli("requests", "list", "--requester", "500")
+    assert first in out and second not in out
+    _, out, _ = cli("requests", "list", "--requester", "999")
+    assert "没有符合条件的工单" in out
     _, out, _ = cli("requests", "list", "--category", "医疗")
     assert "没有符合条件的工单" in out
     code, out, _ = cli("requests", "show", first)
@@ -139,6 +143,8 @@ def test_requests_commands(cli: Cli, tmp_path: Path) -> None:
     code, out, _ = cli("requests", "export", "-o", str(tmp_path / "台账.xlsx"))
     assert code == 0 and "已导出 2 条" in out
     assert load_workbook(tmp_path / "台账.xlsx").active.max_row == 3
+    code, out, _ = cli("requests", "export", "-o", str(tmp_path / "b.csv"), "--requester", "501")
+    assert code == 0 and "已导出 1 条" in out
     code, out, _ = cli("requests", "export", "-o", str(tmp_path / "a.csv"), "--masked", "--village", "1")
     assert code == 0 and "已导出 1 条" in out
     content = (tmp_path / "a.csv").read_bytes()
