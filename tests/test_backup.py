@@ -229,6 +229,38 @@ class Origin:
     rows: dict[str, list[dict[str, Any]]]
     kb: dict[str, Any]
     sources: dict[str, bytes]
+    questions: list[dict[str, Any]]
+
+
+def open_question_log(settings: Settings):
+    from bot.analytics import Analytics, analytics_url
+
+    return Analytics.open(analytics_url(settings.resolved_database_url, settings.analytics_database_url))
+
+
+def log_questions(settings: Settings) -> None:
+    """What /stats is built from: an answered question with 👍, an unanswered one."""
+    log = open_question_log(settings)
+    try:
+        source = {"title": "打好基层党建", "source": DOCS[0], "section": "", "text": "引导党员干部扶真贫"}
+        answered = log.log_question(500, "两学一做要引导干部做到什么？电话13812345678", True, 0.91, [source])
+        log.log_question(501, "明天的天气怎么样？", False, 0.12, [])
+        assert answered is not None and log.set_feedback(answered, 500, True)
+    finally:
+        log.close()
+
+
+def question_rows(settings: Settings) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from bot.analytics import questions
+
+    log = open_question_log(settings)
+    try:
+        with log.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(questions).order_by(questions.c.id)).mappings()]
+    finally:
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -242,9 +274,10 @@ def embedded_origin(tmp_path_factory: pytest.TempPathFactory, embedder) -> Origi
     with open_helpdesk(settings) as helpdesk:
         populate(helpdesk)
         state = helpdesk_state(helpdesk)
+    log_questions(settings)
     before_kb = kb_state(kb)
     summary = create_backup(settings, root / "backups" / "b1")
-    assert summary.tables["requests"] == 4 and summary.documents == len(DOCS)
+    assert summary.tables["requests"] == 4 and summary.documents == len(DOCS) and summary.questions == 2
     assert summary.chunks == len(before_kb["chunks"]) and summary.generation == before_kb["generation"]
     assert_backup_holds_the_vectors(summary.path, before_kb)
     return Origin(
@@ -254,6 +287,7 @@ def embedded_origin(tmp_path_factory: pytest.TempPathFactory, embedder) -> Origi
         table_rows(settings.resolved_database_url),
         before_kb,
         source_files(settings.kb_source),
+        question_rows(settings),
     )
 
 
@@ -279,6 +313,9 @@ def test_restore_drill_embedded_chroma_and_sqlite(embedded_origin: Origin, embed
 
     result = restore_backup(settings, origin.backup)
     assert result["tables"]["requests"] == 4 and result["kb"]["chunks"] == len(origin.kb["chunks"])
+    assert result["analytics"] == {"question_log": 2}
+    assert question_rows(settings) == origin.questions  # masked text, sources, 👍, timestamps
+    assert "13812345678" not in str(origin.questions) and len(origin.questions) == 2
 
     assert source_files(settings.kb_source) == origin.sources
     assert table_rows(settings.resolved_database_url) == origin.rows
@@ -317,9 +354,12 @@ def test_restore_refuses_to_overwrite_data_unless_forced(
         assert helpdesk_state(helpdesk) == embedded_origin.helpdesk
     assert_same_kb(kb_state(KnowledgeBase(settings, embedder=embedder)), embedded_origin.kb)
 
+    assert question_rows(settings) == embedded_origin.questions
+
     # Now the targets hold the restored data: a second restore is refused again, a forced one is idempotent.
-    with pytest.raises(BackupError, match="4 requests"):
+    with pytest.raises(BackupError, match="4 requests") as again:
         restore_backup(settings, embedded_origin.backup)
+    assert "the question log holds 2 questions" in str(again.value)
     restore_backup(settings, embedded_origin.backup, force=True)
     assert table_rows(settings.resolved_database_url) == embedded_origin.rows
 
@@ -431,6 +471,8 @@ def test_restore_drill_chroma_server_and_postgresql(
     with open_helpdesk(settings) as helpdesk:  # the bot's side: requests in PostgreSQL
         populate(helpdesk)
         before_helpdesk = helpdesk_state(helpdesk)
+    log_questions(settings)  # schema "analytics" of the same database
+    before_questions = question_rows(settings)
     before_rows = table_rows(url)
     before_kb = kb_state(kb)
     before_sources = source_files(tmp_path / "kb")
@@ -443,6 +485,7 @@ def test_restore_drill_chroma_server_and_postgresql(
     made = run_bot(["backup", "create", str(backup_dir)], tmp_path, env)
     assert made.returncode == 0, made.stderr
     assert "requests 4" in made.stdout and f"{len(DOCS)} source files" in made.stdout
+    assert "question log: 2 questions" in made.stdout
     assert_backup_holds_the_vectors(backup_dir, before_kb)
     verified = run_bot(["backup", "verify", str(backup_dir)], tmp_path, env)
     assert verified.returncode == 0 and verified.stdout.startswith("ok:"), verified.stderr
@@ -461,7 +504,14 @@ def test_restore_drill_chroma_server_and_postgresql(
     restored = run_bot(["backup", "restore", str(backup_dir)], tmp_path, env)
     assert restored.returncode == 0, restored.stderr
     assert json.loads(restored.stdout)["tables"]["requests"] == 4
+    assert json.loads(restored.stdout)["analytics"] == {"question_log": 2}
     assert run_bot(["health"], tmp_path, env).returncode == 0
+    assert question_rows(settings) == before_questions
+    log = open_question_log(settings)  # the id sequence moved past the restored rows
+    try:
+        assert log.log_question(100, "新问题", False, 0.0, []) == max(q["id"] for q in before_questions) + 1
+    finally:
+        log.close()
 
     assert source_files(tmp_path / "kb") == before_sources
     assert table_rows(url) == before_rows

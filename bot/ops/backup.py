@@ -4,6 +4,8 @@ A backup is a plain folder::
 
     manifest.json            written last: format, counts, schema revision, sha256 of every file
     database/<table>.jsonl   every row of every helpdesk table, one JSON object per line
+    analytics/question_log.jsonl   the question log behind /stats (what people asked, what went
+                             unanswered, 👍/👎), which lives outside the helpdesk schema
     kb/source/...            the source documents (KB_SOURCE)
     kb/index/<generation>/   the served generation's files (manifest, chunk table, BM25 index)
     kb/vectors.npy           that generation's vectors, float32, in the order of
@@ -75,12 +77,14 @@ class BackupSummary:
     documents: int
     chunks: int
     generation: str | None
+    questions: int = 0
 
     def text(self) -> str:
         rows = ", ".join(f"{name} {n}" for name, n in self.tables.items()) or "no tables"
         return (
             f"backup at {self.path}\n"
             f"  database: {rows}\n"
+            f"  question log: {self.questions} questions\n"
             f"  knowledge base: {self.documents} source files, {self.chunks} indexed passages"
             f" (generation {self.generation or 'none'})"
         )
@@ -124,8 +128,13 @@ _KINDS = {
 
 
 def _column_kind(column: Column) -> str:
+    from sqlalchemy.types import TypeDecorator
+
+    type_ = column.type
+    if isinstance(type_, TypeDecorator):  # declared tables (the question log) use UTCDateTime
+        type_ = type_.impl_instance
     try:
-        python_type = column.type.python_type
+        python_type = type_.python_type
     except NotImplementedError:
         return "plain"
     return _KINDS.get(python_type, "plain")
@@ -415,6 +424,83 @@ def restore_database(url: str, db_manifest: dict[str, Any], root: Path) -> dict[
     return loaded
 
 
+# ----------------------------------------------------------------------------- question log
+
+
+def _open_question_log(settings: Settings) -> Any:
+    from bot.analytics import Analytics, analytics_url
+
+    return Analytics.open(analytics_url(settings.resolved_database_url, settings.analytics_database_url))
+
+
+def dump_question_log(settings: Settings, out_dir: Path, root: Path) -> dict[str, Any]:
+    """The question log's rows (its own SQLite file, or schema "analytics" on PostgreSQL)."""
+    from bot.analytics import SCHEMA_VERSION, questions
+
+    out_dir.mkdir(parents=True)
+    path = out_dir / f"{questions.name}.jsonl"
+    kinds = {c.name: _column_kind(c) for c in questions.columns}
+    rows = 0
+    log_db = _open_question_log(settings)
+    try:
+        with log_db.engine.connect() as conn, open(path, "w", encoding="utf-8") as fh:
+            for row in conn.execute(_ordered_select(questions)).mappings():
+                record = {k: _encode(v) for k, v in row.items()}
+                fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+                rows += 1
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        log_db.close()
+    table = {"file": str(path.relative_to(root)), "rows": rows, "columns": kinds}
+    return {"schema_version": SCHEMA_VERSION, "tables": {questions.name: table}}
+
+
+def question_log_contents(settings: Settings) -> int:
+    from sqlalchemy import func, select
+
+    from bot.analytics import questions
+
+    log_db = _open_question_log(settings)
+    try:
+        with log_db.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(questions)).scalar_one())
+    finally:
+        log_db.close()
+
+
+def restore_question_log(settings: Settings, part: dict[str, Any], root: Path) -> dict[str, int]:
+    """Replace the question log by the backup's, in one transaction, ids kept."""
+    from sqlalchemy import delete, text
+
+    from bot.analytics import PG_SCHEMA, SCHEMA_VERSION, questions
+
+    if part.get("schema_version", 0) > SCHEMA_VERSION:
+        raise BackupError(
+            f"the backup's question log is at version {part['schema_version']}, newer than this bot's "
+            f"({SCHEMA_VERSION}); restore it with the version that made it"
+        )
+    spec = part["tables"][questions.name]
+    log_db = _open_question_log(settings)
+    try:
+        with log_db.engine.begin() as conn:
+            conn.execute(delete(questions))
+            loaded = _load_table(conn, questions, spec, root)
+            if loaded != spec["rows"]:
+                raise BackupError(f"question log: loaded {loaded} rows, manifest says {spec['rows']}")
+            if conn.dialect.name == "postgresql":  # explicit ids do not move the sequence
+                table = f"{PG_SCHEMA}.{questions.name}"
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 0) FROM {table}) + 1, false)"
+                    )
+                )
+    finally:
+        log_db.close()
+    return {questions.name: loaded}
+
+
 # ----------------------------------------------------------------------------- knowledge base
 
 
@@ -617,6 +703,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
     try:
         url = settings.resolved_database_url
         db = dump_database(url, work / "database", work)
+        question_log = dump_question_log(settings, work / "analytics", work)
         kb = dump_knowledge_base(settings, work / "kb")
         manifest = {
             "format": FORMAT,
@@ -629,6 +716,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
                 "collection_prefix": settings.chroma_collection_prefix,
             },
             "database": db,
+            "analytics": question_log,
             "kb": kb,
             "files": _checksums(work, (p for p in work.rglob("*") if p.is_file())),
         }
@@ -640,7 +728,8 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
         shutil.rmtree(work, ignore_errors=True)
         raise
     tables = {name: spec["rows"] for name, spec in db["tables"].items()}
-    return BackupSummary(dest, tables, kb["documents"], kb["chunks"], kb["generation"])
+    asked = sum(spec["rows"] for spec in question_log["tables"].values())
+    return BackupSummary(dest, tables, kb["documents"], kb["chunks"], kb["generation"], asked)
 
 
 def verify_backup(path: Path) -> dict[str, Any]:
@@ -671,7 +760,7 @@ def verify_backup(path: Path) -> dict[str, Any]:
     return manifest
 
 
-PARTS = ("database", "kb")
+PARTS = ("database", "kb", "analytics")
 
 
 def restore_backup(
@@ -693,6 +782,10 @@ def restore_backup(
             occupied.append("the database holds " + ", ".join(f"{n} {t}" for t, n in rows.items()))
     if "kb" in parts:
         occupied.extend(knowledge_base_contents(settings))
+    if "analytics" in parts and "analytics" in manifest:
+        asked = question_log_contents(settings)
+        if asked:
+            occupied.append(f"the question log holds {asked} questions")
     if occupied and not force:
         raise BackupError(
             "refusing to restore over existing data (" + "; ".join(occupied) + "). "
@@ -704,6 +797,12 @@ def restore_backup(
         result["tables"] = restore_database(url, manifest["database"], path)
     if "kb" in parts:
         result["kb"] = restore_knowledge_base(settings, manifest["kb"], path)
+    if "analytics" in parts:
+        # backups made before the question log was included simply have none to restore
+        if "analytics" in manifest:
+            result["analytics"] = restore_question_log(settings, manifest["analytics"], path)
+        else:
+            result["analytics"] = "not in this backup"
     result["seconds"] = round(time.perf_counter() - started, 2)
     log.info("restored %s", result)
     return result

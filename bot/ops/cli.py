@@ -197,12 +197,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_backup_create)
     p = bsub.add_parser("restore", help="restore a backup (refuses to overwrite data unless --force)")
     p.add_argument("dir")
-    p.add_argument("--force", action="store_true", help="replace existing requests and knowledge base")
+    p.add_argument(
+        "--force", action="store_true", help="replace existing requests, knowledge base and question log"
+    )
     p.add_argument(
         "--only",
         action="append",
-        choices=("database", "kb"),
-        help="restore only this part (repeatable; default both)",
+        choices=("database", "kb", "analytics"),
+        help="restore only this part (repeatable; default all three)",
     )
     p.set_defaults(func=cmd_backup_restore)
     p = bsub.add_parser("verify", help="check a backup's manifest and checksums")
