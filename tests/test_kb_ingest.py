@@ -211,3 +211,37 @@ def test_ingest_script_prints_a_summary_and_no_library_chatter(model_settings, t
     output = result.stdout + result.stderr
     assert "1 added" in output and "1 skipped" in output and "坏文件.txt" in output
     assert "DEBUG" not in output and "Building index" not in output, output
+
+
+@pytest.mark.chroma_server
+def test_separate_process_ingest_while_serving(make_kb, chroma_server_address, model_settings) -> None:
+    """The compose deployment: the bot serves from the Chroma server while `ingest` runs in another
+    process (container). Questions keep being answered from the old generation during the run and
+    from the new one right after, without restarting the serving process."""
+    host, port = chroma_server_address
+    kb = make_kb({"a.txt": POLICY}, chroma_host=host, chroma_port=port, chroma_collection_prefix="xproc")
+    first = kb.ingest()
+    for n in range(40):  # enough new passages that the run takes a few seconds
+        (kb.source_dir / f"water{n:02d}.txt").write_text(f"第{n}号通知\n" + WATER * 3, "utf-8")
+    env = {**os.environ, "MODEL_CACHE": str(model_settings.model_cache_dir), "CHROMA_HOST": host,
+           "CHROMA_PORT": str(port), "CHROMA_COLLECTION_PREFIX": "xproc"}
+    proc = subprocess.Popen(
+        [sys.executable, str(PROJECT_ROOT / "ingest.py"), "--source", str(kb.source_dir),
+         "--data-dir", str(kb.settings.data_dir)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    answered = 0
+    while proc.poll() is None:  # the serving process keeps answering meanwhile
+        result = kb.search("低保申请向谁提出", 3)
+        assert result.grounded and result.hits[0].chunk.source == "a.txt"
+        answered += 1
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    assert "40 added" in out and answered > 0
+    assert kb.index.current() != first.generation
+    water = kb.search("水质检测多久一次", 3)  # the new generation, picked up without a restart
+    assert water.hits and water.hits[0].chunk.source.startswith("water")
+    assert kb.search("低保申请向谁提出", 3).hits[0].chunk.source == "a.txt"
+    # the old generation stays as "previous" (a process may still hold its snapshot) until the next run
+    assert kb.index.previous() == first.generation
+    assert kb.index.collection_name(first.generation) in kb.store.names()
