@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,6 +40,21 @@ MAX_CONCURRENT_UPDATES = 256
 PERSISTENCE_INTERVAL = 5.0  # seconds between writes of conversation state
 
 
+class PrivatePicklePersistence(PicklePersistence):
+    """PicklePersistence whose file is readable by the bot's user only: forms in progress hold
+    names, phone numbers and descriptions of household hardship."""
+
+    def _dump_singlefile(self) -> None:
+        # Create (or re-permission) the file owner-only first; PTB then rewrites it in place
+        # ("wb" keeps the mode of an existing file).
+        fd = os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        super()._dump_singlefile()
+
+
 def state_file(settings: Settings) -> Path:
     return Path(settings.bot_state_file or Path(settings.data_dir) / "bot_state.pickle")
 
@@ -57,7 +73,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     path = state_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    persistence = PicklePersistence(
+    persistence = PrivatePicklePersistence(
         path,
         store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
         update_interval=PERSISTENCE_INTERVAL,

@@ -7,6 +7,7 @@ import pytest
 
 from bot import texts
 from bot.helpdesk import OPERATOR, Helpdesk, Status
+from bot.telegram.app import state_file
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.telegram.conftest import MEMBER_A, SECRETARY_A, VILLAGER, user
 
@@ -120,7 +121,9 @@ def test_menu_buttons_leave_the_form(tg: FakeTelegram, bot, helpdesk: Helpdesk) 
     assert "第 1 步" in u.wait_for_message().text
 
 
-def test_form_survives_a_restart(tg: FakeTelegram, start_bot, assistant, world, helpdesk: Helpdesk) -> None:
+def test_form_survives_a_restart(
+    tg: FakeTelegram, start_bot, assistant, world, helpdesk: Helpdesk, bot_settings
+) -> None:
     running = start_bot(assistant)
     u = user(tg, VILLAGER, "张大爷")
     u.send_command("/help_request")
@@ -129,6 +132,8 @@ def test_form_survives_a_restart(tg: FakeTelegram, start_bot, assistant, world, 
     u.send("失业在家，想找份工作。")
     villages = u.wait_for_message(containing="第 3 步")
     running.stop()  # the bot goes down mid-form; persistence is flushed on stop
+    saved = state_file(bot_settings)
+    assert saved.is_file() and saved.stat().st_mode & 0o777 == 0o600  # personal data: owner only
 
     start_bot(assistant)  # a new Application over the same persistence file
     u.click(villages, "红旗村")
