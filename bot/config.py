@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     request_categories: Annotated[list[str], NoDecode] = Field(
         default=["医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", "其他"]
     )
+    # Hours to resolve a request, per category, over the built-in table (bot/helpdesk/config.py);
+    # JSON, e.g. REQUEST_DEADLINE_HOURS='{"饮水安全": 24}'.
+    request_deadline_hours: dict[str, int] = Field(default_factory=dict)
+    # Extra words that suggest a category, added to the built-in ones; JSON,
+    # e.g. REQUEST_KEYWORDS='{"饮水安全": ["水窖", "抽水泵"]}'.
+    request_keywords: dict[str, list[str]] = Field(default_factory=dict)
 
     # --- telegram --------------------------------------------------------------------------
     telegram_bot_token: str | None = Field(default=None, repr=False)
@@ -109,6 +115,22 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError("ADMIN_IDS must be comma-separated numeric Telegram user ids") from exc
         return value
+
+    @model_validator(mode="after")
+    def _check_request_tables(self) -> Settings:
+        known = set(self.request_categories) | {"其他"}
+        for name, table in (("REQUEST_DEADLINE_HOURS", self.request_deadline_hours),
+                            ("REQUEST_KEYWORDS", self.request_keywords)):
+            unknown = sorted(set(table) - known)
+            if unknown:
+                raise ValueError(f"{name} names categories not in REQUEST_CATEGORIES: {', '.join(unknown)}")
+        for category, hours in self.request_deadline_hours.items():
+            if not 1 <= hours <= 24 * 365:
+                raise ValueError(f"REQUEST_DEADLINE_HOURS: {category} must be 1-8760 hours, got {hours}")
+        for category, words in self.request_keywords.items():
+            if not all(isinstance(w, str) and w.strip() for w in words):
+                raise ValueError(f"REQUEST_KEYWORDS: {category} has an empty keyword")
+        return self
 
     @field_validator("request_categories", mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """Helpdesk tunables with sensible defaults.
 
-Categories come from `Settings.request_categories`; the deadline and keyword tables are defaults
-kept here (they should become settings once operators need to change them without a release).
+Categories come from `Settings.request_categories`; the deadline and keyword tables below are
+defaults that `REQUEST_DEADLINE_HOURS` (per-category override) and `REQUEST_KEYWORDS` (words
+added to a category's own) adjust without a release.
 """
 
 from __future__ import annotations
@@ -143,8 +144,17 @@ class HelpdeskConfig:
         categories = tuple(settings.request_categories) or DEFAULT_CATEGORIES
         if FALLBACK_CATEGORY not in categories:
             categories = (*categories, FALLBACK_CATEGORY)
+        deadlines = {**DEFAULT_DEADLINE_HOURS, **getattr(settings, "request_deadline_hours", {})}
+        keywords = dict(DEFAULT_KEYWORDS)
+        for category, words in getattr(settings, "request_keywords", {}).items():
+            extra = tuple(w.strip() for w in words if w.strip() not in keywords.get(category, ()))
+            keywords[category] = (*keywords.get(category, ()), *extra)
         return cls(
-            categories=categories, timezone=settings.timezone, admin_chat_ids=frozenset(settings.admin_ids)
+            categories=categories,
+            deadline_hours=MappingProxyType(deadlines),
+            keywords=MappingProxyType(keywords),
+            timezone=settings.timezone,
+            admin_chat_ids=frozenset(settings.admin_ids),
         )
 
     def deadline(self, category: str, urgency: Urgency) -> timedelta:

@@ -181,3 +181,51 @@ def test_keyword_lookup_ranks_by_overlap() -> None:
 def test_control_characters_are_stripped(hd: Helpdesk, world: World) -> None:
     out = hd.file_request(VILLAGER_1, world.a.id, "房子\x00漏雨\u200b了\x07")
     assert out.request.description == "房子漏雨了"
+
+
+def test_operators_tune_deadlines_and_keywords_through_settings(
+    db_url: str, clock: Clock, lookup: KeywordOverlapLookup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUEST_DEADLINE_HOURS / REQUEST_KEYWORDS (JSON in the environment) reach the workflow."""
+    from datetime import timedelta
+
+    from bot.config import Settings
+
+    monkeypatch.setenv("REQUEST_DEADLINE_HOURS", '{"饮水安全": 24}')
+    monkeypatch.setenv("REQUEST_KEYWORDS", '{"饮水安全": ["水窖"]}')
+    config = HelpdeskConfig.from_settings(Settings(_env_file=None))
+    assert config.deadline("饮水安全", Urgency.NORMAL) == timedelta(hours=24)
+    assert config.deadline("医疗", Urgency.NORMAL) == timedelta(hours=72)  # untouched default
+    assert "水管" in config.keywords["饮水安全"] and "水窖" in config.keywords["饮水安全"]
+    text = "家里的水窖干了，一家人吃水困难"
+    assert suggest_category(text, [], DEFAULT_KEYWORDS, config.categories, "其他").category != "饮水安全"
+    helpdesk = Helpdesk.open(db_url, lookup=lookup, clock=clock, config=config)
+    try:
+        village = helpdesk.add_village(OPERATOR, "新寨村")
+        out = helpdesk.file_request(VILLAGER_1, village.id, text)
+        assert out.request.category == out.request.suggested_category == "饮水安全"
+        assert out.request.due_at - out.request.created_at == timedelta(hours=24)
+    finally:
+        helpdesk.close()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("REQUEST_DEADLINE_HOURS", '{"天气": 24}', "not in REQUEST_CATEGORIES: 天气"),
+        ("REQUEST_DEADLINE_HOURS", '{"医疗": 0}', "1-8760 hours"),
+        ("REQUEST_DEADLINE_HOURS", '{"医疗": "三天"}', "(?i)request_deadline_hours"),
+        ("REQUEST_KEYWORDS", '{"医疗": [" "]}', "empty keyword"),
+        ("REQUEST_KEYWORDS", "水窖", "(?i)request_keywords"),  # not JSON
+    ],
+)
+def test_bad_request_tables_are_refused_at_start_up(
+    variable: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises((ValidationError, ValueError), match=message):
+        Settings(_env_file=None)
