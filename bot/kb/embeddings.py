@@ -58,6 +58,9 @@ PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "int8"
 DEFAULT_MODEL_LABEL = "multilingual-e5-small"
 
+PassageProgress = Callable[[int, int], None]
+"""progress(done, total) in passages, called as batches finish."""
+
 
 class EmbeddingModelError(RuntimeError):
     """The configured embedding model cannot be loaded offline."""
@@ -195,7 +198,7 @@ class Embedder:
         texts: Sequence[str],
         *,
         show_progress: bool = False,
-        progress: Callable[[int, int], None] | None = None,
+        progress: PassageProgress | None = None,
     ) -> np.ndarray:
         """Passage vectors in input order. `progress(done, total)` is called (on this thread) as
         batches finish, so a caller can hand over all its passages in one call — one length sort,
@@ -210,13 +213,6 @@ class Embedder:
     def __repr__(self) -> str:
         return f"Embedder(name={self.name!r}, dim={self.dim}, batch_size={self.batch_size}, workers={self.workers})"
 
-    def close(self) -> None:
-        """Stop the worker threads (they also end with the process)."""
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-
     # ---------------------------------------------------------------- internals
 
     def _embed(
@@ -225,7 +221,7 @@ class Embedder:
         prompt: str,
         *,
         show_progress: bool,
-        progress: Callable[[int, int], None] | None = None,
+        progress: PassageProgress | None = None,
     ) -> np.ndarray:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("texts must be strings")
@@ -259,7 +255,7 @@ class Embedder:
         prompt: str,
         *,
         show_progress: bool,
-        progress: Callable[[int, int], None] | None = None,
+        progress: PassageProgress | None = None,
     ) -> np.ndarray:
         # no truncation here: long texts are windowed below (verbose=False silences the length warning)
         enc = self._tokenizer([prompt + t for t in texts], add_special_tokens=False, verbose=False)[
