@@ -1,9 +1,9 @@
 """Role handbooks (``<post>职责.md`` under ``Settings.duties_dir``) and questions about them.
 
 The handbooks are written for this product, not policy sources, and they are kept out of the
-policy index: their generic wording outranked policy passages for unrelated questions. A
-question that names a post and asks what it does ("第一书记的职责是什么？") is answered from the
-handbook instead of the index, in every front end.
+policy index: their generic wording outranked policy passages for unrelated questions. A cadre
+whose question names a post and asks what it does ("第一书记的职责是什么？") still gets the policy
+answer, plus a button opening that post's handbook (`QuestionsMixin.ask`).
 """
 
 from __future__ import annotations
@@ -22,29 +22,24 @@ log = logging.getLogger(__name__)
 DUTY_POSTS = ("第一书记", "驻村工作队员", "村党组织书记", "村两委干部", "帮扶责任人")
 DUTY_ALIASES = {"驻村工作队长": "驻村工作队员", "村委会主任": "村两委干部"}
 
-# How people name the posts in questions, longest first so 驻村第一书记 is not read as 村…书记.
+# What people call the posts in questions, besides the posts' own names and DUTY_ALIASES.
+_COLLOQUIAL_NAMES = {
+    "驻村第一书记": "第一书记",
+    "驻村工作队": "驻村工作队员",
+    "驻村干部": "驻村工作队员",
+    "工作队员": "驻村工作队员",
+    "村党支部书记": "村党组织书记",
+    "村支部书记": "村党组织书记",
+    "村支书": "村党组织书记",
+    "村两委成员": "村两委干部",
+    "村委干部": "村两委干部",
+    "结对帮扶干部": "帮扶责任人",
+    "帮扶干部": "帮扶责任人",
+}
+# Longest first, so 驻村第一书记 is not read as 村…书记.
 _POST_NAMES: tuple[tuple[str, str], ...] = tuple(
     sorted(
-        {
-            "驻村第一书记": "第一书记",
-            "第一书记": "第一书记",
-            "驻村工作队员": "驻村工作队员",
-            "驻村工作队长": "驻村工作队员",
-            "驻村工作队": "驻村工作队员",
-            "驻村干部": "驻村工作队员",
-            "工作队员": "驻村工作队员",
-            "村党组织书记": "村党组织书记",
-            "村党支部书记": "村党组织书记",
-            "村支部书记": "村党组织书记",
-            "村支书": "村党组织书记",
-            "村两委干部": "村两委干部",
-            "村两委成员": "村两委干部",
-            "村委会主任": "村两委干部",
-            "村委干部": "村两委干部",
-            "帮扶责任人": "帮扶责任人",
-            "结对帮扶干部": "帮扶责任人",
-            "帮扶干部": "帮扶责任人",
-        }.items(),
+        {**{post: post for post in DUTY_POSTS}, **DUTY_ALIASES, **_COLLOQUIAL_NAMES}.items(),
         key=lambda kv: -len(kv[0]),
     )
 )
