@@ -214,6 +214,28 @@ def _ordered_select(table: Table) -> Select:
     return select(table).order_by(*order)
 
 
+def _dump_table(conn: Connection, table: Table, path: Path, root: Path) -> dict[str, Any]:
+    """Write `table`'s rows to `path`, one JSON object per line, in primary-key order; its manifest
+    entry (file, row count, how each column is encoded)."""
+    rows = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        result = conn.execute(_ordered_select(table).execution_options(yield_per=_BATCH))
+        for row in result.mappings():
+            record = {k: _encode(v) for k, v in row.items()}
+            fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            rows += 1
+        fh.flush()
+        os.fsync(fh.fileno())
+    kinds = {c.name: _column_kind(c) for c in table.columns}
+    return {"file": str(path.relative_to(root)), "rows": rows, "columns": kinds}
+
+
+def _row_count(conn: Connection, table: Table) -> int:
+    from sqlalchemy import func, select
+
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
 def dump_database(url: str, out_dir: Path, root: Path) -> dict[str, Any]:
     """Write every table's rows to `out_dir/<table>.jsonl` from one consistent snapshot."""
     engine = _engine(url)
@@ -230,20 +252,8 @@ def dump_database(url: str, out_dir: Path, root: Path) -> dict[str, Any]:
                 revision = _revision(conn)
                 metadata = _reflect(conn)
                 for table in metadata.sorted_tables:
-                    if table.name == VERSION_TABLE:
-                        continue
-                    path = out_dir / f"{table.name}.jsonl"
-                    kinds = {c.name: _column_kind(c) for c in table.columns}
-                    rows = 0
-                    with open(path, "w", encoding="utf-8") as fh:
-                        result = conn.execute(_ordered_select(table).execution_options(yield_per=_BATCH))
-                        for row in result.mappings():
-                            record = {k: _encode(v) for k, v in row.items()}
-                            fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-                            rows += 1
-                        fh.flush()
-                        os.fsync(fh.fileno())
-                    tables[table.name] = {"file": str(path.relative_to(root)), "rows": rows, "columns": kinds}
+                    if table.name != VERSION_TABLE:
+                        tables[table.name] = _dump_table(conn, table, out_dir / f"{table.name}.jsonl", root)
     finally:
         engine.dispose()
     return {"backend": engine.dialect.name, "revision": revision, "tables": tables}
@@ -251,8 +261,6 @@ def dump_database(url: str, out_dir: Path, root: Path) -> dict[str, Any]:
 
 def database_contents(url: str) -> dict[str, int]:
     """Tables holding at least one row (alembic's bookkeeping aside), with a row count."""
-    from sqlalchemy import func, select
-
     engine = _engine(url)
     try:
         with engine.connect() as conn:
@@ -261,9 +269,9 @@ def database_contents(url: str) -> dict[str, int]:
             for table in metadata.sorted_tables:
                 if table.name == VERSION_TABLE:
                     continue
-                n = conn.execute(select(func.count()).select_from(table)).scalar_one()
+                n = _row_count(conn, table)
                 if n:
-                    out[table.name] = int(n)
+                    out[table.name] = n
             return out
     finally:
         engine.dispose()
@@ -299,23 +307,23 @@ def _wipe_schema(conn: Connection) -> None:
     leftovers.drop_all(bind=conn)
 
 
-def _reset_sequences(conn: Connection, metadata: MetaData) -> None:
-    """PostgreSQL sequences do not move when rows are inserted with explicit ids: move them past."""
+def _reset_sequences(conn: Connection, tables: Iterable[Table], schema: str | None = None) -> None:
+    """PostgreSQL sequences do not move when rows are inserted with explicit ids: move them past.
+    `schema` names the tables' schema when the connection maps it (the question log's)."""
     from sqlalchemy import Integer, text
 
     quote = conn.dialect.identifier_preparer.quote
-    for table in metadata.sorted_tables:
+    for table in tables:
+        name = f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
         for column in table.primary_key.columns:
             if not isinstance(column.type, Integer):
                 continue
             seq = conn.execute(
-                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": quote(table.name), "c": column.name}
+                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": name, "c": column.name}
             ).scalar()
             if seq:
                 conn.execute(
-                    text(
-                        f"SELECT setval(:s, (SELECT COALESCE(MAX({quote(column.name)}), 0) FROM {quote(table.name)}) + 1, false)"
-                    ),
+                    text(f"SELECT setval(:s, (SELECT COALESCE(MAX({quote(column.name)}), 0) FROM {name}) + 1, false)"),
                     {"s": seq},
                 )
 
@@ -417,7 +425,7 @@ def restore_database(url: str, db_manifest: dict[str, Any], root: Path) -> dict[
                             f"table {table.name}: loaded {loaded[table.name]} rows, manifest says {wanted[table.name]['rows']}"
                         )
             if conn.dialect.name == "postgresql":
-                _reset_sequences(conn, metadata)
+                _reset_sequences(conn, metadata.sorted_tables)
             command.upgrade(config, "head")
     finally:
         engine.dispose()
@@ -438,40 +446,29 @@ def dump_question_log(settings: Settings, out_dir: Path, root: Path) -> dict[str
     from bot.analytics import SCHEMA_VERSION, questions
 
     out_dir.mkdir(parents=True)
-    path = out_dir / f"{questions.name}.jsonl"
-    kinds = {c.name: _column_kind(c) for c in questions.columns}
-    rows = 0
     log_db = _open_question_log(settings)
     try:
-        with log_db.engine.connect() as conn, open(path, "w", encoding="utf-8") as fh:
-            for row in conn.execute(_ordered_select(questions)).mappings():
-                record = {k: _encode(v) for k, v in row.items()}
-                fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-                rows += 1
-            fh.flush()
-            os.fsync(fh.fileno())
+        with log_db.engine.connect() as conn:
+            table = _dump_table(conn, questions, out_dir / f"{questions.name}.jsonl", root)
     finally:
         log_db.close()
-    table = {"file": str(path.relative_to(root)), "rows": rows, "columns": kinds}
     return {"schema_version": SCHEMA_VERSION, "tables": {questions.name: table}}
 
 
 def question_log_contents(settings: Settings) -> int:
-    from sqlalchemy import func, select
-
     from bot.analytics import questions
 
     log_db = _open_question_log(settings)
     try:
         with log_db.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(questions)).scalar_one())
+            return _row_count(conn, questions)
     finally:
         log_db.close()
 
 
 def restore_question_log(settings: Settings, part: dict[str, Any], root: Path) -> dict[str, int]:
     """Replace the question log by the backup's, in one transaction, ids kept."""
-    from sqlalchemy import delete, text
+    from sqlalchemy import delete
 
     from bot.analytics import PG_SCHEMA, SCHEMA_VERSION, questions
 
@@ -488,14 +485,8 @@ def restore_question_log(settings: Settings, part: dict[str, Any], root: Path) -
             loaded = _load_table(conn, questions, spec, root)
             if loaded != spec["rows"]:
                 raise BackupError(f"question log: loaded {loaded} rows, manifest says {spec['rows']}")
-            if conn.dialect.name == "postgresql":  # explicit ids do not move the sequence
-                table = f"{PG_SCHEMA}.{questions.name}"
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 0) FROM {table}) + 1, false)"
-                    )
-                )
+            if conn.dialect.name == "postgresql":
+                _reset_sequences(conn, [questions], schema=PG_SCHEMA)
     finally:
         log_db.close()
     return {questions.name: loaded}
