@@ -144,9 +144,9 @@ class HelpdeskConfig:
         categories = tuple(settings.request_categories) or DEFAULT_CATEGORIES
         if FALLBACK_CATEGORY not in categories:
             categories = (*categories, FALLBACK_CATEGORY)
-        deadlines = {**DEFAULT_DEADLINE_HOURS, **getattr(settings, "request_deadline_hours", {})}
+        deadlines = {**DEFAULT_DEADLINE_HOURS, **settings.request_deadline_hours}
         keywords = dict(DEFAULT_KEYWORDS)
-        for category, words in getattr(settings, "request_keywords", {}).items():
+        for category, words in settings.request_keywords.items():
             extra = tuple(w.strip() for w in words if w.strip() not in keywords.get(category, ()))
             keywords[category] = (*keywords.get(category, ()), *extra)
         return cls(
