@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -55,6 +55,26 @@ def user_ref(update: Update) -> UserRef:
     assert user is not None
     name = " ".join(p for p in (user.first_name, user.last_name) if p).strip() or str(user.id)
     return UserRef(user.id, name[:64])
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def command(method: Callable[[Assistant, UserRef], Reply], *, action: str | None = None) -> Handler:
+    """The handler of a command that takes no arguments: the running assistant's `method` for the
+    caller, in a worker thread, its Reply shown to the caller — after a chat action ("typing…")
+    when given. `method` is named through the class (`Assistant.stats`) and looked up on the
+    instance at each call, as a handwritten handler would."""
+    name = method.__name__
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services(context)
+        if action is not None:
+            await typing(update, context, action)
+        await respond(update, context, await svc.run(getattr(svc.assistant, name), user_ref(update)))
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
 
 
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str = ChatAction.TYPING) -> None:

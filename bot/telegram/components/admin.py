@@ -15,9 +15,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts
+from bot.assistant import Assistant
 from bot.telegram.format import escape
 from bot.telegram.menus import set_user_commands
-from bot.telegram.runtime import ProgressMessage, respond, services, typing, user_ref
+from bot.telegram.runtime import ProgressMessage, command, respond, services, user_ref
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -58,9 +59,7 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await progress.finish(update, context, reply)
 
 
-async def docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.documents, user_ref(update)))
+docs = command(Assistant.documents)
 
 
 async def rmdoc(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,9 +81,7 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await set_user_commands(context.bot, svc.assistant, user)
 
 
-async def villages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.villages, user_ref(update)))
+villages = command(Assistant.villages)
 
 
 async def add_village(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,16 +90,8 @@ async def add_village(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await respond(update, context, reply)
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await typing(update, context)
-    await respond(update, context, await svc.run(svc.assistant.stats, user_ref(update)))
-
-
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await typing(update, context, ChatAction.UPLOAD_DOCUMENT)
-    await respond(update, context, await svc.run(svc.assistant.export, user_ref(update)))
+stats = command(Assistant.stats, action=ChatAction.TYPING)
+export = command(Assistant.export, action=ChatAction.UPLOAD_DOCUMENT)
 
 
 def register(app: Application) -> None:

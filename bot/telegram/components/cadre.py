@@ -7,24 +7,18 @@ import logging
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
-from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.telegram.runtime import deliver, respond, services, user_ref
+from bot.assistant import Assistant
+from bot.telegram.runtime import command, deliver, services
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 DIGEST_JOB = "overdue-digest"
 
 
-async def duties(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.duties, user_ref(update)))
-
-
-async def tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.tickets, user_ref(update)))
+duties = command(Assistant.duties)
+tickets = command(Assistant.tickets)
 
 
 async def overdue_digest(context: ContextTypes.DEFAULT_TYPE) -> None:

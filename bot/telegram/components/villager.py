@@ -13,25 +13,15 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.assistant import Reply
-from bot.telegram.runtime import press, respond, services, typing, user_ref
+from bot.assistant import Assistant, Reply
+from bot.telegram.runtime import command, press, respond, services, typing, user_ref
 
 PRIVATE = filters.ChatType.PRIVATE
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.start, user_ref(update)))
-
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.help, user_ref(update)))
-
-
-async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.my_requests, user_ref(update)))
+start = command(Assistant.start)
+help_command = command(Assistant.help)
+mine = command(Assistant.my_requests)
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
