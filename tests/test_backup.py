@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +28,7 @@ from bot.helpdesk import OPERATOR, Helpdesk, open_helpdesk
 from bot.kb import KnowledgeBase
 from bot.kb.index import IndexDir
 from bot.ops.backup import BackupError, create_backup, restore_backup, verify_backup
+from tests.bot_cli import run_bot
 from tests.pg_server import PostgresServer
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
@@ -410,26 +408,6 @@ def test_backup_never_leaves_a_half_written_folder(embedded_origin: Origin, tmp_
 
 
 # ----------------------------------------------------------------------------- drill (b): servers
-
-
-def run_bot(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` with only these settings, as a container would run it."""
-    settings_names = {name.upper() for name in Settings.model_fields}
-    base = {k: v for k, v in os.environ.items() if k not in settings_names}
-    base.update(
-        PYTHONPATH=str(PROJECT_ROOT),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def test_restore_drill_chroma_server_and_postgresql(

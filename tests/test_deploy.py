@@ -24,6 +24,8 @@ import yaml
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.ops import preflight
+from tests import bot_cli
+from tests.bot_cli import SETTING_NAMES
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
@@ -31,7 +33,6 @@ DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 DOCKERIGNORE = PROJECT_ROOT / ".dockerignore"
 SEEDS = PROJECT_ROOT / "knowledge_base"
 
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 # Variables only docker-compose reads (for interpolation); documented in .env.example too.
 COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "KB_DIR", "BACKUP_DIR", "BOT_IMAGE"}
 # Set in the image for libraries, not settings of ours.
@@ -345,17 +346,7 @@ def _closed_port() -> int:
 
 
 def run_bot(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` as an operator runs it: a clean environment plus `env`, in `cwd` (for .env)."""
-    base = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    base.update(PYTHONPATH=str(PROJECT_ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return bot_cli.run_bot(args, cwd, env, timeout=600)
 
 
 def test_check_reports_each_malformed_setting_on_its_own_line(tmp_path: Path) -> None:

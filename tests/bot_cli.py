@@ -1,0 +1,34 @@
+"""`python -m bot ARGS` in a subprocess, as an operator or a container runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT, Settings
+
+SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+
+
+def run_bot(
+    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, *, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """This process's environment without any of our settings, plus `env`, in `cwd` (for .env)."""
+    base = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    base.update(
+        PYTHONPATH=str(PROJECT_ROOT),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
