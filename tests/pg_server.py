@@ -30,6 +30,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,6 +191,16 @@ class PostgresServer:
         if not _NAME_RE.match(name):
             raise ValueError(f"bad database name {name!r}")
         self._admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    @contextlib.contextmanager
+    def temporary_database(self, prefix: str) -> Iterator[str]:
+        """The URL of a fresh database `<prefix>_<random>`, dropped afterwards."""
+        name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+        url = self.create_database(name)
+        try:
+            yield url
+        finally:
+            self.drop_database(name)
 
     def _admin_sql(self, sql: str) -> None:
         import psycopg

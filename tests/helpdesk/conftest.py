@@ -6,7 +6,6 @@ started, the PostgreSQL half of the suite fails with the reason; it is never ski
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -98,12 +97,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'helpdesk.db'}"
         return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"hd_{uuid.uuid4().hex[:16]}"
-    url = server.create_database(name)
-    try:
+    with server.temporary_database("hd") as url:
         yield url
-    finally:
-        server.drop_database(name)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ request lifecycle on PostgreSQL."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -149,12 +148,8 @@ def test_webhook_mode_with_secret_token(
 
 @pytest.fixture
 def pg_url(pg_server) -> Iterator[str]:  # noqa: F811
-    name = f"bot_{uuid.uuid4().hex[:12]}"
-    url = pg_server.create_database(name)
-    try:
+    with pg_server.temporary_database("bot") as url:
         yield url
-    finally:
-        pg_server.drop_database(name)
 
 
 @pytest.mark.postgres
