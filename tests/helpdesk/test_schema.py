@@ -44,6 +44,31 @@ def test_concurrent_start_up_migrates_once(db_url: str) -> None:
         assert list(pool.map(lambda _: start(), range(4))) == [0, 0, 0, 0]
 
 
+def test_processes_starting_together_on_a_new_sqlite_file_never_fail_on_the_lock(tmp_path) -> None:
+    """Every start-up races to switch a new file to WAL while another may already be migrating.
+
+    SQLite answers SQLITE_BUSY to that switch without calling the busy handler, so bot
+    processes starting together on a new database used to fail at random (seen in CI).
+    Each thread here has its own engine, as separate processes would.
+    """
+
+    def start(url: str, barrier: threading.Barrier) -> str:
+        engine = create_helpdesk_engine(url, pool_size=1)
+        try:
+            barrier.wait()
+            upgrade_database(engine)
+            with engine.connect() as conn:
+                return conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        finally:
+            engine.dispose()
+
+    for attempt in range(20):
+        url = f"sqlite:///{tmp_path / f'fresh{attempt}.db'}"
+        barrier = threading.Barrier(6)
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            assert list(pool.map(start, [url] * 6, [barrier] * 6)) == ["wal"] * 6
+
+
 def test_upgrade_is_idempotent(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     upgrade_database(hd.engine)
