@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -36,7 +35,6 @@ from sqlalchemy import (
     Table,
     Text,
     case,
-    create_engine,
     func,
     insert,
     make_url,
@@ -46,6 +44,7 @@ from sqlalchemy import (
 )
 
 from bot.helpdesk import mask_text
+from bot.helpdesk.db import create_helpdesk_engine, write_engine
 from bot.helpdesk.models import UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -131,32 +130,14 @@ class Analytics:
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
+        self._writer = write_engine(engine)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def open(cls, url: str, clock: Callable[[], datetime] | None = None) -> Analytics:
-        parsed = make_url(url)
-        if parsed.drivername in ("postgresql", "postgres"):
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        kwargs: dict[str, Any] = {"future": True}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        else:
-            kwargs.update(pool_size=5, max_overflow=5, pool_pre_ping=True)
-        engine = create_engine(parsed, **kwargs)
-        if engine.dialect.name == "sqlite":
-            from sqlalchemy import event
-
-            @event.listens_for(engine, "connect")
-            def _wal(dbapi_connection: Any, _record: Any) -> None:
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode = WAL")
-                cursor.execute("PRAGMA busy_timeout = 30000")
-                cursor.close()
-
-        elif engine.dialect.name == "postgresql":
+        # The helpdesk's engine set-up: WAL, busy timeout, BEGIN IMMEDIATE for write transactions.
+        engine = create_helpdesk_engine(url, pool_size=5)
+        if engine.dialect.name == "postgresql":
             engine = engine.execution_options(schema_translate_map={None: PG_SCHEMA})
         ensure_schema(engine)
         return cls(engine, clock)
@@ -174,7 +155,7 @@ class Analytics:
         sources: list[dict[str, str]],
     ) -> int:
         masked = mask_text(question)
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             result = conn.execute(
                 insert(questions).values(
                     chat_user_id=chat_user_id,
@@ -190,7 +171,7 @@ class Analytics:
 
     def set_feedback(self, question_id: int, chat_user_id: int, useful: bool) -> bool:
         """Record 👍/👎; only the asker may rate their own question (False otherwise)."""
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             result = conn.execute(
                 update(questions)
                 .where(questions.c.id == question_id, questions.c.chat_user_id == chat_user_id)
@@ -235,8 +216,11 @@ class Analytics:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the tables if missing, once, even when several processes start together."""
-    with engine.begin() as conn:
+    """Create the tables if missing, once, even when several processes start together.
+
+    PostgreSQL serialises on an advisory lock, SQLite on BEGIN IMMEDIATE (write_engine).
+    """
+    with write_engine(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
             conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))

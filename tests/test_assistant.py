@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -233,6 +234,45 @@ def test_batching_embedder_matches_single_queries(embedder) -> None:
     for i, q in enumerate(questions):
         assert float(results[i] @ expected[q]) > 0.999  # same vector up to float noise
     assert batching.batched_queries == len(questions) and batching.batches < len(questions)
+
+
+def test_processes_opening_a_new_question_log_together_create_it_once(tmp_path: Path) -> None:
+    """The bot and a CLI command may start together on a fresh data dir: one creates the tables,
+    the others wait for it on the write lock instead of failing with "table already exists"."""
+
+    def start(url: str, barrier: threading.Barrier) -> int:
+        barrier.wait()
+        log = Analytics.open(url)
+        try:
+            return log.question_stats().total
+        finally:
+            log.close()
+
+    for attempt in range(10):
+        url = f"sqlite:///{tmp_path / f'analytics{attempt}.db'}"
+        barrier = threading.Barrier(5)
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            assert list(pool.map(start, [url] * 5, [barrier] * 5)) == [0] * 5
+        log = Analytics.open(url)
+        try:
+            with log.engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM analytics_schema").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        finally:
+            log.close()
+
+
+def test_an_in_memory_question_log_is_one_log_for_every_thread() -> None:
+    log = Analytics.open("sqlite://")
+    try:
+        log.log_question(1, "低保怎么申请", False, 0.1, [])
+        seen: list[int] = []
+        thread = threading.Thread(target=lambda: seen.append(log.question_stats().total))
+        thread.start()
+        thread.join()
+        assert seen == [1]
+    finally:
+        log.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

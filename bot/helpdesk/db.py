@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import StaticPool
 
 from bot.helpdesk.privacy import masked_logger
 
@@ -39,11 +40,15 @@ def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        kwargs["pool_size"] = pool_size
-        kwargs["max_overflow"] = pool_size
+        if not database or database == ":memory:":
+            # One in-memory database shared by all threads (a pool would give each its own).
+            kwargs["poolclass"] = StaticPool
+        else:
+            if not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size
         engine = create_engine(parsed, **kwargs)
         _configure_sqlite(engine)
     else:
@@ -65,7 +70,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            _switch_to_wal(cursor)
+            switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -77,7 +82,7 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _switch_to_wal(cursor: Any) -> None:
+def switch_to_wal(cursor: Any) -> None:
     """Put the database file in WAL mode, waiting out other connections that are switching it too.
 
     WAL is persistent, so this is usually a read. The switch itself needs an exclusive lock, and
