@@ -369,6 +369,21 @@ def test_check_reports_each_malformed_setting_on_its_own_line(tmp_path: Path) ->
     assert len(lines) == 5
 
 
+def test_a_setting_that_is_not_json_is_named_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.ops.preflight import load_settings_or_exit
+
+    monkeypatch.setenv("REQUEST_KEYWORDS", '{"医疗": ["药费"')
+    with pytest.raises(SystemExit) as exit_info:
+        load_settings_or_exit(_env_file=None)
+    assert exit_info.value.code == 2
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines()]
+    assert lines[0].startswith("configuration error")
+    assert lines[1].startswith("REQUEST_KEYWORDS: not valid JSON (")
+    assert ".env.example" in lines[1] and len(lines) == 2
+
+
 def test_check_names_every_missing_or_unreachable_piece(tmp_path: Path) -> None:
     out = run_bot(
         ["check"],

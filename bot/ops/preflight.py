@@ -89,6 +89,19 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
     return lines
 
 
+_UNDECODABLE = re.compile(r'error parsing value for field "(?P<field>\w+)"')
+
+
+def describe_settings_error(exc: Exception) -> str:
+    """A value pydantic-settings could not even decode (malformed JSON): name the variable and why."""
+    match = _UNDECODABLE.search(str(exc))
+    if not match:
+        return str(exc)
+    cause = exc.__cause__
+    why = f"not valid JSON ({cause})" if isinstance(cause, ValueError) else "could not be read"
+    return f"{match['field'].upper()}: {why}; .env.example shows the expected form"
+
+
 def load_settings_or_exit(**overrides: object) -> Settings:
     """The settings, or exit with status 2 and one clear line per malformed setting."""
     from pydantic_settings import SettingsError
@@ -98,7 +111,7 @@ def load_settings_or_exit(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = describe_validation_error(exc)
     except SettingsError as exc:  # e.g. a value pydantic-settings could not decode at all
-        lines = [str(exc)]
+        lines = [describe_settings_error(exc)]
     print("configuration error (environment variables or .env):", file=sys.stderr)
     for line in lines:
         print(f"  {line}", file=sys.stderr)

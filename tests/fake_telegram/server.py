@@ -53,7 +53,9 @@ T = TypeVar("T")
 
 # Shaped like a real token (digits, colon, 35 URL-safe characters) so config checks accept it.
 DEFAULT_TOKEN = "123456789:TEST-fake-telegram-token-abcdefghijk"
-DEFAULT_TIMEOUT = 10.0
+# Waits return as soon as the bot has answered; the limit only decides how long a broken run
+# hangs. Generous, so a CI machine stalled by a neighbour does not fail a correct bot.
+DEFAULT_TIMEOUT = 30.0
 
 _INT_PARAMS = frozenset(
     {"message_id", "offset", "limit", "reply_to_message_id", "message_thread_id", "cache_time",
