@@ -15,6 +15,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Help-request categories: the default vocabulary, and the one every request can fall back to
+# (always accepted, even when REQUEST_CATEGORIES leaves it out).
+FALLBACK_CATEGORY = "其他"
+DEFAULT_REQUEST_CATEGORIES: tuple[str, ...] = (
+    "医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", FALLBACK_CATEGORY,
+)
+
 
 class Settings(BaseSettings):
     """All runtime configuration. Environment variable names are the upper-cased field names."""
@@ -67,7 +74,7 @@ class Settings(BaseSettings):
 
     # --- help requests ---------------------------------------------------------------------
     request_categories: Annotated[list[str], NoDecode] = Field(
-        default=["医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", "其他"]
+        default_factory=lambda: list(DEFAULT_REQUEST_CATEGORIES)
     )
     # Hours to resolve a request, per category, over the built-in table (bot/helpdesk/config.py);
     # JSON, e.g. REQUEST_DEADLINE_HOURS='{"饮水安全": 24}'.
@@ -118,7 +125,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_request_tables(self) -> Settings:
-        known = set(self.request_categories) | {"其他"}
+        known = set(self.request_categories) | {FALLBACK_CATEGORY}
         for name, table in (("REQUEST_DEADLINE_HOURS", self.request_deadline_hours),
                             ("REQUEST_KEYWORDS", self.request_keywords)):
             unknown = sorted(set(table) - known)

@@ -13,22 +13,14 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from bot.config import DEFAULT_REQUEST_CATEGORIES, FALLBACK_CATEGORY
 from bot.helpdesk.lifecycle import Urgency
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-DEFAULT_CATEGORIES: tuple[str, ...] = (
-    "医疗",
-    "教育",
-    "住房安全",
-    "饮水安全",
-    "就业",
-    "产业发展",
-    "低保/救助",
-    "其他",
-)
-FALLBACK_CATEGORY = "其他"
+# The category vocabulary lives with the settings that validate it (one definition for both).
+DEFAULT_CATEGORIES: tuple[str, ...] = DEFAULT_REQUEST_CATEGORIES
 
 # Hours to resolve a request, per category: urgent physical risks (water, housing, illness) first.
 DEFAULT_DEADLINE_HOURS: Mapping[str, int] = MappingProxyType(
