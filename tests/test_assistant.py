@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ from bot.telegram.batching import BatchingEmbedder
 from bot.telegram.format import callback_data, parse_callback, render_messages, utf16_len
 from bot.telegram.ratelimit import FloodGuard
 from tests.helpdesk.conftest import pg_server  # noqa: F401  (fixture)
+from tests.together import all_at_once
 
 ADMIN, CADRE, VILLAGER = UserRef(900, "赵管理"), UserRef(100, "王书记"), UserRef(500, "张大爷")
 
@@ -240,8 +241,7 @@ def test_processes_opening_a_new_question_log_together_create_it_once(tmp_path: 
     """The bot and a CLI command may start together on a fresh data dir: one creates the tables,
     the others wait for it on the write lock instead of failing with "table already exists"."""
 
-    def start(url: str, barrier: threading.Barrier) -> int:
-        barrier.wait()
+    def start(url: str) -> int:
         log = Analytics.open(url)
         try:
             return log.question_stats().total
@@ -250,9 +250,7 @@ def test_processes_opening_a_new_question_log_together_create_it_once(tmp_path: 
 
     for attempt in range(10):
         url = f"sqlite:///{tmp_path / f'analytics{attempt}.db'}"
-        barrier = threading.Barrier(5)
-        with ThreadPoolExecutor(max_workers=5) as pool:
-            assert list(pool.map(start, [url] * 5, [barrier] * 5)) == [0] * 5
+        assert all_at_once(partial(start, url), 5) == [0] * 5
         log = Analytics.open(url)
         try:
             with log.engine.connect() as conn:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,6 +15,7 @@ from bot.helpdesk.db import create_helpdesk_engine, upgrade_database
 from bot.helpdesk.models import Base
 from tests.helpdesk.conftest import World
 from tests.helpdesk.helpers import file
+from tests.together import all_at_once
 
 
 def test_migrated_schema_matches_the_models(db_url: str) -> None:
@@ -33,15 +33,11 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
 
 
 def test_concurrent_start_up_migrates_once(db_url: str) -> None:
-    barrier = threading.Barrier(4)
-
     def start() -> int:
-        barrier.wait()
         with Helpdesk.open(db_url, pool_size=2) as helpdesk:
             return helpdesk.count_requests()
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert list(pool.map(lambda _: start(), range(4))) == [0, 0, 0, 0]
+    assert all_at_once(start, 4) == [0, 0, 0, 0]
 
 
 def test_processes_starting_together_on_a_new_sqlite_file_never_fail_on_the_lock(tmp_path) -> None:
@@ -52,10 +48,9 @@ def test_processes_starting_together_on_a_new_sqlite_file_never_fail_on_the_lock
     Each thread here has its own engine, as separate processes would.
     """
 
-    def start(url: str, barrier: threading.Barrier) -> str:
+    def start(url: str) -> str:
         engine = create_helpdesk_engine(url, pool_size=1)
         try:
-            barrier.wait()
             upgrade_database(engine)
             with engine.connect() as conn:
                 return conn.exec_driver_sql("PRAGMA journal_mode").scalar()
@@ -64,9 +59,7 @@ def test_processes_starting_together_on_a_new_sqlite_file_never_fail_on_the_lock
 
     for attempt in range(20):
         url = f"sqlite:///{tmp_path / f'fresh{attempt}.db'}"
-        barrier = threading.Barrier(6)
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            assert list(pool.map(start, [url] * 6, [barrier] * 6)) == ["wal"] * 6
+        assert all_at_once(partial(start, url), 6) == ["wal"] * 6
 
 
 def test_upgrade_is_idempotent(hd: Helpdesk, world: World) -> None:
