@@ -63,6 +63,8 @@ def sentences(text: str) -> list[str]:
 
 
 def compose(result: SearchResult) -> Answer:
+    if result.unstated is not None:
+        return Answer(result.question, texts.NOT_COVERED_FIGURE.format(what=result.unstated.value), False, [])
     if not result.grounded or not result.hits:
         return Answer(result.question, texts.NOT_COVERED, False, [])
     best = result.hits[0].score

@@ -5,7 +5,8 @@ Why min-max rather than reciprocal-rank fusion: on our documents RRF lost ~0.07 
 it throws away how *much* better the best passage is. Why not use the fused score to abstain:
 after min-max the best candidate scores ~1 whenever both sides agree, whatever the question.
 Abstention instead uses the raw cosine of the best passage and how much of the question's
-IDF-weighted terms the top passages actually contain (`coverage`).
+IDF-weighted terms the top passages actually contain (`coverage`); a question asking for a sum
+of money or an age also needs a passage that states one (bot/kb/answer_type.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.kb import lexicon
+from bot.kb.answer_type import Quantity, asked_quantity, states_quantity
 from bot.kb.embeddings import Embedder
 from bot.kb.index import IndexDir, Snapshot
 from bot.kb.normalize import normalize_for_match
@@ -51,6 +53,8 @@ class SearchResult:
     dense_top: float
     coverage: float
     query_tokens: tuple[str, ...] = ()
+    # The question asks for a sum of money or an age that none of the top passages states.
+    unstated: Quantity | None = None
 
 
 class Retriever:
@@ -122,7 +126,11 @@ class Retriever:
         dense_top = float(d.max()) if len(d) else 0.0
         coverage = self._coverage(snap, qtokens, hits[: p.coverage_depth])
         grounded = dense_top >= p.min_dense or (dense_top >= p.rescue_dense and coverage >= p.rescue_coverage)
-        return SearchResult(question, hits, grounded, dense_top, coverage, tuple(qtokens))
+        unstated = None
+        asked = asked_quantity(question)
+        if grounded and asked and not states_quantity(asked, question, (h.chunk.text for h in hits[: p.coverage_depth])):
+            grounded, unstated = False, asked
+        return SearchResult(question, hits, grounded, dense_top, coverage, tuple(qtokens), unstated)
 
     def _coverage(self, snap: Snapshot, qtokens: list[str], hits: list[Hit]) -> float:
         terms = set(qtokens)

@@ -1,0 +1,39 @@
+"""Which questions ask for a sum of money or an age, and which passages state one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.kb.answer_type import Quantity, asked_quantity, states_quantity
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("低保一个月能领多少钱，咋申请？", Quantity.MONEY),
+        ("退耕还林每亩补助标准是多少？", Quantity.MONEY),
+        ("贵州雷山县的驻村工作队员每月有多少生活补助？", Quantity.MONEY),
+        ("俺娘住院花了两万多，新农合能报销多少？", Quantity.MONEY),
+        ("村集体一年能分红多少", Quantity.MONEY),
+        ("參選村支書的年齡上限是多少歲？", Quantity.AGE),  # traditional script
+        ("村支书最大年纪多少", Quantity.AGE),
+        ("低保怎么申请？", None),
+        ("这几年村里变化大吗", None),
+        ("开江县一共下派了多少名第一书记？", None),  # a count, left to the general signals
+        ("党员结对要帮几户？", None),
+        ("扶贫资金怎么管？", None),
+        ("考核奖励多少分", None),
+    ],
+)
+def test_asked_quantity(question: str, kind: Quantity | None) -> None:
+    assert asked_quantity(question) is kind
+
+
+def test_a_figure_counts_only_in_a_sentence_about_what_was_asked() -> None:
+    question = "村干部的报酬是多少钱？"
+    assert not states_quantity(Quantity.MONEY, question, ["探索把村干部的报酬与集体经济挂钩。收入在20万元以下的薄弱村。"])
+    assert states_quantity(Quantity.MONEY, question, ["村干部基本报酬每月不低于2000元。"])
+    assert states_quantity(Quantity.MONEY, "一个月给多少钱？", ["每人每月补助三百元"])  # no noun: any sum
+    assert not states_quantity(Quantity.MONEY, "一个月给多少钱？", ["经费不低于XX万元"])  # a placeholder
+    assert states_quantity(Quantity.AGE, "年龄上限是多少岁", ["一般不超过60周岁"])
+    assert not states_quantity(Quantity.AGE, "年龄上限是多少岁", ["注重选拔年轻干部"])
