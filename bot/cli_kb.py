@@ -17,18 +17,39 @@ log = logging.getLogger(__name__)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides = {}
+    """The settings with the command's folder options applied; exit 2 naming any bad setting."""
+    from bot.ops.preflight import load_settings_or_exit
+
+    overrides: dict[str, object] = {}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
     if getattr(args, "source", None):
         overrides["kb_source"] = Path(args.source)
-    return Settings(**overrides)
+    return load_settings_or_exit(**overrides)
 
 
 def open_kb(settings: Settings):
+    """The knowledge base, or exit 2 with one line when its data folder cannot be used."""
     from bot.kb import KnowledgeBase
 
-    return KnowledgeBase(settings)
+    try:
+        return KnowledgeBase(settings)
+    except OSError as exc:
+        where = exc.filename or settings.data_dir
+        print(f"error: cannot use the data folder {settings.data_dir}: {exc.strerror or exc} ({where}); "
+              "set --data-dir or DATA_DIR to a folder this user can write", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def passage_count(value: str) -> int:
+    """argparse type for --k: how many passages to retrieve (the TOP_K range)."""
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 50, got {value!r}") from None
+    if not 1 <= k <= 50:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 50, got {k}")
+    return k
 
 
 def tqdm_progress():
@@ -85,6 +106,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     kb = open_kb(settings)
     ensure_ingested(kb)
+    # From stdin: one JSON line out per line in, blank lines included (they get the "please ask"
+    # prompt), so output rows line up with the input file.
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     as_json = args.json or args.question is None
     for question in questions:
@@ -99,12 +122,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.kb.evaluate import evaluate, load_questions
+    from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 
+    try:
+        questions = load_questions(Path(args.file))
+    except QuestionFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     settings = settings_from(args)
     kb = open_kb(settings)
     ensure_ingested(kb)
-    report = evaluate(load_questions(Path(args.file)), kb.search, k=args.k)
+    report = evaluate(questions, kb.search, k=args.k)
     if args.json:
         print(json.dumps({"metrics": report.metrics, "misses": report.misses}, ensure_ascii=False, indent=1))
     else:
@@ -127,14 +155,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("ask", help="answer a question (or one per line from stdin, as JSON lines)")
     p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
-    p.add_argument("--k", type=int, default=5, help="passages to retrieve (default 5)")
+    p.add_argument("--k", type=passage_count, default=5, help="passages to retrieve, 1-50 (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_data_dir(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval on a JSONL question file")
     p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
-    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--k", type=passage_count, default=5, help="passages to retrieve, 1-50 (default 5)")
     p.add_argument("--json", action="store_true")
     add_data_dir(p)
     p.set_defaults(func=cmd_eval)

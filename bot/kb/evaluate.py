@@ -45,9 +45,34 @@ class EvalReport:
         return "\n".join([head, *rows])
 
 
+class QuestionFileError(ValueError):
+    """A question file that cannot be scored; the message names the file and line."""
+
+
 def load_questions(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """JSON lines with at least "q" (the question) and optionally "gold" ("" = unanswerable)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise QuestionFileError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionFileError(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
+    questions: list[dict] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QuestionFileError(f"{path}, line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("q"), str) or not record["q"].strip():
+            raise QuestionFileError(f'{path}, line {number}: expected an object with a non-empty "q"')
+        if not isinstance(record.get("gold", ""), str):
+            raise QuestionFileError(f'{path}, line {number}: "gold" must be a string ("" = unanswerable)')
+        questions.append(record)
+    if not questions:
+        raise QuestionFileError(f"{path}: no questions in it")
+    return questions
 
 
 def rank_of(gold: str, result: SearchResult) -> int | None:
