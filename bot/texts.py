@@ -193,6 +193,12 @@ BOT_WELCOME_ADMIN = "您是管理员，发送 /help 查看管理命令。"
 BOT_HELP_TITLE = "可以使用的命令"
 BOT_HELP_VILLAGER_NOTE = "直接发送文字就是提问；发送“已解决”或“未解决”可以回复办结回访。"
 BOT_HELP_ADMIN_NOTE = "把 .txt、.md、.docx、.pdf、.html 文件直接发给我，即可加入知识库（不超过 {mb} MB）。"
+SMALL_TALK_GREETING = (
+    "您好！我是乡村政策助手。请直接用文字提问，比如“驻村工作队要做哪些工作？”；"
+    "遇到生活困难，可以发送“我要求助”登记，干部会跟进办理。"
+)
+SMALL_TALK_THANKS = "不客气！还有问题随时问我；遇到困难也可以发送“我要求助”。"
+SMALL_TALK_GOODBYE = "再见！有需要随时找我。"
 BOT_ASK_PROMPT = "请直接输入您想咨询的问题，例如：“驻村第一书记主要做什么？”"
 BOT_UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可以使用的命令。"
 BOT_NOTHING_TO_CANCEL = "当前没有进行中的操作。"

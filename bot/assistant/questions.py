@@ -15,6 +15,7 @@ from bot.assistant.base import friendly
 from bot.assistant.duties import DUTY_POSTS, duty_post_asked
 from bot.assistant.replies import Block, Button, Keyboard, Reply, UserRef, keyboard
 from bot.assistant.roles import RolesMixin
+from bot.assistant.small_talk import small_talk_reply
 from bot.helpdesk import PolicyHint
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class QuestionsMixin(RolesMixin):
         problem = validate_question(question)
         if problem:
             return Reply.of(problem)
+        chat = small_talk_reply(question)
+        if chat:
+            return Reply.of(chat)  # not logged: it is not a question the knowledge base missed
         from bot.answer import compose
 
         result = self.kb.search(question.strip(), self.settings.top_k)

@@ -50,6 +50,18 @@ def test_question_gets_short_answer_numbered_sources_and_buttons(tg: FakeTelegra
     assert tg.errors == [] and tg.bot_errors == []
 
 
+def test_greetings_and_thanks_are_answered_in_kind_and_not_logged(tg: FakeTelegram, bot, analytics) -> None:
+    u = user(tg, VILLAGER, "张大爷")
+    u.send("你好！")
+    assert u.wait_for_message().text == texts.SMALL_TALK_GREETING
+    u.send("谢谢啦")
+    assert u.wait_for_message().text == texts.SMALL_TALK_THANKS
+    u.send("你好，村里办事没钱，运转经费怎么保障？")  # a greeting in front of a question: a question
+    assert u.wait_for_message(timeout=60).text.startswith(texts.ANSWER_HEADER)
+    assert analytics.question_stats().total == 1, "small talk is not an unanswered question for /stats"
+    assert tg.errors == [] and tg.bot_errors == []
+
+
 def test_not_covered_says_so_and_offers_a_help_request(tg: FakeTelegram, bot, analytics) -> None:
     u = user(tg, VILLAGER, "张大爷")
     u.send("城乡居民养老保险一年交多少？")
