@@ -26,17 +26,23 @@ def test_dev_questions_meet_the_bar(seeded_kb) -> None:
     assert m["abstained_unanswerable"] == 1.0, report.misses
 
 
-@pytest.mark.parametrize("name", ["heldout.jsonl", "fresh.jsonl"])
-def test_questions_written_after_tuning_hold_up(seeded_kb, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "bars"),
+    [  # recall@1, recall@5, MRR: about two questions below what the shipped pipeline scores
+        ("heldout.jsonl", (0.75, 0.85, 0.80)),  # measured 0.795 / 0.886 / 0.837 (44 answerable)
+        ("fresh.jsonl", (0.73, 0.84, 0.78)),  # measured 0.778 / 0.889 / 0.816 (45 answerable)
+    ],
+)
+def test_questions_written_after_tuning_hold_up(seeded_kb, name: str, bars: tuple[float, ...]) -> None:
     """Question files written after tuning (fresh.jsonl blind, by someone who never saw retrieval
     output); the ranking bar is lower than dev's but catches overfitting. Abstention stays
     strict: an unanswerable question answered is wrong advice to a household (adding generic
     handbooks to the index once let 2 of 16 through; a looser bar here did not notice)."""
     report = evaluate(load_questions(PROJECT_ROOT / "tests" / "data" / name), seeded_kb.search, k=5)
     m = report.metrics
-    assert m["recall@1"] >= 0.75, report.misses
-    assert m["recall@5"] >= 0.85, report.misses
-    assert m["mrr"] >= 0.80, report.misses
+    assert m["recall@1"] >= bars[0], report.misses
+    assert m["recall@5"] >= bars[1], report.misses
+    assert m["mrr"] >= bars[2], report.misses
     assert m["grounded_answerable"] >= 0.90, report.misses
     assert m["abstained_unanswerable"] == 1.0, report.misses
 
