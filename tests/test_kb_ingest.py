@@ -214,17 +214,25 @@ def test_ingest_script_prints_a_summary_and_no_library_chatter(model_settings, t
 
 
 @pytest.mark.chroma_server
-def test_separate_process_ingest_while_serving(make_kb, chroma_server_address, model_settings) -> None:
-    """The compose deployment: the bot serves from the Chroma server while `ingest` runs in another
-    process (container). Questions keep being answered from the old generation during the run and
-    from the new one right after, without restarting the serving process."""
-    host, port = chroma_server_address
-    kb = make_kb({"a.txt": POLICY}, chroma_host=host, chroma_port=port, chroma_collection_prefix="xproc")
+@pytest.mark.parametrize("backend", ["server", "embedded"])
+def test_separate_process_ingest_while_serving(
+    make_kb, model_settings, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """`python ingest.py` in another process (the compose `ingest` container, or an operator's
+    shell on a laptop install) while the bot serves. Questions keep being answered from the old
+    generation during the run and from the new one right after, without restarting the serving
+    process — with the Chroma server and with embedded Chroma on the same data folder."""
+    env = {**os.environ, "MODEL_CACHE": str(model_settings.model_cache_dir)}
+    if backend == "server":
+        host, port = request.getfixturevalue("chroma_server_address")
+        kb = make_kb({"a.txt": POLICY}, chroma_host=host, chroma_port=port, chroma_collection_prefix="xproc")
+        env |= {"CHROMA_HOST": host, "CHROMA_PORT": str(port), "CHROMA_COLLECTION_PREFIX": "xproc"}
+    else:
+        kb = make_kb({"a.txt": POLICY})
+        env = {k: v for k, v in env.items() if not k.startswith("CHROMA_")}
     first = kb.ingest()
     for n in range(40):  # enough new passages that the run takes a few seconds
         (kb.source_dir / f"water{n:02d}.txt").write_text(f"第{n}号通知\n" + WATER * 3, "utf-8")
-    env = {**os.environ, "MODEL_CACHE": str(model_settings.model_cache_dir), "CHROMA_HOST": host,
-           "CHROMA_PORT": str(port), "CHROMA_COLLECTION_PREFIX": "xproc"}
     proc = subprocess.Popen(
         [sys.executable, str(PROJECT_ROOT / "ingest.py"), "--source", str(kb.source_dir),
          "--data-dir", str(kb.settings.data_dir)],
