@@ -42,7 +42,8 @@ def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False)
         database = parsed.database
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         if not database or database == ":memory:":
-            # One in-memory database shared by all threads (a pool would give each its own).
+            # One in-memory database on one connection for all threads (a pool would give each thread
+            # its own empty one). Tests and one-user tools only: `check` refuses it for serving.
             kwargs["poolclass"] = StaticPool
         else:
             if not database.startswith("file:"):
