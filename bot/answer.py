@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 from bot import texts
 from bot.kb import lexicon
+from bot.kb.answer_type import asked_quantity, states_quantity
 from bot.kb.search import SearchResult
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?[”’」』）)]*")
@@ -19,6 +20,7 @@ MAX_ANSWER_CHARS = 200
 MAX_SENTENCES = 3
 MAX_SOURCES = 3
 RELATIVE_FLOOR = 0.6  # a passage is cited only if its fused score is within this share of the best
+FIGURE_BONUS = 20  # outweighs any term overlap: the figure asked for is the answer
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,18 @@ def compose(result: SearchResult) -> Answer:
         Source(h.chunk.title, h.chunk.source, h.chunk.section, h.chunk.text, round(h.score, 4)) for h in cited
     ]
     terms = set(result.query_tokens)
+    asked = asked_quantity(result.question)
 
     # Score every sentence of the cited passages by the question terms it contains; earlier
     # (better) passages win ties. Keep the best one, then at most two more that also carry
-    # question terms, within the length budget; restore reading order.
+    # question terms, within the length budget; restore reading order. A question for a sum or
+    # an age leads with the sentence that states it (retrieval made sure one does).
     scored: list[tuple[float, int, int, str]] = []
     for n, hit in enumerate(cited):
         for pos, sentence in enumerate(sentences(hit.chunk.text)):
             overlap = sum(len(t) for t in set(lexicon.tokens(sentence)) & terms)
+            if asked and states_quantity(asked, result.question, [sentence]):
+                overlap += FIGURE_BONUS
             scored.append((overlap - 0.5 * n - 0.01 * pos, n, pos, sentence))
     scored.sort(key=lambda item: -item[0])
     chosen: list[tuple[int, int, str]] = []

@@ -35,5 +35,26 @@ def test_a_figure_counts_only_in_a_sentence_about_what_was_asked() -> None:
     assert states_quantity(Quantity.MONEY, question, ["村干部基本报酬每月不低于2000元。"])
     assert states_quantity(Quantity.MONEY, "一个月给多少钱？", ["每人每月补助三百元"])  # no noun: any sum
     assert not states_quantity(Quantity.MONEY, "一个月给多少钱？", ["经费不低于XX万元"])  # a placeholder
+    assert states_quantity(Quantity.MONEY, "扶持基金有多少钱", ["每个贫困村设立30万产业扶持基金"])
+    assert not states_quantity(Quantity.MONEY, "一个月给多少钱？", ["带动30万人就业，流转土地3万亩"])
     assert states_quantity(Quantity.AGE, "年龄上限是多少岁", ["一般不超过60周岁"])
     assert not states_quantity(Quantity.AGE, "年龄上限是多少岁", ["注重选拔年轻干部"])
+
+
+def test_the_answer_leads_with_the_sentence_stating_the_figure() -> None:
+    """Term overlap alone would pick the sentences about 补助 in general; the one with the sum wins."""
+    from bot.answer import compose
+    from bot.kb.search import SearchResult
+    from bot.kb.types import Chunk, Hit
+
+    text = (
+        "驻村工作队员生活补助由派出单位按规定发放，补助资金纳入预算管理，补助标准按有关规定执行。"
+        "队员补助每人每天80元。"
+        "驻村工作队员生活补助的发放情况纳入年度考核，补助发放要及时足额。"
+    )
+    chunk = Chunk(id="c1", source="s.txt", title="驻村管理办法", section="", text=text, ordinal=0)
+    question = "驻村工作队员生活补助标准是多少钱？"
+    tokens = ("驻村", "工作队", "生活", "补助", "标准")
+    result = SearchResult(question, [Hit(chunk, 1.0, 0.9, 1.0)], True, 0.9, 0.9, tokens)
+    answer = compose(result)
+    assert answer.grounded and "每人每天80元" in answer.answer

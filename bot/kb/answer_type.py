@@ -42,7 +42,10 @@ _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9]+)?|[零〇一二两三四五六七八
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 _MONEY_NOUN = re.compile(_MONEY_NOUNS)
 _STATES = {
-    Quantity.MONEY: re.compile(rf"{_NUMBER}\s*(?:[万千亿]\s*)?(?:元|块)|{_NUMBER}\s*[%％]|百分之"),
+    # 1.2亿元, 300元, 两千块, 70%, and "30万" on its own (not 30万人 / 30万亩: a count)
+    Quantity.MONEY: re.compile(
+        rf"{_NUMBER}\s*(?:[万千亿]\s*)?(?:元|块)|{_NUMBER}\s*[万亿](?![人户名个亩次项头只斤吨])|{_NUMBER}\s*[%％]|百分之"
+    ),
     Quantity.AGE: re.compile(rf"{_NUMBER}\s*周?岁"),
 }
 
