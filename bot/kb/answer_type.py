@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 
+from bot.kb.chunking import split_sentences
 from bot.kb.normalize import to_simplified
 
 
@@ -39,7 +40,6 @@ _ASKS = {
     ),
 }
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9]+)?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"
-_SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 _MONEY_NOUN = re.compile(_MONEY_NOUNS)
 _STATES = {
     # 1.2亿元, 300元, 两千块, 70%, and "30万" on its own (not 30万人 / 30万亩: a count)
@@ -68,7 +68,8 @@ def states_quantity(kind: Quantity, question: str, passages: Iterable[str]) -> b
     pattern = _STATES[kind]
     nouns = set(_MONEY_NOUN.findall(to_simplified(question))) if kind is Quantity.MONEY else set()
     for text in passages:
-        for sentence in _SENTENCE_END.split(to_simplified(text)):
-            if pattern.search(sentence) and (not nouns or any(noun in sentence for noun in nouns)):
-                return True
+        for line in to_simplified(text).splitlines():
+            for sentence in split_sentences(line):
+                if pattern.search(sentence) and (not nouns or any(noun in sentence for noun in nouns)):
+                    return True
     return False
