@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 from bot import texts
 from bot.kb import lexicon
-from bot.kb.answer_type import asked_quantity, states_quantity
+from bot.kb.answer_type import states_quantity
 from bot.kb.search import SearchResult
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?[”’」』）)]*")
@@ -75,7 +75,7 @@ def compose(result: SearchResult) -> Answer:
         Source(h.chunk.title, h.chunk.source, h.chunk.section, h.chunk.text, round(h.score, 4)) for h in cited
     ]
     terms = set(result.query_tokens)
-    asked = asked_quantity(result.question)
+    asked = result.asked
 
     # Score every sentence of the cited passages by the question terms it contains; earlier
     # (better) passages win ties. Keep the best one, then at most two more that also carry

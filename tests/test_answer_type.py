@@ -55,6 +55,7 @@ def test_the_answer_leads_with_the_sentence_stating_the_figure() -> None:
     chunk = Chunk(id="c1", source="s.txt", title="驻村管理办法", section="", text=text, ordinal=0)
     question = "驻村工作队员生活补助标准是多少钱？"
     tokens = ("驻村", "工作队", "生活", "补助", "标准")
-    result = SearchResult(question, [Hit(chunk, 1.0, 0.9, 1.0)], True, 0.9, 0.9, tokens)
+    hits = [Hit(chunk, 1.0, 0.9, 1.0)]
+    result = SearchResult(question, hits, True, 0.9, 0.9, tokens, asked=asked_quantity(question))
     answer = compose(result)
     assert answer.grounded and "每人每天80元" in answer.answer

@@ -53,8 +53,10 @@ class SearchResult:
     dense_top: float
     coverage: float
     query_tokens: tuple[str, ...] = ()
-    # The question asks for a sum of money or an age that none of the top passages states.
+    # The question asks for a sum of money or an age (`asked`) that none of the top passages
+    # states (`unstated`, then not grounded).
     unstated: Quantity | None = None
+    asked: Quantity | None = None
 
 
 class Retriever:
@@ -128,9 +130,10 @@ class Retriever:
         grounded = dense_top >= p.min_dense or (dense_top >= p.rescue_dense and coverage >= p.rescue_coverage)
         unstated = None
         asked = asked_quantity(question)
-        if grounded and asked and not states_quantity(asked, question, (h.chunk.text for h in hits[: p.coverage_depth])):
+        top_texts = (h.chunk.text for h in hits[: p.coverage_depth])
+        if grounded and asked and not states_quantity(asked, question, top_texts):
             grounded, unstated = False, asked
-        return SearchResult(question, hits, grounded, dense_top, coverage, tuple(qtokens), unstated)
+        return SearchResult(question, hits, grounded, dense_top, coverage, tuple(qtokens), unstated, asked)
 
     def _coverage(self, snap: Snapshot, qtokens: list[str], hits: list[Hit]) -> float:
         terms = set(qtokens)
