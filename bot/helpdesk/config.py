@@ -19,9 +19,6 @@ from bot.helpdesk.lifecycle import Urgency
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# The category vocabulary lives with the settings that validate it (one definition for both).
-DEFAULT_CATEGORIES: tuple[str, ...] = DEFAULT_REQUEST_CATEGORIES
-
 # Hours to resolve a request, per category: urgent physical risks (water, housing, illness) first.
 DEFAULT_DEADLINE_HOURS: Mapping[str, int] = MappingProxyType(
     {
@@ -116,7 +113,7 @@ DEFAULT_DISPATCHER_POSTS: frozenset[str] = frozenset({"第一书记", "驻村工
 class HelpdeskConfig:
     """Everything the workflow needs to know that is policy rather than code."""
 
-    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    categories: tuple[str, ...] = DEFAULT_REQUEST_CATEGORIES
     deadline_hours: Mapping[str, int] = field(default_factory=lambda: DEFAULT_DEADLINE_HOURS)
     default_deadline_hours: int = DEFAULT_DEADLINE
     urgency_cap_hours: Mapping[Urgency, int | None] = field(default_factory=lambda: DEFAULT_URGENCY_CAP_HOURS)
@@ -133,7 +130,7 @@ class HelpdeskConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HelpdeskConfig:
-        categories = tuple(settings.request_categories) or DEFAULT_CATEGORIES
+        categories = tuple(settings.request_categories) or DEFAULT_REQUEST_CATEGORIES
         if FALLBACK_CATEGORY not in categories:
             categories = (*categories, FALLBACK_CATEGORY)
         deadlines = {**DEFAULT_DEADLINE_HOURS, **settings.request_deadline_hours}
