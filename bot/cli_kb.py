@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import MAX_TOP_K, Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,13 @@ def open_kb(settings: Settings):
 
 def passage_count(value: str) -> int:
     """argparse type for --k: how many passages to retrieve (the TOP_K range)."""
+    expected = f"expected a whole number from 1 to {MAX_TOP_K}"
     try:
         k = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 50, got {value!r}") from None
-    if not 1 <= k <= 50:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 50, got {k}")
+        raise argparse.ArgumentTypeError(f"{expected}, got {value!r}") from None
+    if not 1 <= k <= MAX_TOP_K:
+        raise argparse.ArgumentTypeError(f"{expected}, got {k}")
     return k
 
 

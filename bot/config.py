@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_TOP_K = 50  # passages one search may return (TOP_K, `ask --k`, `eval --k`)
 
 # Help-request categories: the default vocabulary, and the one every request can fall back to
 # (always accepted, even when REQUEST_CATEGORIES leaves it out).
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
     embedding_workers: int | None = Field(default=None, ge=1, le=64)
 
     # --- retrieval -------------------------------------------------------------------------
-    top_k: int = Field(default=5, ge=1, le=50)
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
 
     # --- help requests ---------------------------------------------------------------------
     request_categories: Annotated[list[str], NoDecode] = Field(
