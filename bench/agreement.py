@@ -12,7 +12,6 @@ with that EMBEDDING_PRECISION would.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -27,6 +26,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 def main() -> int:
     from bot.config import Settings
     from bot.kb import KnowledgeBase
+    from bot.kb.evaluate import load_questions
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", default=str(ROOT / "knowledge_base"))
@@ -42,10 +42,8 @@ def main() -> int:
         kbs[precision] = KnowledgeBase(settings)
         kbs[precision].ingest(rebuild=True)
 
-    questions = []
-    for name in ("dev.jsonl", "heldout.jsonl"):
-        lines = (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
-        questions += [json.loads(line)["q"] for line in lines if line.strip()]
+    files = [ROOT / "tests" / "data" / name for name in ("dev.jsonl", "heldout.jsonl")]
+    questions = [q["q"] for path in files for q in load_questions(path)]
     lookups = 0
     for chunk in kbs["fp32"].retriever.snapshot().chunks:
         first = re.split(r"[，。；！？,]", chunk.text)[0]
