@@ -45,7 +45,11 @@ def test_a_tampered_state_file_runs_no_code(
     tg: FakeTelegram, assistant: Assistant, world: World, bot_settings: Settings, tmp_path: Path
 ) -> None:
     marker = tmp_path / "pwned"
-    payload = pickle.dumps({"user_data": _Payload(marker)})
+    # A well-formed PicklePersistence file (so the old code starts) carrying the payload.
+    payload = pickle.dumps(
+        {"user_data": {}, "chat_data": {}, "bot_data": {}, "callback_data": None, "conversations": {},
+         "extra": _Payload(marker)}
+    )
     saved = state_file(bot_settings)
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_bytes(payload)
@@ -81,12 +85,12 @@ def test_library_log_lines_are_masked_at_debug(
     u = user(tg, VILLAGER, "张大爷")
     u.send(f"我的电话{PHONE}，身份证{ID_NO}，全角１３８１２３４５６７８")
     u.wait_for_message(timeout=60)
-    ptb = [r for r in caplog.records if r.name.startswith("telegram")]
-    assert any("139****5678" in r.getMessage() for r in ptb), "expected PTB to log the update at DEBUG"
     for handler in logging.getLogger().handlers:
         for record in caplog.records:
             line = handler.format(record)
             assert PHONE not in line and ID_NO not in line and "１３８１２３４５６７８" not in line, line
+    ptb = [r for r in caplog.records if r.name.startswith("telegram")]
+    assert any("139****5678" in r.getMessage() for r in ptb), "expected PTB to log the update at DEBUG"
 
 
 def test_webhook_body_that_is_not_json_is_a_bad_request(
