@@ -4,7 +4,8 @@ Type a question, a menu word (问政策 / 我要求助 / 我的求助 / 帮助) 
 Buttons are listed as `[1] 原文1  [2] 👍 有用 …`; type the number to press one. Messages the bot
 would send to other people (a cadre's new-request alert, the villager's 问题解决了吗？) are shown
 as `→ 用户 123:` lines, so a whole request lifecycle can be demonstrated from one terminal by
-switching users with `/as villager|cadre|admin [USER_ID]`.
+running the chat again on the same data folder as another user
+(`--as villager|cadre|admin --user-id N`).
 
 This module is the terminal front end only; `bot/cli/chat.py` builds the services and starts it.
 """
