@@ -331,6 +331,9 @@ BOT_REASONS = {
     "text too long": "文字太多，请拆分成几个文件",
     "no text left after cleaning": "清理网页杂项后没有剩下正文",
     "unsupported file type": "不支持这种文件类型",
+    "compression bomb": "文件解压后大得异常（可能是恶意文件），没有读取",
+    "too many": "内容太多（页数、段落或网页元素过多），请拆分成几个文件",
+    "symbolic link": "是指向知识库文件夹以外的链接，没有读取",
 }
 BOT_REASON_UNKNOWN = "文件无法解析"
 BOT_DOCS_EMPTY = "知识库里还没有文档。把文件直接发给我即可添加。"

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.files import sha256_file
-from bot.kb import lexicon
+from bot.kb import lexicon, limits
 from bot.kb.chunking import chunk_document
 from bot.kb.documents import load_document
 from bot.kb.embeddings import Embedder
@@ -35,7 +35,7 @@ CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 
 # A policy document is rarely over a few hundred pages; past these limits a file is far more
 # likely a dump or a mistake, and would tie up the embedder for an hour. Reject it, say why.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = limits.MAX_DOCUMENT_CHARS  # loaders stop extracting past it (bot.kb.limits)
 # Passages per embed_passages call: big enough that the worker threads are rarely idle at a
 # call's tail, small enough to bound memory on a 100k-passage ingest.
 _EMBED_BATCH = 2048
@@ -202,8 +202,13 @@ def ingest(
                 chunks = chunk_document(doc, **CHUNKING)
                 if not chunks:
                     raise DocumentError(rel, "no text left after cleaning")
-            except DocumentError as exc:
-                report.skipped.append((rel, exc.reason))
+            except Exception as exc:  # one file never stops the others, whatever its loader raised
+                if isinstance(exc, DocumentError):
+                    reason = exc.reason
+                else:
+                    log.exception("loading %s failed", rel)
+                    reason = f"corrupt or unreadable file (the loader failed with {type(exc).__name__})"
+                report.skipped.append((rel, reason))
                 if reusable and before and all(i in old_chunks for i in before.chunk_ids):
                     # Keep serving the last good version rather than losing it.
                     entries[rel] = before

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.kb import limits
 from bot.kb.normalize import is_cjk, to_simplified
 from bot.kb.types import DocumentError
 
@@ -90,8 +91,10 @@ def load_text(
     if size > max_bytes:
         raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit")
 
+    limits.check_before_parsing(path, src)  # zip bombs are refused before any parser opens them
     loader = _LOADERS[suffix]
     text, meta = loader(path, src)
+    limits.check_chars(text, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
@@ -510,11 +513,12 @@ def _load_docx(path: Path, src: str) -> tuple[str, dict[str, str]]:
     try:
         document = docx.Document(str(path))
         lines: list[str] = []
+        budget = limits.CharBudget(src)
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                lines.extend(_docx_table_rows(block))
+                lines.extend(budget.take(row) for row in _docx_table_rows(block))
                 continue
-            text = block.text.strip()
+            text = budget.take(block.text.strip())
             if not text:
                 continue
             level = _docx_heading_level(block)
@@ -578,12 +582,15 @@ def _load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(src, "encrypted PDF (password required)")
+        limits.check_pages(len(reader.pages), src)
         pages: list[str] = []
+        budget = limits.CharBudget(src)
         for page in reader.pages:
             try:
-                pages.append(page.extract_text() or "")
+                text = page.extract_text() or ""
             except Exception:  # one damaged page must not lose the rest
-                pages.append("")
+                text = ""
+            pages.append(budget.take(text))
         info = reader.metadata
         meta = {
             "title": str(info.title or "") if info else "",
