@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 # One known precision for the whole session (and the bots it starts): EMBEDDING_PRECISION=auto
 # would measure runtimes per CPU and write its choice beside the shared model build.
 os.environ.setdefault("EMBEDDING_PRECISION", "int8")
 
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import PROJECT_ROOT, Settings, set_offline_environment
+
+set_offline_environment()  # before anything imports huggingface_hub, transformers or chromadb
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
