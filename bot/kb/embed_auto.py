@@ -317,3 +317,14 @@ def describe(settings: Settings) -> list[str]:
         "  measured on the probe set: " + _rates(record),
     ]
     return lines
+
+
+def embedder_line(kb: Any) -> str:
+    """What produced the vectors behind an evaluation: the query embedder and, if it differs, the
+    one that embedded the served index (then the figures mix two precisions: re-ingest)."""
+    query = kb.embedder.name
+    generation = kb.index.current()
+    passages = kb.index.manifest(generation).embedder if generation else None
+    if passages is None or passages == query:
+        return f"embeddings: {query}"
+    return f"embeddings: queries by {query}, passages by {passages} (re-ingest to match)"
