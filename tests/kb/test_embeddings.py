@@ -500,7 +500,7 @@ def test_auto_choice_is_recorded_with_the_cpu_and_reused(tmp_path, monkeypatch):
 
     def make(p):
         made.append(p)
-        return FakeEmbedder(0.002 if p == "bf16" else 0.004, noise=0.01 if p == "bf16" else 0.0)
+        return FakeEmbedder(0.002 if p == "bf16" else 0.004, noise=0.001 if p == "bf16" else 0.0)
 
     assert auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"]) == "bf16"
     assert made == ["fp32", "bf16"]
@@ -656,3 +656,15 @@ def test_auto_on_the_real_model_records_a_choice_that_agrees(onnx_settings, embe
     assert chosen["ok"] and chosen["passages_per_s"] >= fp32["passages_per_s"]
     lines = auto.describe(settings)
     assert f"auto chose {record['choice']}" in lines[0]
+
+
+def test_eval_names_the_embedder_behind_its_figures(seeded_kb):
+    from types import SimpleNamespace
+
+    from bot.kb.embed_auto import embedder_line
+
+    assert embedder_line(seeded_kb) == f"embeddings: {seeded_kb.embedder.name}"
+    other = SimpleNamespace(embedder=SimpleNamespace(name="e5 (fp32)"), index=seeded_kb.index)
+    assert embedder_line(other) == (
+        f"embeddings: queries by e5 (fp32), passages by {seeded_kb.embedder.name} (re-ingest to match)"
+    )
