@@ -43,7 +43,9 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "OcrPage",
     "clean_ocr_text",
+    "fill_scanned_pages",
     "load_image",
+    "nothing_read",
     "ocr_pdf_pages",
     "recognise",
     "scanned_pages",
@@ -295,6 +297,30 @@ def load_image(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[st
         raise DocumentError(src, _nothing_read(warnings))
     meta = {META_OCR: str(len(texts)), META_WARNINGS: join_warnings(warnings)}
     return body, meta
+
+
+def nothing_read(meta: dict[str, str]) -> str | None:
+    """Why a scanned document yielded no text, from its OCR warnings (None if OCR did not run)."""
+    warnings = meta.get(META_WARNINGS, "")
+    if META_OCR not in meta:
+        return None
+    return "scanned PDF, nothing indexed: " + (warnings or "no text recognised")
+
+
+def fill_scanned_pages(
+    path: Path, src: str, layer_texts: list[str], options: ReadOptions
+) -> tuple[list[str], dict[str, str]]:
+    """A PDF's page texts with the scanned pages (no text layer, a picture) recognised by OCR.
+
+    Returns the pages (text layer where there is one, OCR text where it was read) and meta to
+    merge into the loader's: how many pages came from OCR and the warnings for the report.
+    """
+    scanned = scanned_pages(path, layer_texts)
+    if not scanned:
+        return layer_texts, {}
+    found, warnings = ocr_pdf_pages(path, src, scanned, options)
+    pages = [found.get(i, text) for i, text in enumerate(layer_texts)]
+    return pages, {META_OCR: str(len(found)), META_WARNINGS: join_warnings(warnings)}
 
 
 def _nothing_read(warnings: list[str]) -> str:

@@ -1,11 +1,11 @@
 """Spreadsheets (.xlsx, .xls, .et, .csv) → lines of text in which every value names its column.
 
 A county's tables (补助标准, 名单, 缴费档次) are only useful to retrieval if a row carries its
-header: "1200" alone answers nothing, "全失能人员 | 照料护理标准：每人每月1200元" answers
-"全失能的老人护理补贴一个月多少". So each data row becomes one line: the row's label (its first
-non-empty cell, skipping a 序号 column) bare, then every other cell as "列名：值". A sheet's name
-and the title rows above a table (a single filled cell, often a merged banner) become headings, so
-the chunker files the rows under them.
+header: "1200" alone answers nothing, "类别：全失能人员；照料护理标准：每人每月1200元。" answers
+"全失能的老人护理补贴一个月多少". So each data row becomes one sentence in which every cell names
+its column (a 序号 column is left out), the same form the .docx/HTML table rows take. A sheet's
+name and the title rows above a table (a single filled cell, often a merged banner) become
+headings, so the chunker files the rows under them.
 
 Readers: openpyxl for .xlsx (read-only mode: memory stays flat however long the sheet), xlrd for
 .xls and WPS .et (both BIFF, the same binary format). Files xlrd cannot parse — an .xls that is
@@ -40,6 +40,8 @@ _SERIAL_RE = re.compile(r"^(?:序号|编号|序|no\.?|#|行号)$", re.IGNORECASE
 # Default sheet names say nothing; "input" is what LibreOffice names the one sheet of an HTML or
 # text file it converted (bot.kb.convert copies the file to "input.<ext>").
 _DEFAULT_SHEET_RE = re.compile(r"^(?:sheet|工作表|表|input)\s*\d*$", re.IGNORECASE)
+_MAX_TITLE_CHARS = 40
+_NOTE_RE = re.compile(r"^(?:注|说明|备注|附注)\s*[:：]?")
 # Cell values that say nothing on their own line (a separator row, a dash for "none").
 _EMPTY_VALUES = {"", "-", "—", "/", "\\", "无"}
 
@@ -51,31 +53,37 @@ def table_lines(rows: Iterable[list[str]]) -> list[str]:
     """Rows of cell strings → text lines: titles as "## " headings, data rows naming their columns.
 
     Blocks are separated by empty rows. In each block, rows with a single filled cell before the
-    first row with two or more are titles; that first wider row is the header; the rows after it
-    are data. A data row identical to the header (headers repeated on each printed page) is
-    dropped; an empty label cell under a filled one (a vertically merged category) is filled down.
+    first row with two or more are titles (a short one; a long one or a 注/说明 note stays a
+    plain line); that first wider row is the header; the rows after it are data. A data row
+    identical to the header (headers repeated on each printed page) is dropped; an empty label
+    cell under a filled one (a vertically merged category) is filled down. A header with no data
+    under it is kept as one plain line, so no cell is lost.
     """
     out: list[str] = []
     header: list[str] | None = None
+    data_rows = 0
     label_col = 0
     last_label = ""
+
+    def close() -> None:
+        if header is not None and not data_rows:
+            out.append(" | ".join(c for c in header if c))
+
     for raw in rows:
-        cells = [_WS_RE.sub(" ", c).strip() for c in raw]
+        cells = [_WS_RE.sub(" ", "" if c is None else str(c)).strip() for c in raw]
         filled = [c for c in cells if c]
         if not filled:
+            close()
             header = None  # a blank row ends the table; the next wide row is a new header
             continue
         if header is None:
             if len(filled) == 1:
-                out.append(f"## {filled[0]}")
+                title = filled[0]
+                is_title = len(title) <= _MAX_TITLE_CHARS and not _NOTE_RE.match(title) and "。" not in title
+                out.append(f"## {title}" if is_title else title)
                 continue
-            header = cells
-            label_col = next(
-                (i for i, h in enumerate(header) if h and not _SERIAL_RE.match(h)),
-                0,
-            )
-            last_label = ""
-            out.append(" | ".join(filled))
+            header, data_rows, last_label = cells, 0, ""
+            label_col = next((i for i, h in enumerate(header) if h and not _SERIAL_RE.match(h)), 0)
             continue
         if cells[: len(header)] == header[: len(cells)]:
             continue
@@ -84,25 +92,28 @@ def table_lines(rows: Iterable[list[str]]) -> list[str]:
             out.append(filled[0])
             last_label = ""
             continue
-        out.append(_row_line(cells, header, label_col, last_label))
+        line = _row_line(cells, header, label_col, last_label)
+        if line:
+            out.append(line)
+            data_rows += 1
         if label_col < len(cells) and cells[label_col]:
             last_label = cells[label_col]
+    close()
     return out
 
 
 def _row_line(cells: list[str], header: list[str], label_col: int, last_label: str) -> str:
-    label = cells[label_col] if label_col < len(cells) else ""
-    if not label and last_label and any(c for i, c in enumerate(cells) if i != label_col):
-        label = last_label  # vertically merged category: the merge leaves only the top cell filled
-    parts = [label] if label else []
+    """"列名：值；列名：值。" — the form bot.kb.loaders gives .docx and HTML table rows."""
+    cells = list(cells)
+    if label_col < len(cells) and not cells[label_col] and last_label:
+        cells[label_col] = last_label  # vertically merged category: only the top cell is filled
+    parts: list[str] = []
     for i, value in enumerate(cells):
-        if i == label_col or value in _EMPTY_VALUES:
-            continue
         name = header[i] if i < len(header) else ""
-        if _SERIAL_RE.match(name):
+        if value in _EMPTY_VALUES or _SERIAL_RE.match(name):
             continue
         parts.append(f"{name}：{value}" if name and name != value else value)
-    return " | ".join(parts)
+    return "；".join(parts).rstrip("。；;") + "。" if parts else ""
 
 
 def _sheet_lines(name: str, rows: Iterable[list[str]], named: bool) -> list[str]:
