@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.kb import ocr, sheets
-from bot.kb.convert import converted
+from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
 from bot.kb.normalize import is_cjk, to_simplified
 from bot.kb.types import DocumentError
@@ -671,7 +671,7 @@ def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str
     with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
         text, meta = _load_docx(docx_path, src)
     meta["converted"] = "libreoffice"
-    return text, meta
+    return check_not_garbled(text, src, path.suffix.lower()), meta
 
 
 def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:

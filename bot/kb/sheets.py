@@ -27,7 +27,7 @@ import openpyxl
 import xlrd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.kb.convert import converted
+from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
 from bot.kb.types import DocumentError
 
@@ -258,7 +258,7 @@ def _via_libreoffice(path: Path, src: str, options: ReadOptions) -> tuple[str, d
     with converted(path, "xlsx", src, timeout=options.convert_timeout) as xlsx:
         text, meta = load_xlsx(xlsx, src, options)
     meta["converted"] = "libreoffice"
-    return text, meta
+    return check_not_garbled(text, src, path.suffix.lower()), meta
 
 
 # --------------------------------------------------------------------------- .csv
