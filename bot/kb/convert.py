@@ -159,7 +159,7 @@ def _run(command: list[str], env: dict[str, str], timeout: float, src: str, suff
         _kill_group(proc)
         log.warning("%s: LibreOffice conversion killed after %.0f s", src, timeout)
         raise DocumentError(
-            src, f"conversion timed out after {timeout:.0f} s (LibreOffice killed; file skipped)"
+            src, f"conversion timed out after {timeout:g} s (LibreOffice killed; file skipped)"
         ) from None
     except BaseException:
         _kill_group(proc)

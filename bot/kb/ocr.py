@@ -243,7 +243,7 @@ def clean_ocr_text(text: str) -> str:
     text = _PAREN_RE.sub(r"（\1）", text)
     text = _DIGIT_CONFUSION_RE.sub(lambda m: "0" if m.group(0) in "oO" else "1", text)
     text = _DOT_IN_CJK_RE.sub("。", text)  # a sentence-final "." after Chinese is a misread "。"
-    return text
+    return _SPACE_IN_CJK_RE.sub("", text)  # again: full-width brackets are CJK too
 
 
 # --------------------------------------------------------------------------- pictures

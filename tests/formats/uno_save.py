@@ -4,6 +4,7 @@ Run as: python3 uno_save.py INPUT OUTPUT FILTER PASSWORD PROFILE_DIR
 LibreOffice's command line has no way to set a password, so the tests drive it over UNO.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -43,10 +44,8 @@ try:
     doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
     doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", filter_name), prop("Password", password)))
     doc.close(True)
-    try:
+    with contextlib.suppress(Exception):  # the office may close the bridge while terminating
         desktop.terminate()
-    except Exception:
-        pass
 finally:
     try:
         office.wait(timeout=20)
