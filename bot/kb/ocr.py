@@ -315,7 +315,7 @@ def fill_scanned_pages(
     Returns the pages (text layer where there is one, OCR text where it was read) and meta to
     merge into the loader's: how many pages came from OCR and the warnings for the report.
     """
-    scanned = scanned_pages(path, layer_texts)
+    scanned = scanned_pages(path, layer_texts, src)
     if not scanned:
         return layer_texts, {}
     found, warnings = ocr_pdf_pages(path, src, scanned, options)
@@ -352,7 +352,11 @@ def _recognise_pages(
                 f"({options.ocr_page_seconds:g} s per page, OCR_PAGE_SECONDS); later pages not read"
             )
             break
-        page = recognise(image, max_side=options.ocr_max_side)
+        try:
+            page = recognise(image, max_side=options.ocr_max_side)
+        except Exception:  # one picture the recogniser chokes on must not lose the rest
+            log.exception("%s: OCR failed on page %d", src, number)
+            page = OcrPage("", 0.0, 0, 0.0)
         tick(done, total)
         log.info("%s: OCR page %d (%d/%d), %d chars, confidence %.2f, %.1f s",
                  src, number, done, total, page.chars, page.confidence, page.seconds)  # fmt: skip
@@ -374,12 +378,15 @@ def _recognise_pages(
 # --------------------------------------------------------------------------- PDF pages
 
 
-def scanned_pages(path: Path, layer_texts: list[str]) -> list[int]:
+def scanned_pages(path: Path, layer_texts: list[str], src: str = "") -> list[int]:
     """0-based numbers of the pages whose text layer is (nearly) empty but which show a picture."""
     candidates = [i for i, t in enumerate(layer_texts) if len("".join(t.split())) < _MIN_LAYER_CHARS]
     if not candidates:
         return []
-    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:  # pypdf read it, PDFium cannot: damaged
+        raise DocumentError(src or path.name, f"corrupt or unreadable .pdf (PDFium: {exc})") from exc
     try:
         return [i for i in candidates if i < len(pdf) and _has_picture(pdf[i])]
     finally:
@@ -426,6 +433,9 @@ def _render(pdf: pypdfium2.PdfDocument, pages: list[int], max_side: int) -> Iter
             width, height = page.get_size()
             scale = min(300 / 72, max_side / max(width, height, 1))
             image = page.render(scale=scale, grayscale=True).to_pil()
+        except pypdfium2.PdfiumError:
+            log.warning("page %d of a PDF could not be rendered", index + 1)
+            image = Image.new("L", (8, 8), 255)  # counted as a page with no text
         finally:
             page.close()
         yield index + 1, image
