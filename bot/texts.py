@@ -319,6 +319,8 @@ BOT_RELOAD_DONE = (
 BOT_RELOAD_SKIPPED_LINE = "· {source}：{reason}"
 BOT_RELOAD_FAILED = "知识库更新失败，仍在使用原来的版本。请查看服务器日志。"
 BOT_UPLOAD_RECEIVED = "已收到《{name}》，正在加入知识库……"
+# The file name a photo sent from the chat (not as a file) is stored under.
+BOT_PHOTO_FILENAME = "照片{stamp}-{id}.jpg"
 BOT_UPLOAD_BAD_TYPE = "不支持这种文件（{suffix}）。可以上传：{allowed}。"
 BOT_UPLOAD_TOO_LARGE = "文件太大（{size:.1f} MB），上限是 {limit} MB。请拆分后再上传。"
 BOT_UPLOAD_BAD_NAME = "文件名不合适（不能以“.”开头，也不能为空），请改名后再上传。"
