@@ -155,6 +155,7 @@ def test_scanned_passages_are_marked_and_shown_as_scans(formats_kb) -> None:
 # --------------------------------------------------------------------------- bad input
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_skipped_or_bounded_and_nothing_else_is_lost(make_kb, tmp_path: Path) -> None:
     folder = tmp_path / "make"
     folder.mkdir()

@@ -34,6 +34,7 @@ def _wait_done(tg: FakeTelegram, admin, status_id: int) -> str:
     )
 
 
+@pytest.mark.slow
 def test_admin_uploads_a_spreadsheet_and_a_photo_and_villagers_are_answered(
     tg: FakeTelegram, formats_bot: tuple[RunningApplication, Assistant], tmp_path
 ) -> None:
