@@ -215,7 +215,10 @@ def measure_candidates(
 
 
 def choice_path(settings: Settings, key: str) -> Path:
-    return settings.model_cache_dir / f"{key}.precision.json"
+    from bot.kb.embed_model import derived_dir
+
+    name = f"{key}.precision.json"
+    return derived_dir(settings, name) / name
 
 
 def read_choice(path: Path) -> dict[str, Any] | None:

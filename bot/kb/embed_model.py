@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,16 @@ def resolve_model_source(settings: Settings) -> tuple[str, str, bool]:
             raise EmbeddingModelError(f"EMBEDDING_MODEL {configured!r} is not a model folder")
         return configured, configured, False
     return str(settings.model_cache_dir / DEFAULT_MODEL_DIRNAME), DEFAULT_MODEL_LABEL, True
+
+
+def derived_dir(settings: Settings, name: str) -> Path:
+    """Where files derived from the model (the ONNX copy, the precision choice) live: beside the
+    model in MODEL_CACHE, unless that is read-only (an image's /opt/models) and the file is not
+    there yet — then under DATA_DIR/models."""
+    primary = settings.model_cache_dir
+    if (primary / name).exists() or os.access(primary, os.W_OK) or not primary.exists():
+        return primary
+    return settings.data_dir / "models"
 
 
 def model_key(source: str, label: str, is_default: bool) -> str:

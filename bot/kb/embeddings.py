@@ -56,6 +56,7 @@ from bot.kb.embed_model import (
     TextTokenizer,
     _load_sentence_transformer,
     build_default_model,
+    derived_dir,
     model_spec,
     resolve_model_source,
 )
@@ -319,9 +320,8 @@ def make_embedder(settings: Settings, spec: ModelSpec, precision: str, device: s
         if precision in ONNX_PRECISIONS:
             from bot.kb.onnx_build import build_onnx_int8
 
-            path = build_onnx_int8(
-                spec.layout.transformer_dir, settings.model_cache_dir / f"{spec.key}.onnx", precision
-            )
+            name = f"{spec.key}.onnx"
+            path = build_onnx_int8(spec.layout.transformer_dir, derived_dir(settings, name) / name, precision)
             encoder: Encoder = OrtEncoder(path, threads=1 if workers > 1 else threads)
         else:
             encoder = TorchEncoder.from_folder(spec.layout.transformer_dir, precision, device)
