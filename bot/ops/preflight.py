@@ -254,6 +254,22 @@ def check_kb_source(settings: Settings) -> list[Finding]:
     return []
 
 
+def check_converter(settings: Settings) -> list[Finding]:
+    """Old office files (.doc .wps .et) need LibreOffice; without it they are skipped one by one."""
+    from bot.kb.convert import soffice_path
+
+    if soffice_path() is not None:
+        return []
+    return [
+        Finding(
+            WARNING,
+            "LibreOffice",
+            "not installed: .doc, .wps and .et documents will be skipped; install the Debian packages "
+            "libreoffice-writer-nogui and libreoffice-calc-nogui (the Docker image has them)",
+        )
+    ]
+
+
 def check_model(settings: Settings) -> list[Finding]:
     """At run time the model must already be there: containers have no network and may be read-only."""
     if settings.embedding_model:
@@ -483,12 +499,13 @@ def _plan(command: str, timeout: float) -> list[Callable[[Settings], list[Findin
             check_timezone,
             check_data_dir,
             check_kb_source,
+            check_converter,
             check_model,
             db,
             chroma,
             check_index_pointer,
         ],
-        "ingest": [check_data_dir, check_kb_source, check_model, chroma, check_index_pointer],
+        "ingest": [check_data_dir, check_kb_source, check_converter, check_model, chroma, check_index_pointer],
         "backup": [check_data_dir, db, chroma],
         "restore": [check_data_dir, db, chroma],
         "health": [db, chroma, check_index],

@@ -266,6 +266,16 @@ def test_missing_converter_is_a_clear_skip_reason(tmp_path: Path, monkeypatch: p
     assert info.value.reason.startswith("converter missing: install LibreOffice")
 
 
+def test_preflight_warns_when_libreoffice_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.ops.preflight import WARNING, check_converter
+
+    settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path)
+    assert check_converter(settings) == []
+    monkeypatch.setenv("PATH", str(tmp_path))
+    [finding] = check_converter(settings)
+    assert finding.level == WARNING and "libreoffice-writer-nogui" in finding.message
+
+
 def test_html_saved_as_xls_goes_through_libreoffice(tmp_path: Path) -> None:
     """Government systems export "xls" files that are HTML tables; xlrd cannot read them."""
     path = tmp_path / "export.xls"
