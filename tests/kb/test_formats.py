@@ -222,6 +222,15 @@ def test_scan_time_limit_stops_and_reports_and_progress_is_per_page(tmp_path: Pa
     assert "OCR stopped before page 2 after 1 of 3 pages: time limit" in meta[META_WARNINGS]
 
 
+def test_pdf_with_typed_and_scanned_pages_keeps_both_in_order(tmp_path: Path) -> None:
+    typed = ["关于做好秋季森林防火工作的通知", "各村要落实护林员巡山制度，严禁野外用火。"]
+    path = make.mixed_pdf(tmp_path / "mixed.pdf", typed, make.render_page(SCAN_LINES[2:4]))
+    text, meta = load_text(path, options=ReadOptions())
+    assert "严禁野外用火" in text and "每人每年380元" in text
+    assert text.index("严禁野外用火") < text.index("每人每年380元")
+    assert meta[META_OCR] == "1"  # only the scanned page went through OCR
+
+
 def _processes_mentioning(fragment: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
