@@ -181,7 +181,6 @@ def test_runs_as_a_module(db_url: str) -> None:
             "--database-url",
             db_url,
         ],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -190,7 +189,6 @@ def test_runs_as_a_module(db_url: str) -> None:
     assert "新寨村" in result.stdout
     result = subprocess.run(
         [sys.executable, "-m", "bot.helpdesk.cli", "requests", "show", "2026-1", "--database-url", db_url],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,

@@ -81,7 +81,6 @@ def test_200_concurrent_filings_from_processes(hd: Helpdesk, world: World, db_ur
                 str(per_worker),
                 str(start_at),
             ],
-            cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

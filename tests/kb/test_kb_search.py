@@ -115,7 +115,7 @@ def test_ask_cli_json_lines(seeded_kb, model_settings) -> None:
            "MODEL_CACHE": str(model_settings.model_cache_dir)}
     out = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--k", "3"],
-        input="扶贫最关键是扶什么？\n\n给我讲个笑话吧\n", env=env, cwd=PROJECT_ROOT,
+        input="扶贫最关键是扶什么？\n\n给我讲个笑话吧\n", env=env,
         capture_output=True, text=True, timeout=600, check=True,
     ).stdout.strip().splitlines()
     rows = [json.loads(line) for line in out]
