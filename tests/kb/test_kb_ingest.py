@@ -14,6 +14,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.kb import KnowledgeBase, SourceMissingError
 from bot.kb.index import IndexDir
+from bot.kb.ingest import MAX_FILE_BYTES
 
 POLICY = (
     "第一章 总则\n"
@@ -113,7 +114,9 @@ def test_oversized_file_is_rejected_without_reading_it(make_kb) -> None:
             fh.write(line * 1000)
     report = kb.ingest()
     assert [s for s, _ in report.skipped] == ["huge.txt"]
-    assert "MB" in dict(report.skipped)["huge.txt"] or "large" in dict(report.skipped)["huge.txt"]
+    assert dict(report.skipped)["huge.txt"] == (
+        f"file too large: {big.stat().st_size} bytes exceeds the {MAX_FILE_BYTES}-byte limit"
+    )
     assert sources(kb) == {"a.txt"}
 
 
