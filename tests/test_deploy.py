@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_compose_environment_names_only_settings_the_code_reads(compose: dict) -
         assert "@postgres:5432/" in env["DATABASE_URL"]
         assert env["MODEL_CACHE"] == _dockerfile_env()["MODEL_CACHE"] == "/opt/models"
     # Every variable the file interpolates is documented for the operator.
-    documented = _documented_names()
+    documented = set(_documented_names())
     missing = _interpolated_names(COMPOSE.read_text(encoding="utf-8")) - documented
     assert not missing, f"docker-compose.yml uses {missing}, not documented in .env.example"
 
@@ -238,12 +239,14 @@ def test_docker_compose_config_accepts_the_file(compose: dict) -> None:
 # ----------------------------------------------------------------------------- .env.example
 
 
-def _documented_names() -> set[str]:
-    return set(re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M))
+def _documented_names() -> list[str]:
+    return re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M)
 
 
-def test_env_example_documents_every_setting_and_nothing_else() -> None:
-    documented = _documented_names()
+def test_env_example_documents_every_setting_once_and_nothing_else() -> None:
+    twice = sorted(name for name, n in Counter(_documented_names()).items() if n > 1)
+    assert twice == [], ".env.example lists these more than once"
+    documented = set(_documented_names())
     assert SETTING_NAMES - documented == set(), "settings missing from .env.example"
     assert documented - SETTING_NAMES - COMPOSE_ONLY == set(), (
         ".env.example names settings the code does not read"
