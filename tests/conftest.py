@@ -29,6 +29,18 @@ def _scrub_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts (or shares) a server carries its marker, so the fast development command
+    (`-m "not slow and not postgres and not chroma_server"`) never starts one, without every test
+    having to remember the decorator."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "pg_server" in names:
+            item.add_marker(pytest.mark.postgres)
+        if "chroma_server_address" in names:
+            item.add_marker(pytest.mark.chroma_server)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _machine_independent_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Tests see only the settings they pass: not the shell's variables, not a `.env` anywhere.

@@ -210,6 +210,7 @@ def test_token_counts_match_e5c_tokenizer(embedder, reference):
 # ----------------------------------------------------------------------------- offline
 
 
+@pytest.mark.slow
 def test_loading_is_offline_in_a_fresh_process(e5_data_dir):
     code = textwrap.dedent(
         f"""
@@ -283,6 +284,7 @@ def test_unknown_model_name_fails_fast_without_network(tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- cache hygiene
 
 
+@pytest.mark.slow
 def test_half_built_folder_is_not_loaded_and_is_rebuilt(e5_data_dir, embedders, tmp_path):
     good = e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME
     data_dir = tmp_path / "data"
@@ -339,6 +341,7 @@ def test_load_embedder_reuses_one_instance(e5_data_dir, embedder):
     assert again is embedder
 
 
+@pytest.mark.slow
 def test_concurrent_queries_are_safe(embedder):
     queries = [f"{QUERY}{i}" for i in range(24)] + TEXTS
     expected = [embedder.embed_query(q) for q in queries]
@@ -365,6 +368,7 @@ def kb_passages(n: int) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_worker_threads_embed_as_one_thread_does(embedder, monkeypatch):
     """A large embed_passages runs its batches on the worker threads, one intra-op thread each,
     and returns what a serial run returns; the caller's own torch thread count is untouched."""
