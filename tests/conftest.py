@@ -21,6 +21,7 @@ SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 # Environment variables pydantic-settings would read (it matches names case-insensitively).
 SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
+ENV_FILE = Settings.model_config.get("env_file")  # what the bot reads: `.env` in the working directory
 
 
 def _scrub_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,6 +62,13 @@ def _machine_independent_settings(tmp_path_factory: pytest.TempPathFactory) -> I
         get_settings.cache_clear()
         yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def dotenv_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of `.env` handling itself (`@pytest.mark.usefixtures("dotenv_enabled")`): `Settings`
+    reads `.env` from the working directory again, so the test must chdir into its own folder."""
+    monkeypatch.setitem(Settings.model_config, "env_file", ENV_FILE)
 
 
 @pytest.fixture(autouse=True)
