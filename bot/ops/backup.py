@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from bot import analytics_backup
 from bot.backup_format import BackupError
 from bot.config import Settings
-from bot.files import fsync_write_text, sha256_file
+from bot.files import fsync_write_text, restrict_tree, sha256_file
 from bot.helpdesk import backup as helpdesk_backup
 from bot.kb import backup as kb_backup
 
@@ -114,6 +114,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
             "files": _checksums(work, (p for p in work.rglob("*") if p.is_file())),
         }
         fsync_write_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        restrict_tree(work)  # names and phone numbers: files 0600, folders 0700
         if dest.exists():
             dest.rmdir()
         os.replace(work, dest)
