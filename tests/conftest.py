@@ -22,12 +22,18 @@ DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 # Environment variables pydantic-settings would read (it matches names case-insensitively).
 SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
 ENV_FILE = Settings.model_config.get("env_file")  # what the bot reads: `.env` in the working directory
+# Settings the whole session runs with, whatever the shell says (subprocesses inherit them):
+# EMBEDDING_PRECISION=auto would measure runtimes per CPU and write its choice beside the shared
+# model build, so the suite pins one known precision.
+SUITE_SETTINGS = {"EMBEDDING_PRECISION": "int8"}
 
 
 def _scrub_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
-        if key.upper() in SETTING_NAMES:
+        if key.upper() in SETTING_NAMES and key not in SUITE_SETTINGS:
             monkeypatch.delenv(key)
+    for key, value in SUITE_SETTINGS.items():
+        monkeypatch.setenv(key, value)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,8 +53,9 @@ def _machine_independent_settings(tmp_path_factory: pytest.TempPathFactory) -> I
     """Tests see only the settings they pass: not the shell's variables, not a `.env` anywhere.
 
     The README tells operators to put `.env` in the repo root, which is where pytest runs. So for
-    the whole session: every variable named like a setting is removed (subprocesses inherit that),
-    `Settings` reads no env file, and the working directory is an empty folder, so a subprocess
+    the whole session: every variable named like a setting is removed except SUITE_SETTINGS
+    (subprocesses inherit that), `Settings` reads no env file, and the working directory is an
+    empty folder, so a subprocess
     that builds `Settings()` finds no `.env` either. PYTHONPATH names this checkout so that
     `python -m bot` / `python -c "import bot"` in a subprocess still import it from there.
     Session-scoped so that session fixtures (the model, the seeded knowledge base) are covered.
