@@ -116,6 +116,21 @@ class Settings(BaseSettings):
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
     analytics_database_url: SecretStr | None = None
 
+    # --- optional language model (docs/llm.md) ----------------------------------------------
+    # Unset = extractive answers only, exactly as without the feature; no model object is created.
+    # Any OpenAI-compatible server: vLLM, Ollama, Xinference (e.g. http://10.0.0.5:8000/v1).
+    llm_base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    llm_model: str | None = Field(default=None, min_length=1, max_length=200)
+    llm_api_key: SecretStr | None = None  # most intranet servers need none
+    # Seconds to wait for the reply to start (and for any later pause in it), and for all of it;
+    # past either the villager gets the extractive answer.
+    llm_first_token_timeout: float = Field(default=6.0, gt=0, le=120)
+    llm_timeout: float = Field(default=30.0, gt=0, le=600)
+    # Circuit breaker: after this many failures in a row the endpoint is skipped for LLM_COOLDOWN
+    # seconds, so questions do not each wait for a timeout while the server is down.
+    llm_max_failures: int = Field(default=3, ge=1, le=100)
+    llm_cooldown: int = Field(default=120, ge=1, le=3600)
+
     # Every command logs at this level (bot/cli/common.py); INFO adds start-up and per-job lines.
     log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -123,6 +138,18 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("llm_base_url", "llm_model", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`LLM_BASE_URL=` in .env means "no model", as leaving the line out does."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _llm_pair(self) -> Settings:
+        if (self.llm_base_url is None) != (self.llm_model is None):
+            raise ValueError("LLM_BASE_URL and LLM_MODEL must be set together (or both left unset)")
+        return self
 
     @field_validator("timezone")
     @classmethod
