@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -203,10 +204,12 @@ def question_of(request: Request) -> str:
 def passage_number(request: Request, phrase: str) -> int:
     """The number [n] the prompt gave the passage containing `phrase` (AssertionError if none)."""
     last = request.messages[-1]["content"] if request.messages else ""
-    for block in last.split("\n\n"):
-        if block.startswith("[") and phrase in block:
-            return int(block[1 : block.index("]")])
-    raise AssertionError(f"no passage in the prompt contains {phrase!r}")
+    passages = last.rsplit("问题：", 1)[0]
+    starts = list(re.finditer(r"^\[(\d+)\] 《", passages, re.M))
+    for start, end in zip(starts, [*starts[1:], None], strict=True):
+        if phrase in passages[start.start() : end.start() if end else None]:
+            return int(start.group(1))
+    raise AssertionError(f"no passage in the prompt contains {phrase!r}:\n{passages}")
 
 
 def citing(phrase: str, template: str, **reply: Any) -> Callable[[Request], Reply]:
