@@ -7,12 +7,13 @@ start-up with the setting's name, instead of deep inside a request.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -119,8 +120,8 @@ class Settings(BaseSettings):
     # --- optional language model (docs/llm.md) ----------------------------------------------
     # Unset = extractive answers only, exactly as without the feature; no model object is created.
     # Any OpenAI-compatible server: vLLM, Ollama, Xinference (e.g. http://10.0.0.5:8000/v1).
-    llm_base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    llm_model: str | None = Field(default=None, min_length=1, max_length=200)
+    llm_base_url: str | None = None
+    llm_model: str | None = Field(default=None, max_length=200, validate_default=True)
     llm_api_key: SecretStr | None = None  # most intranet servers need none
     # Seconds to wait for the reply to start (and for any later pause in it), and for all of it;
     # past either the villager gets the extractive answer.
@@ -145,11 +146,24 @@ class Settings(BaseSettings):
         """`LLM_BASE_URL=` in .env means "no model", as leaving the line out does."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @model_validator(mode="after")
-    def _llm_pair(self) -> Settings:
-        if (self.llm_base_url is None) != (self.llm_model is None):
-            raise ValueError("LLM_BASE_URL and LLM_MODEL must be set together (or both left unset)")
-        return self
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+\S*", value.strip()):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://10.0.0.5:8000/v1")
+        return value.strip() if value else value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _model_with_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Both or neither: a URL without a model name (or the reverse) is a half-done setup."""
+        if "llm_base_url" not in info.data:
+            return value  # LLM_BASE_URL itself is malformed; that is the error to report
+        if info.data["llm_base_url"] and value is None:
+            raise ValueError("required when LLM_BASE_URL is set: the model name the server serves")
+        if value is not None and not info.data["llm_base_url"]:
+            raise ValueError("set LLM_BASE_URL too (the model server's address), or leave LLM_MODEL unset")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from bot.config import Settings, reveal
+from bot.llm.check import probe as probe_llm
+from bot.llm.config import LLMConfig
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # not a problem: what a check found (the model endpoint answers)
 
 # What each command needs; `check` without --for checks for `run`, the bot itself.
 COMMANDS = ("run", "ingest", "backup", "restore", "health")
@@ -459,6 +462,16 @@ def check_index(settings: Settings) -> list[Finding]:
     return []
 
 
+def check_llm(settings: Settings, timeout: float = 5.0) -> list[Finding]:
+    """The optional model endpoint (docs/llm.md): a warning when it does not answer, since the bot
+    still answers extractively; a line saying it answers when it does."""
+    config = LLMConfig.from_settings(settings)
+    if config is None:
+        return []
+    result = probe_llm(config, timeout + config.first_token_timeout)
+    return [Finding(INFO if result.ok else WARNING, "LLM_BASE_URL", result.message)]
+
+
 # ----------------------------------------------------------------------------- combined
 
 
@@ -482,6 +495,7 @@ def _plan(command: str, timeout: float) -> list[Callable[[Settings], list[Findin
         "restore": [check_data_dir, db, chroma],
         "health": [db, chroma, check_index],
     }
+    plans["run"].append(lambda s: check_llm(s, timeout))
     if command not in plans:
         raise ValueError(f"unknown command {command!r}; one of {', '.join(COMMANDS)}")
     return plans[command]
