@@ -162,3 +162,20 @@ def test_langchain_is_imported_only_when_a_model_is_configured() -> None:
     assert loaded("") == set()
     configured = "llm_base_url='http://127.0.0.1:9/v1', llm_model='m'"
     assert {"langchain_core", "langchain_openai", "openai"} <= loaded(configured)
+
+
+def test_the_knowledge_base_is_a_langchain_retriever(llm_kb) -> None:
+    from langchain_core.documents import Document
+
+    from bot.llm.retriever import KnowledgeBaseRetriever
+
+    retriever = KnowledgeBaseRetriever(kb=llm_kb, k=3)
+    docs = retriever.invoke(HOUSING_Q)
+    hits = llm_kb.search(HOUSING_Q, 3).hits
+    assert all(isinstance(d, Document) for d in docs) and len(docs) == 3
+    assert [(d.page_content, d.metadata) for d in docs] == [
+        (h.chunk.text, {"title": h.chunk.title, "section": h.chunk.section, "source": h.chunk.source,
+                        "score": round(h.score, 4)})
+        for h in hits
+    ]
+    assert retriever.invoke(NOT_COVERED_Q) == [], "retrieval abstains: no documents for a chain to use"
