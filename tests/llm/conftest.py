@@ -63,7 +63,7 @@ def llm_settings(fake: FakeOpenAI, **overrides) -> dict:
     return {
         "llm_base_url": fake.base_url,
         "llm_model": fake.model,
-        "llm_first_token_timeout": 2.0,
+        "llm_first_token_timeout": 3.0,
         "llm_timeout": 10.0,
         **overrides,
     }

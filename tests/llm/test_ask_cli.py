@@ -32,7 +32,7 @@ SCRIPT = {
     REFUSED_Q: lambda request: Reply("资料里没有写。"),
     GARBAGE_Q: lambda request: Reply("\x00\x01 ok ok ok"),
     ERROR_Q: lambda request: Reply(status=500),
-    SLOW_Q: citing("5个工作日", "5个工作日内评议[{n}]。", first_token_delay=4.0),
+    SLOW_Q: citing("5个工作日", "5个工作日内评议[{n}]。", first_token_delay=6.0),
 }
 EXPECTED = {
     HOUSING_Q: ("llm", "passed"),
@@ -80,7 +80,7 @@ def test_every_path_through_ask_json(
     fake_llm.default = respond
     monkeypatch.setenv("LLM_BASE_URL", fake_llm.base_url)
     monkeypatch.setenv("LLM_MODEL", fake_llm.model)
-    monkeypatch.setenv("LLM_FIRST_TOKEN_TIMEOUT", "2")
+    monkeypatch.setenv("LLM_FIRST_TOKEN_TIMEOUT", "3")
     monkeypatch.setenv("LLM_MAX_FAILURES", "10")
     rows = ask_json(monkeypatch, capsys, list(EXPECTED))
     assert {row["question"]: (row["mode"], row["gate"]) for row in rows} == EXPECTED

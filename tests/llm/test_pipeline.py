@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -15,7 +14,7 @@ from bot import texts
 from bot.answer import compose
 from bot.config import PROJECT_ROOT, Settings
 from bot.llm import open_pipeline
-from bot.llm.breaker import BreakerState
+from bot.llm.breaker import BreakerState, CircuitBreaker
 from bot.llm.pipeline import AnswerPipeline
 from tests.fake_openai import FakeOpenAI, Reply, citing
 from tests.llm.conftest import HOUSING_Q, MEDICAL_Q, NOT_COVERED_Q, llm_settings
@@ -66,7 +65,7 @@ def test_a_grounded_cited_answer_is_shown_with_only_its_sources(llm_kb, fake_llm
 )
 def test_a_failing_answer_is_replaced_by_the_extractive_one(llm_kb, fake_llm: FakeOpenAI, reply, gate: str) -> None:
     if gate == "timeout":
-        fake_llm.push(lambda request: Reply(GROUNDED(request).text, first_token_delay=4.0))
+        fake_llm.push(lambda request: Reply(GROUNDED(request).text, first_token_delay=6.0))
     else:
         fake_llm.push(reply)
     streamed: list[str] = []
@@ -111,15 +110,23 @@ def test_phone_and_id_numbers_are_masked_before_they_leave(llm_kb, fake_llm: Fak
 
 
 def test_repeated_failures_open_the_breaker_and_a_probe_closes_it(llm_kb, fake_llm: FakeOpenAI) -> None:
-    p = pipeline(llm_kb, fake_llm, llm_max_failures=2, llm_cooldown=1)
+    clock = FakeClock()
+    p = AnswerPipeline(llm_kb, pipeline(llm_kb, fake_llm).model, CircuitBreaker(2, 60, clock))
     fake_llm.push(Reply(status=500), Reply(status=500))
     assert [p.answer(HOUSING_Q, 5).gate for _ in range(3)] == ["http_error", "http_error", "circuit_open"]
     assert len(fake_llm.chat_requests()) == 2, "the open breaker skipped the endpoint"
     assert p.breaker.state is BreakerState.OPEN
-    time.sleep(1.1)
+    clock.now += 60
     fake_llm.push(GROUNDED)
     assert p.answer(HOUSING_Q, 5).gate == "passed"
     assert p.breaker.state is BreakerState.CLOSED
+
+
+class FakeClock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def test_a_follow_up_is_condensed_with_the_recent_turns(llm_kb, fake_llm: FakeOpenAI) -> None:
