@@ -201,13 +201,13 @@ def _bind_cadre(assistant: Assistant, user: UserRef, village: str | None, post: 
     """Make the terminal user a cadre of `village` (an operator action on the local database)."""
     from bot.helpdesk import OPERATOR, HelpdeskError
 
-    villages = assistant.helpdesk.list_villages()
+    villages = assistant.helpdesk.directory.list_villages()
     if not village:
         if not villages:
             return "还没有村庄。先登记一个：python -m bot admin village add 新寨村"
         village = villages[0].name
     try:
-        assistant.helpdesk.bind_cadre(OPERATOR, user.id, village, post, display_name=user.name)
+        assistant.helpdesk.directory.bind_cadre(OPERATOR, user.id, village, post, display_name=user.name)
     except HelpdeskError as exc:
         return exc.message_zh
     return None

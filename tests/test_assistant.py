@@ -40,8 +40,8 @@ ADMIN, CADRE, VILLAGER = UserRef(900, "赵管理"), UserRef(100, "王书记"), U
 @pytest.fixture
 def hd(tmp_path: Path) -> Helpdesk:
     helpdesk = Helpdesk.open(f"sqlite:///{tmp_path / 'hd.db'}")
-    a = helpdesk.add_village(OPERATOR, "新寨村")
-    helpdesk.bind_cadre(OPERATOR, CADRE.id, a.id, "第一书记", display_name=CADRE.name)
+    a = helpdesk.directory.add_village(OPERATOR, "新寨村")
+    helpdesk.directory.bind_cadre(OPERATOR, CADRE.id, a.id, "第一书记", display_name=CADRE.name)
     yield helpdesk
     helpdesk.close()
 
@@ -102,19 +102,19 @@ def test_the_form_is_a_state_machine_front_ends_only_store(assistant: Assistant,
     done = assistant.dialog_input(VILLAGER, reply.dialog, button="ok")
     assert done.dialog is None and "工单编号" in done.text
     assert [n.chat_id for n in done.notices] == [CADRE.id]
-    assert hd.count_requests() == 1
+    assert hd.queries.count_requests() == 1
     assert assistant.cancel_dialog(VILLAGER, None).text == texts.BOT_NOTHING_TO_CANCEL
 
 
 def test_mine_is_what_the_caller_filed_and_stats_count_every_village(
     assistant: Assistant, hd: Helpdesk
 ) -> None:
-    (home,) = hd.list_villages()
-    other = hd.add_village(OPERATOR, "红旗村")
-    own = hd.file_request(CADRE.id, other.id, "家里老人住院，医药费报销不了").request.number
-    hd.register_villager(777, CADRE.name)  # a villager under the cadre's display name
-    namesake = hd.file_request(777, home.id, "家里房子漏雨，需要维修").request.number
-    villager = hd.file_request(VILLAGER.id, home.id, "水管破了没水喝").request.number
+    (home,) = hd.directory.list_villages()
+    other = hd.directory.add_village(OPERATOR, "红旗村")
+    own = hd.intake.file_request(CADRE.id, other.id, "家里老人住院，医药费报销不了").request.number
+    hd.directory.register_villager(777, CADRE.name)  # a villager under the cadre's display name
+    namesake = hd.intake.file_request(777, home.id, "家里房子漏雨，需要维修").request.number
+    villager = hd.intake.file_request(VILLAGER.id, home.id, "水管破了没水喝").request.number
 
     mine = assistant.my_requests(CADRE).text
     assert own in mine and namesake not in mine and villager not in mine
@@ -122,7 +122,7 @@ def test_mine_is_what_the_caller_filed_and_stats_count_every_village(
     assert namesake in assistant.my_requests(UserRef(777, CADRE.name)).text
     assert assistant.my_requests(UserRef(778, "新用户")).text == texts.BOT_MINE_EMPTY
 
-    hd.add_person(OPERATOR, ADMIN.id, ADMIN.name, "admin")
+    hd.directory.add_person(OPERATOR, ADMIN.id, ADMIN.name, "admin")
     stats = assistant.stats(ADMIN).text
     assert texts.BOT_STATS_BY_STATUS.format(total=3) in stats
     assert "新寨村：共 2 件，未办结 2，超期 0" in stats and "红旗村：共 1 件，未办结 1，超期 0" in stats

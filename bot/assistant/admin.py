@@ -226,11 +226,13 @@ class AdminMixin(RolesMixin):
         if not who.is_cadre:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         if len(args) < 2:
-            villages = "、".join(v.name for v in self.helpdesk.list_villages()) or texts.BOT_STATS_NONE
+            villages = (
+                "、".join(v.name for v in self.helpdesk.directory.list_villages()) or texts.BOT_STATS_NONE
+            )
             return Reply.of(
                 texts.BOT_INVITE_USAGE.format(posts="、".join(self.helpdesk.config.posts), villages=villages)
             )
-        invitation = self.helpdesk.create_invite(user.id, args[0], " ".join(args[1:]))
+        invitation = self.helpdesk.directory.create_invite(user.id, args[0], " ".join(args[1:]))
         done = texts.BOT_INVITE_DONE.format(
             code=invitation.code,
             village=invitation.village.name,
@@ -243,7 +245,7 @@ class AdminMixin(RolesMixin):
     def join(self, user: UserRef, code: str) -> Reply:
         if not code.strip():
             return Reply.of(texts.BOT_JOIN_USAGE)
-        person = self.helpdesk.redeem_invite(code, user.id, user.name)
+        person = self.helpdesk.directory.redeem_invite(code, user.id, user.name)
         places = "、".join(f"{p.village.name}的{p.post}" for p in person.posts)
         return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True)
 
@@ -251,7 +253,7 @@ class AdminMixin(RolesMixin):
     def villages(self, user: UserRef) -> Reply:
         if not self.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
-        villages = self.helpdesk.list_villages()
+        villages = self.helpdesk.directory.list_villages()
         if not villages:
             return Reply.of(texts.BOT_VILLAGES_EMPTY)
         lines = "\n".join(texts.BOT_VILLAGE_LINE.format(id=v.id, name=v.full_name) for v in villages)
@@ -264,7 +266,7 @@ class AdminMixin(RolesMixin):
         if not args:
             return Reply.of(texts.BOT_ADDVILLAGE_USAGE)
         name, township, county = ([*list(args), "", ""])[:3]
-        village = self.helpdesk.add_village(user.id, name, township, county)
+        village = self.helpdesk.directory.add_village(user.id, name, township, county)
         return Reply.of(texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id))
 
     # ------------------------------------------------------------------------ numbers
@@ -294,7 +296,7 @@ class AdminMixin(RolesMixin):
                 for n, (question, count) in enumerate(q.top_unanswered, 1)
             )
             blocks.append(Block(top or texts.BOT_STATS_NONE, title=texts.BOT_STATS_TOP_UNANSWERED))
-        counts = self.helpdesk.request_counts(user.id)  # counted in the database, not read
+        counts = self.helpdesk.queries.request_counts(user.id)  # counted in the database, not read
         status_lines = "　".join(
             texts.BOT_STATS_STATUS_LINE.format(status=status.label, count=count)
             for status, count in counts["by_status"].items()

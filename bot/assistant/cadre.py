@@ -80,7 +80,7 @@ class CadreMixin(RolesMixin):
         who = self.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        page = self.helpdesk.list_requests(
+        page = self.helpdesk.queries.list_requests(
             user.id, RequestFilter(open_only=True), limit=TICKETS_PAGE, offset=offset
         )
         if not page.items and offset == 0:
@@ -111,7 +111,7 @@ class CadreMixin(RolesMixin):
         who = self.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        view = self.helpdesk.show(user.id, number)
+        view = self.helpdesk.queries.show(user.id, number)
         card = request_card(view, self.settings.timezone, history=True)
         return Reply(tuple(card), self._ticket_buttons(who, view), edit=edit)
 
@@ -124,7 +124,7 @@ class CadreMixin(RolesMixin):
             return True
         if not mine:
             return False
-        team = self.helpdesk.list_cadres(who.user.id, view.village.id)
+        team = self.helpdesk.directory.list_cadres(who.user.id, view.village.id)
         return not any(
             p.post in dispatch_posts
             for person in team
@@ -163,12 +163,14 @@ class CadreMixin(RolesMixin):
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY, toast=texts.BOT_CADRE_ONLY[:180])
         if code == "take":
-            return self._after(who, self.helpdesk.assign(user.id, number, user.id), Action.ASSIGN.label)
+            return self._after(
+                who, self.helpdesk.casework.assign(user.id, number, user.id), Action.ASSIGN.label
+            )
         if code == "start":
-            return self._after(who, self.helpdesk.start(user.id, number), Action.START.label)
-        view = self.helpdesk.show(user.id, number)
+            return self._after(who, self.helpdesk.casework.start(user.id, number), Action.START.label)
+        view = self.helpdesk.queries.show(user.id, number)
         if code == "reassign":
-            team = self.helpdesk.list_cadres(user.id, view.village.id)
+            team = self.helpdesk.directory.list_cadres(user.id, view.village.id)
             choices = [
                 Button(
                     f"{p.display_name}（{'、'.join(x.post for x in p.posts if x.village.id == view.village.id)}）",
@@ -198,7 +200,7 @@ class CadreMixin(RolesMixin):
         who = self.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        return self._after(who, self.helpdesk.assign(user.id, number, assignee), Action.ASSIGN.label)
+        return self._after(who, self.helpdesk.casework.assign(user.id, number, assignee), Action.ASSIGN.label)
 
     def _note_prompt(self, dialog: dict[str, Any], *, error: str | None = None) -> Reply:
         """Ask for the note an action needs (after `error`, if the last one was refused)."""
@@ -223,8 +225,8 @@ class CadreMixin(RolesMixin):
         if user_id is None:
             return []
         try:
-            view = self.helpdesk.show(user_id, number)
-            page = self.helpdesk.list_requests(
+            view = self.helpdesk.queries.show(user_id, number)
+            page = self.helpdesk.queries.list_requests(
                 user_id, RequestFilter(village=view.village.id, category=view.category), limit=7
             )
         except HelpdeskError:
@@ -246,13 +248,13 @@ class CadreMixin(RolesMixin):
             return self._note_prompt(dialog)
         try:
             if action == "resolve":
-                outcome = self.helpdesk.resolve(user.id, number, note)
+                outcome = self.helpdesk.casework.resolve(user.id, number, note)
             elif action == "return":
-                outcome = self.helpdesk.return_to_dispatch(user.id, number, note or "")
+                outcome = self.helpdesk.casework.return_to_dispatch(user.id, number, note or "")
             elif action == "unable":
-                outcome = self.helpdesk.mark_unable(user.id, number, note or "")
+                outcome = self.helpdesk.casework.mark_unable(user.id, number, note or "")
             else:
-                outcome = self.helpdesk.mark_duplicate(user.id, number, note or "")
+                outcome = self.helpdesk.casework.mark_duplicate(user.id, number, note or "")
         except InvalidInput as exc:
             return self._note_prompt(dialog, error=exc.message_zh)
         labels = {
@@ -268,7 +270,7 @@ class CadreMixin(RolesMixin):
         """A ticket card refreshed after an action, plus the messages the action caused."""
         own, notices = split(outcome, who.user.id)
         try:  # with its history, so the cadre sees their note recorded
-            view = self.helpdesk.show(who.user.id, outcome.request.number)
+            view = self.helpdesk.queries.show(who.user.id, outcome.request.number)
         except HelpdeskError:
             view = outcome.request
         blocks = [
@@ -287,4 +289,4 @@ class CadreMixin(RolesMixin):
     # ------------------------------------------------------------------------ digest
     def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
         """Daily 超期提醒 for every cadre with overdue requests (run by the front end's scheduler)."""
-        return [notice(n) for n in self.helpdesk.overdue_digest(now)]
+        return [notice(n) for n in self.helpdesk.queries.overdue_digest(now)]

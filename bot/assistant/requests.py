@@ -23,7 +23,7 @@ class RequestsMixin(RolesMixin):
     # ------------------------------------------------------------------------ the form
     @friendly
     def start_request(self, user: UserRef, question_id: int | None = None) -> Reply:
-        if not self.helpdesk.list_villages():
+        if not self.helpdesk.directory.list_villages():
             return Reply.of(texts.BOT_FORM_NO_VILLAGES)
         data: dict[str, Any] = {}
         if question_id and self.analytics:
@@ -61,7 +61,7 @@ class RequestsMixin(RolesMixin):
         return self._form_prompt({**dialog, "state": "request.village"})
 
     def _form_village(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
-        villages = self.helpdesk.list_villages()
+        villages = self.helpdesk.directory.list_villages()
         if not villages:
             return Reply.of(texts.BOT_FORM_NO_VILLAGES)
         chosen = None
@@ -114,7 +114,7 @@ class RequestsMixin(RolesMixin):
                 if button is not None
                 else self._form_prompt(dialog, error=texts.BOT_FORM_CONFIRM_AGAIN)
             )
-        outcome = self.helpdesk.file_request(
+        outcome = self.helpdesk.intake.file_request(
             user.id,
             int(data["village_id"]),
             data["description"],
@@ -148,7 +148,7 @@ class RequestsMixin(RolesMixin):
         elif state == "request.village":
             if villages is None:
                 blocks.append(Block(texts.BOT_FORM_VILLAGE))
-                villages = self.helpdesk.list_villages()[:VILLAGE_BUTTONS]
+                villages = self.helpdesk.directory.list_villages()[:VILLAGE_BUTTONS]
             buttons.extend(chunks([Button(v.name, "f", f"v{v.id}") for v in villages[:VILLAGE_BUTTONS]], 3))
         elif state == "request.phone":
             blocks.append(Block(texts.BOT_FORM_PHONE))
@@ -170,10 +170,10 @@ class RequestsMixin(RolesMixin):
     # ------------------------------------------------------------------------ my requests
     @friendly
     def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
-        if self.helpdesk.get_person(user.id) is None:
+        if self.helpdesk.directory.get_person(user.id) is None:
             return Reply.of(texts.BOT_MINE_EMPTY)
         # Cadres also see their villages' requests in lists; "mine" means the ones they filed.
-        page = self.helpdesk.list_requests(
+        page = self.helpdesk.queries.list_requests(
             user.id, RequestFilter(requester=user.id), limit=MINE_PAGE, offset=offset
         )
         items = page.items
@@ -202,7 +202,7 @@ class RequestsMixin(RolesMixin):
 
     @friendly
     def request_detail(self, user: UserRef, number: str) -> Reply:
-        view = self.helpdesk.show(user.id, number)
+        view = self.helpdesk.queries.show(user.id, number)
         buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
         return Reply(tuple(request_card(view, self.settings.timezone, history=True)), keyboard(*buttons))
 
@@ -210,9 +210,9 @@ class RequestsMixin(RolesMixin):
     def answer_follow_up(self, user: UserRef, satisfied: bool, number: str | None = None) -> Reply:
         """问题解决了吗？ — 已解决 closes the request, 未解决 reopens it for the cadres."""
         if number is None:
-            if self.helpdesk.get_person(user.id) is None:
+            if self.helpdesk.directory.get_person(user.id) is None:
                 return Reply.of(texts.BOT_NO_FEEDBACK_PENDING)
-            waiting = self.helpdesk.list_requests(
+            waiting = self.helpdesk.queries.list_requests(
                 user.id, RequestFilter(requester=user.id, statuses=(Status.RESOLVED,)), limit=10
             ).items
             if not waiting:
@@ -223,6 +223,6 @@ class RequestsMixin(RolesMixin):
                     buttons=keyboard(*(satisfaction_buttons(v.number) for v in waiting)),
                 )
             number = waiting[0].number
-        outcome = self.helpdesk.feedback(user.id, number, satisfied)
+        outcome = self.helpdesk.casework.feedback(user.id, number, satisfied)
         own, notices = split(outcome, user.id)
         return Reply(tuple(own), notices=notices, replace_buttons=(), toast=texts.BOT_FEEDBACK_RECORDED)

@@ -40,7 +40,7 @@ class Identity:
 
 class RolesMixin(AssistantBase):
     def identity(self, user: UserRef) -> Identity:
-        person = self.helpdesk.get_person(user.id)
+        person = self.helpdesk.directory.get_person(user.id)
         if user.id in self.settings.admin_ids or (person and person.role is Role.ADMIN):
             role = Role.ADMIN
         elif person and (person.role is Role.CADRE or person.posts):
@@ -63,7 +63,7 @@ class RolesMixin(AssistantBase):
         """Chat ids that need more than the villager command menu: configured admins and cadres."""
         ids = set(self.settings.admin_ids)
         try:
-            ids.update(p.chat_user_id for p in self.helpdesk.list_cadres(OPERATOR))
+            ids.update(p.chat_user_id for p in self.helpdesk.directory.list_cadres(OPERATOR))
         except HelpdeskError:
             log.exception("could not list cadres for command menus")
         return sorted(ids)

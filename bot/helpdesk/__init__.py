@@ -4,7 +4,7 @@ Public surface for front ends (the Telegram bot, the CLI). Typical use::
 
     from bot.helpdesk import Helpdesk, OPERATOR, open_helpdesk
     helpdesk = open_helpdesk()                      # settings, migrations, admins from ADMIN_IDS
-    outcome = helpdesk.file_request(chat_id, village_id, "家里房子漏雨", phone="13812345678")
+    outcome = helpdesk.intake.file_request(chat_id, village_id, "家里房子漏雨", phone="13812345678")
     for n in outcome.notifications: send(n.chat_user_id, n.text_zh)
 
 Every error meant for users is a `HelpdeskError` whose `message_zh` can be shown as is.
@@ -24,6 +24,7 @@ from bot.helpdesk.errors import (
     NotFound,
     PermissionDenied,
 )
+from bot.helpdesk.facade import Helpdesk
 from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Role, Status, Urgency, allowed_actions, transitions
 from bot.helpdesk.policy import CategorySuggestion, KeywordOverlapLookup, PolicyHint, PolicyLookup
 from bot.helpdesk.privacy import mask_phone, mask_text
@@ -43,7 +44,6 @@ from bot.helpdesk.views import (
     VillageCounts,
     VillageView,
 )
-from bot.helpdesk.workflow import Helpdesk
 
 if TYPE_CHECKING:
     from bot.config import Settings

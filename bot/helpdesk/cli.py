@@ -20,11 +20,11 @@ from bot.helpdesk.access import OPERATOR, Actor
 from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.errors import HelpdeskError
 from bot.helpdesk.export import export_ledger
+from bot.helpdesk.facade import Helpdesk
 from bot.helpdesk.lifecycle import ROLE_LABELS, Status
 from bot.helpdesk.notify import local_time
 from bot.helpdesk.validate import parse_status
 from bot.helpdesk.views import PersonView, RequestFilter, RequestView
-from bot.helpdesk.workflow import Helpdesk
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -162,7 +162,7 @@ def _when(helpdesk: Helpdesk, value: object) -> str:
 # ----------------------------------------------------------------------------- requests
 def requests_list(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
     """List requests (newest first; with --open/--overdue soonest due first)."""
-    page = helpdesk.list_requests(_actor(args), _filters(args), limit=args.limit, offset=args.offset)
+    page = helpdesk.queries.list_requests(_actor(args), _filters(args), limit=args.limit, offset=args.offset)
     if not page.items:
         print("没有符合条件的工单。", file=out)
         return
@@ -188,7 +188,7 @@ def requests_list(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> 
 
 def requests_show(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
     """One request with its policy hints and full history."""
-    v: RequestView = helpdesk.show(_actor(args), args.number)
+    v: RequestView = helpdesk.queries.show(_actor(args), args.number)
     fields = [
         ("编号", v.number),
         ("状态", v.status.label + ("（已超期）" if v.overdue else "")),
@@ -236,12 +236,12 @@ def requests_export(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -
 
 # ----------------------------------------------------------------------------- admin
 def village_add(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    village = helpdesk.add_village(OPERATOR, args.name, args.township or "", args.county or "")
+    village = helpdesk.directory.add_village(OPERATOR, args.name, args.township or "", args.county or "")
     print(f"已登记村庄：{village.full_name}（编号 {village.id}）", file=out)
 
 
 def village_list(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    villages = helpdesk.list_villages()
+    villages = helpdesk.directory.list_villages()
     if not villages:
         print("还没有登记任何村庄。用 `admin village add 村名 --township 乡镇 --county 县` 添加。", file=out)
         return
@@ -266,25 +266,29 @@ def _print_people(people: Sequence[PersonView], out: TextIO) -> None:
 
 
 def cadre_add(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    person = helpdesk.bind_cadre(OPERATOR, args.chat_user_id, args.village, args.post, display_name=args.name)
+    person = helpdesk.directory.bind_cadre(
+        OPERATOR, args.chat_user_id, args.village, args.post, display_name=args.name
+    )
     _print_people([person], out)
 
 
 def cadre_bind(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    person = helpdesk.bind_cadre(OPERATOR, args.chat_user_id, args.village, args.post)
+    person = helpdesk.directory.bind_cadre(OPERATOR, args.chat_user_id, args.village, args.post)
     _print_people([person], out)
 
 
 def cadre_list(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    _print_people(helpdesk.list_cadres(OPERATOR, args.village), out)
+    _print_people(helpdesk.directory.list_cadres(OPERATOR, args.village), out)
 
 
 def person_add(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    _print_people([helpdesk.add_person(OPERATOR, args.chat_user_id, args.name, args.role)], out)
+    _print_people([helpdesk.directory.add_person(OPERATOR, args.chat_user_id, args.name, args.role)], out)
 
 
 def invite_create(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> None:
-    invite = helpdesk.create_invite(OPERATOR, args.post, args.village, ttl=timedelta(days=args.days))
+    invite = helpdesk.directory.create_invite(
+        OPERATOR, args.post, args.village, ttl=timedelta(days=args.days)
+    )
     expires = local_time(invite.expires_at, helpdesk.config.timezone)
     print(f"邀请码：{invite.code}", file=out)
     print(f"用途：{invite.village.full_name} {invite.post}（一次有效，{expires} 前使用）", file=out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     DateTime,
@@ -166,7 +167,11 @@ class RequestEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))  # filed, assign, start, …, note
     old_status: Mapped[str | None] = mapped_column(String(16))
     new_status: Mapped[str | None] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    # The system's wording as a code and its parameters (bot/helpdesk/events.py); NULL for the
+    # actor's note alone, and for prose rows from before codes that the 0002 migration could not read.
+    code: Mapped[str | None] = mapped_column(String(24))
+    params: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)  # the actor's own words
 
 
 class RequestPolicyHint(Base):

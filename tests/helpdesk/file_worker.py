@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         numbers = []
         for i in range(int(count)):
             chat_id = int(first) + i
-            out = helpdesk.file_request(
+            out = helpdesk.intake.file_request(
                 chat_id, int(village_id), f"第{chat_id}号村民：家里房子漏雨", display_name=f"村民{chat_id}"
             )
             numbers.append(out.request.number)
