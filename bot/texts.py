@@ -6,6 +6,19 @@ without hunting through code. Engineers' log messages stay in English in the cod
 
 from __future__ import annotations
 
+
+# ----------------------------------------------------------------------------- previews
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with "…", line breaks kept (a description in an alert)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """`text` on one line (runs of whitespace become one space), cut to `limit` characters with "…"
+    (a line in a list, a note in a history)."""
+    return clip(" ".join((text or "").split()), limit)
+
+
 # ----------------------------------------------------------------------------- answering
 NOT_COVERED = (
     "抱歉，知识库里没有找到与您问题相关的政策内容，为避免误导，暂不作答。\n"
@@ -327,18 +340,19 @@ BOT_UPLOAD_UNREADABLE = "《{name}》无法读取：{reason}。知识库没有�
 BOT_UPLOAD_DONE = "已加入知识库：《{title}》，共 {chunks} 段。现在就可以针对它提问了。"
 BOT_UPLOAD_UNCHANGED = "《{name}》与知识库中已有的版本相同，没有改动。"
 BOT_UPLOAD_DOWNLOAD_FAILED = "文件下载失败，请重新发送。"
+# Why a file could not be added, by bot.kb SkipReason code; codes not listed read BOT_REASON_UNKNOWN.
 BOT_REASONS = {
-    "empty file": "文件是空的",
-    "no text content": "文件里没有可提取的文字",
-    "no text layer": "PDF 没有文字层（可能是扫描件），请上传可复制文字的版本",
-    "encrypted PDF": "PDF 有密码保护",
-    "corrupt or unreadable": "文件已损坏或格式不对",
-    "binary content": "文件内容不是文字",
-    "undecodable text": "无法识别文件的文字编码",
-    "file too large": "文件太大",
-    "text too long": "文字太多，请拆分成几个文件",
-    "no text left after cleaning": "清理网页杂项后没有剩下正文",
-    "unsupported file type": "不支持这种文件类型",
+    "unsupported": "不支持这种文件类型",
+    "empty": "文件是空的",
+    "too_large": "文件太大",
+    "no_text": "文件里没有可提取的文字",
+    "no_text_layer": "PDF 没有文字层（可能是扫描件），请上传可复制文字的版本",
+    "encrypted": "PDF 有密码保护",
+    "corrupt": "文件已损坏或格式不对",
+    "binary": "文件内容不是文字",
+    "undecodable": "无法识别文件的文字编码",
+    "too_long": "文字太多，请拆分成几个文件",
+    "nothing_left": "清理网页杂项后没有剩下正文",
 }
 BOT_REASON_UNKNOWN = "文件无法解析"
 BOT_DOCS_EMPTY = "知识库里还没有文档。把文件直接发给我即可添加。"

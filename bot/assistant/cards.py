@@ -1,4 +1,4 @@
-"""How help requests look in replies: the request card, alerts for other people, short previews.
+"""How help requests look in replies: the request card and alerts for other people.
 
 Shared by the villager side (my requests, the form) and the cadre side (tickets, the digest), so
 a request reads the same to everyone who may see it.
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.assistant.replies import Block, Button, Keyboard, Notice, Reply, keyboard
-from bot.helpdesk import Notification, NotificationKind, Outcome, RequestView
-from bot.helpdesk.notify import hint_lines, local_time
+from bot.helpdesk import Notification, NotificationKind, Outcome, RequestView, hint_lines, local_time
 
 # Alerts that a cadre answers from the ticket card.
 CADRE_KINDS = {
@@ -19,12 +18,6 @@ CADRE_KINDS = {
     NotificationKind.RETURNED,
     NotificationKind.REOPENED,
 }
-
-
-def preview(text: str | None, limit: int) -> str:
-    """`text` on one line, cut to `limit` characters."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def satisfaction_buttons(number: str) -> list[Button]:
@@ -69,7 +62,7 @@ def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Blo
                     at=local_time(event.at, timezone),
                     actor=event.actor,
                     change=change,
-                    note=texts.HD_EVENT_NOTE_SUFFIX.format(note=preview(event.note, 80))
+                    note=texts.HD_EVENT_NOTE_SUFFIX.format(note=texts.one_line(event.note, 80))
                     if event.note
                     else "",
                 )

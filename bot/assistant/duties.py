@@ -3,7 +3,7 @@
 The handbooks are written for this product, not policy sources, and they are kept out of the
 policy index: their generic wording outranked policy passages for unrelated questions. A cadre
 whose question names a post and asks what it does ("第一书记的职责是什么？") still gets the policy
-answer, plus a button opening that post's handbook (`QuestionsMixin.ask`).
+answer, plus a button opening that post's handbook (`Questions.ask`).
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ from bot.helpdesk.errors import (
     NotFound,
     PermissionDenied,
 )
+from bot.helpdesk.export import export_ledger
 from bot.helpdesk.facade import Helpdesk
 from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Role, Status, Urgency, allowed_actions, transitions
+from bot.helpdesk.notify import hint_lines, local_time
 from bot.helpdesk.policy import CategorySuggestion, KeywordOverlapLookup, PolicyHint, PolicyLookup
 from bot.helpdesk.privacy import mask_phone, mask_text
 from bot.helpdesk.views import (
@@ -94,6 +96,9 @@ __all__ = [
     "VillageCounts",
     "VillageView",
     "allowed_actions",
+    "export_ledger",
+    "hint_lines",
+    "local_time",
     "mask_phone",
     "mask_text",
     "open_helpdesk",

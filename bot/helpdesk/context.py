@@ -41,12 +41,12 @@ class DeskContext:
         self.config = config
         self.lookup = lookup
         self.tz = ZoneInfo(config.timezone)
-        self._clock = clock or utcnow
+        self.clock = clock or utcnow  # tests move time by replacing it
         self._reads = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(write_engine(engine), expire_on_commit=False)
 
     def now(self) -> datetime:
-        now = self._clock()
+        now = self.clock()
         if now.tzinfo is None:
             raise ValueError("the helpdesk clock must return aware datetimes")
         return now.astimezone(UTC)

@@ -47,11 +47,11 @@ class Helpdesk:
     ) -> None:
         self.engine = engine
         self.config = config or HelpdeskConfig()
-        context = DeskContext(engine, self.config, lookup=lookup, clock=clock)
-        self.intake = Intake(context)
-        self.casework = Casework(context)
-        self.queries = Queries(context)
-        self.directory = Directory(context)
+        self.context = DeskContext(engine, self.config, lookup=lookup, clock=clock)
+        self.intake = Intake(self.context)
+        self.casework = Casework(self.context)
+        self.queries = Queries(self.context)
+        self.directory = Directory(self.context)
 
     @classmethod
     def open(

@@ -41,6 +41,17 @@ class Intake:
     def __init__(self, context: DeskContext) -> None:
         self._ctx = context
 
+    def clean_description(self, description: str | None) -> str:
+        """The description as `file_request` would store it; `InvalidInput` says what is wrong.
+
+        Lets a front end check each answer of a multi-step form as it is given.
+        """
+        return clean_description(description, self._ctx.config)
+
+    def clean_phone(self, phone: str | None) -> str | None:
+        """The phone number as `file_request` would store it (None when blank), or `InvalidInput`."""
+        return clean_phone(phone)
+
     def suggest_category(self, description: str) -> CategorySuggestion:
         """What `file_request` would choose; lets a front end propose a category before filing."""
         text = clean_description(description, self._ctx.config)

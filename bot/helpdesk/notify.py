@@ -20,8 +20,9 @@ def local_time(value: datetime, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def preview(text: str) -> str:
+    """A description in an alert: cut to `PREVIEW_CHARS`, line breaks kept."""
+    return texts.clip(text, PREVIEW_CHARS)
 
 
 def hint_lines(hints: Sequence[PolicyHint]) -> str:

@@ -24,7 +24,7 @@ from bot.kb.documents import load_document
 from bot.kb.embeddings import Embedder
 from bot.kb.index import FileEntry, IndexDir, Manifest, read_chunks, write_generation_files
 from bot.kb.loaders import SUPPORTED_SUFFIXES
-from bot.kb.types import Chunk, DocumentError
+from bot.kb.types import Chunk, DocumentError, SkipReason
 from bot.kb.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason in English)
+    skip_codes: dict[str, SkipReason] = field(default_factory=dict)  # source -> why, as a code
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -129,6 +130,7 @@ def ingest(
 
         files, passed = scan_source(source)
         report.skipped.extend(passed)
+        report.skip_codes.update((rel, SkipReason.UNSUPPORTED) for rel, _ in passed)
         entries: dict[str, FileEntry] = {}
         kept: list[Chunk] = []  # chunks whose vectors are reused
         fresh: list[Chunk] = []  # chunks to embed
@@ -145,13 +147,16 @@ def ingest(
                 doc = load_document(path, rel, max_bytes=max_file_bytes)
                 if len(doc.text) > MAX_TEXT_CHARS:
                     raise DocumentError(
-                        rel, f"text too long: {len(doc.text):,} characters (limit {MAX_TEXT_CHARS:,}); split the file"
+                        rel,
+                        f"text too long: {len(doc.text):,} characters (limit {MAX_TEXT_CHARS:,}); split the file",
+                        SkipReason.TOO_LONG,
                     )
                 chunks = chunk_document(doc, **CHUNKING)
                 if not chunks:
-                    raise DocumentError(rel, "no text left after cleaning")
+                    raise DocumentError(rel, "no text left after cleaning", SkipReason.NOTHING_LEFT)
             except DocumentError as exc:
                 report.skipped.append((rel, exc.reason))
+                report.skip_codes[rel] = exc.code
                 if reusable and before and all(i in old_chunks for i in before.chunk_ids):
                     # Keep serving the last good version rather than losing it.
                     entries[rel] = before

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.kb.normalize import is_cjk, to_simplified
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"]
 
@@ -78,24 +78,26 @@ def load_text(
     src = source or path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'")
+        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'", SkipReason.UNSUPPORTED)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})") from exc
+        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})", SkipReason.UNREADABLE) from exc
     if not path.is_file():
-        raise DocumentError(src, "not a regular file")
+        raise DocumentError(src, "not a regular file", SkipReason.UNREADABLE)
     if size == 0:
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     if size > max_bytes:
-        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit")
+        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
     loader = _LOADERS[suffix]
     text, meta = loader(path, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
-            src, "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file"
+            src,
+            "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file",
+            SkipReason.NO_TEXT if suffix not in (".txt", ".md", ".markdown") else SkipReason.EMPTY,
         )
     meta = {k: v.strip() for k, v in meta.items() if isinstance(v, str) and v.strip()}
     meta.setdefault("format", suffix.lstrip("."))
@@ -151,7 +153,7 @@ def _check_not_binary(text: str, src: str) -> str:
         _control_ratio(text[: 4 * _SAMPLE_BYTES]) > _MAX_CONTROL_RATIO
         or _control_ratio(text) > _MAX_CONTROL_RATIO
     ):
-        raise DocumentError(src, "binary content (too many control characters)")
+        raise DocumentError(src, "binary content (too many control characters)", SkipReason.BINARY)
     return text
 
 
@@ -166,14 +168,14 @@ def decode_text(data: bytes, src: str) -> tuple[str, str]:
         if data.startswith(bom):
             text = _strict(data, encoding)
             if text is None:
-                raise DocumentError(src, f"undecodable text (invalid {encoding} after byte-order mark)")
+                raise DocumentError(src, f"undecodable text (invalid {encoding} after byte-order mark)", SkipReason.UNDECODABLE)
             return _check_not_binary(text, src), encoding.replace("-sig", "") + " (BOM)"
 
     if b"\x00" in data:
         utf16 = _bomless_utf16(data)
         if utf16 is not None:
             return _check_not_binary(utf16[0], src), utf16[1]
-        raise DocumentError(src, "binary content (NUL bytes)")
+        raise DocumentError(src, "binary content (NUL bytes)", SkipReason.BINARY)
 
     text = _strict(data, "utf-8")
     if text is not None:
@@ -203,7 +205,7 @@ def decode_text(data: bytes, src: str) -> tuple[str, str]:
             ratio, hanzi = _common_ratio(text[:_SAMPLE_BYTES])
             if hanzi < 20 or ratio >= 0.25:
                 return text, guess
-    raise DocumentError(src, "undecodable text (unknown encoding or binary content)")
+    raise DocumentError(src, "undecodable text (unknown encoding or binary content)", SkipReason.UNDECODABLE)
 
 
 def _charset_normalizer_guess(data: bytes) -> str | None:
@@ -229,7 +231,7 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 def _load_txt(path: Path, src: str) -> tuple[str, dict[str, str]]:
     data = path.read_bytes()
     if not data.strip():
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     text, encoding = decode_text(data, src)
     return _unwrap_hard_wrapped(text), {"encoding": encoding}
 
@@ -526,7 +528,7 @@ def _load_docx(path: Path, src: str) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except Exception as exc:  # python-docx surfaces zip, XML and OPC errors with many types
-        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     meta["title"] = re.sub(r"^Microsoft Word\s*-\s*", "", meta["title"]).strip()
     return "\n".join(lines), meta
 
@@ -577,7 +579,7 @@ def _load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(src, "encrypted PDF (password required)")
+            raise DocumentError(src, "encrypted PDF (password required)", SkipReason.ENCRYPTED)
         pages: list[str] = []
         for page in reader.pages:
             try:
@@ -595,9 +597,9 @@ def _load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError… on broken files
-        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     if sum(len("".join(p.split())) for p in pages) < 10:
-        raise DocumentError(src, "no text layer (scanned PDF?)")
+        raise DocumentError(src, "no text layer (scanned PDF?)", SkipReason.NO_TEXT_LAYER)
     return "\n".join(_reflow_pdf(pages)), meta
 
 

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SkipReason(StrEnum):
+    """Why a file was not ingested, as a code: front ends word it (bot/texts.py BOT_REASONS)."""
+
+    UNSUPPORTED = "unsupported"  # a file type no loader reads
+    UNREADABLE = "unreadable"  # the file system refused (permissions, not a regular file)
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    NO_TEXT = "no_text"  # a document format with no text in it
+    NO_TEXT_LAYER = "no_text_layer"  # a PDF of scanned images
+    ENCRYPTED = "encrypted"  # a password-protected PDF
+    CORRUPT = "corrupt"  # a .docx/.pdf its library cannot open
+    BINARY = "binary"  # a text file that holds binary data
+    UNDECODABLE = "undecodable"  # text in no encoding we can tell
+    TOO_LONG = "too_long"  # more text than one document may have
+    NOTHING_LEFT = "nothing_left"  # nothing left once page chrome is cleaned away
+    OTHER = "other"
 
 
 class DocumentError(Exception):
-    """A source file that cannot be ingested; `reason` is a short English explanation for the report."""
+    """A source file that cannot be ingested: `code` says why, `reason` in English for the report."""
 
-    def __init__(self, source: str, reason: str) -> None:
+    def __init__(self, source: str, reason: str, code: SkipReason = SkipReason.OTHER) -> None:
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+        self.code = code
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ async def set_user_commands(bot: Bot, assistant: Assistant, user: UserRef) -> No
     """The menu for one user's private chat (their chat id is their user id)."""
     import asyncio
 
-    commands = await asyncio.to_thread(assistant.commands_for, user)
+    commands = await asyncio.to_thread(assistant.roles.commands_for, user)
     try:
         await bot.set_my_commands(_commands(commands), scope=BotCommandScopeChat(user.id))
     except TelegramError as exc:  # e.g. a configured admin who never opened the chat
@@ -49,5 +49,5 @@ async def set_user_commands(bot: Bot, assistant: Assistant, user: UserRef) -> No
 async def set_privileged_commands(bot: Bot, assistant: Assistant) -> None:
     import asyncio
 
-    for chat_id in await asyncio.to_thread(assistant.privileged_users):
+    for chat_id in await asyncio.to_thread(assistant.roles.privileged_users):
         await set_user_commands(bot, assistant, UserRef(chat_id, str(chat_id)))

@@ -65,7 +65,7 @@ def test_ticket_list_puts_overdue_first_and_hides_other_villages(
     fresh = helpdesk.intake.file_request(VILLAGER_2, world.a.id, "想参加技能培训找工作", category="就业").request
     other = helpdesk.intake.file_request(VILLAGER_2, world.b.id, "红旗村的路灯坏了").request
     # make the first one overdue: the helpdesk reads its clock on every call
-    helpdesk._clock = lambda: datetime.now(UTC) + timedelta(hours=60)
+    helpdesk.context.clock = lambda: datetime.now(UTC) + timedelta(hours=60)
     secretary = user(tg, SECRETARY_A, "王书记")
     secretary.send_command("/tickets")
     listing = secretary.wait_for_message()
@@ -199,7 +199,7 @@ def test_daily_digest_of_overdue_requests(tg: FakeTelegram, bot, helpdesk: Helpd
     assert len(jobs) == 1 and jobs[0].next_t is not None
     assert jobs[0].next_t.astimezone(jobs[0].next_t.tzinfo).hour == 8  # DIGEST_HOUR in TIMEZONE
 
-    helpdesk._clock = lambda: datetime.now(UTC) + timedelta(days=10)
+    helpdesk.context.clock = lambda: datetime.now(UTC) + timedelta(days=10)
     user(tg, VILLAGER, "张大爷").block()  # a blocked user never stops a digest
     bot.run(overdue_digest(_Context(bot.application)))
     secretary = user(tg, SECRETARY_A, "王书记")

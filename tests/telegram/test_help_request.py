@@ -152,8 +152,8 @@ def test_an_abandoned_form_expires(tg: FakeTelegram, bot, assistant, helpdesk: H
     u.send_command("/help_request")
     u.click(u.wait_for_message(), "其他")
     u.wait_for_message(containing="第 2 步")
-    real_clock = assistant._clock
-    assistant._clock = lambda: real_clock() + 2 * 3600  # two hours later
+    real_clock = assistant.context.clock
+    assistant.context.clock = lambda: real_clock() + 2 * 3600  # two hours later
     u.send("驻村工作队要做哪些工作")
     assert u.wait_for_message().text == texts.BOT_FORM_EXPIRED
     assert u.wait_for_message(timeout=60).text.startswith(texts.ANSWER_HEADER)
