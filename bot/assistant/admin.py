@@ -242,7 +242,7 @@ class Admin:
             code=invitation.code,
             village=invitation.village.name,
             post=invitation.post,
-            expires=local_time(invitation.expires_at, self._ctx.settings.timezone),
+            expires=local_time(invitation.expires_at, self._ctx.tz),
         )
         return Reply((Block(done), Block(texts.BOT_INVITE_COMMAND.format(code=invitation.code), code=True)))
 

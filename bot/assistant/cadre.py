@@ -99,7 +99,7 @@ class Cadre:
                         village=view.village.name,
                         category=view.category,
                         status=view.status.label,
-                        due=local_time(view.due_at, self._ctx.settings.timezone),
+                        due=local_time(view.due_at, self._ctx.tz),
                         assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
                         description=texts.one_line(view.description, 60),
                     )
@@ -116,7 +116,7 @@ class Cadre:
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
         view = self._ctx.helpdesk.queries.show(user.id, number)
-        card = request_card(view, self._ctx.settings.timezone, history=True)
+        card = request_card(view, self._ctx.tz, history=True)
         return Reply(tuple(card), self._ticket_buttons(who, view), edit=edit)
 
     def _is_dispatcher(self, who: Identity, view: RequestView) -> bool:
@@ -281,7 +281,7 @@ class Cadre:
             view = outcome.request
         blocks = [
             Block(texts.BOT_TICKET_DONE.format(action=label)),
-            *request_card(view, self._ctx.settings.timezone, history=True),
+            *request_card(view, self._ctx.tz, history=True),
             *own,
         ]
         return Reply(

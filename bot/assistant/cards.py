@@ -6,6 +6,8 @@ a request reads the same to everyone who may see it.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot import texts
 from bot.assistant.replies import Block, Button, Keyboard, Notice, Reply, keyboard
 from bot.helpdesk import Notification, NotificationKind, Outcome, RequestView, hint_lines, local_time
@@ -27,7 +29,7 @@ def satisfaction_buttons(number: str) -> list[Button]:
     ]
 
 
-def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Block]:
+def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Block]:
     """The request as a card: fields, description, policy hints, and the last events if `history`."""
     fields = texts.BOT_REQUEST_FIELDS.format(
         category=view.category,
@@ -36,8 +38,8 @@ def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Blo
         requester=view.requester_name,
         phone=view.phone or texts.BOT_FORM_NO_PHONE,
         address=view.address or texts.BOT_FORM_NO_PHONE,
-        created=local_time(view.created_at, timezone),
-        due=local_time(view.due_at, timezone),
+        created=local_time(view.created_at, tz),
+        due=local_time(view.due_at, tz),
         overdue=texts.BOT_REQUEST_OVERDUE if view.overdue else "",
         assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
     )
@@ -59,7 +61,7 @@ def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Blo
             )
             lines.append(
                 texts.BOT_REQUEST_EVENT.format(
-                    at=local_time(event.at, timezone),
+                    at=local_time(event.at, tz),
                     actor=event.actor,
                     change=change,
                     note=texts.HD_EVENT_NOTE_SUFFIX.format(note=texts.one_line(event.note, 80))

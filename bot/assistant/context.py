@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from bot.assistant.replies import Reply, UserRef
 from bot.helpdesk import HelpdeskError, PersonView, Role
@@ -78,7 +77,7 @@ class AssistantContext:
         self.helpdesk = helpdesk
         self.analytics = analytics
         self.clock = clock or time.time  # tests move time by replacing it
-        self.tz = ZoneInfo(settings.timezone)
+        self.tz = settings.tz
         # One knowledge-base change at a time (reload, upload, removal); others are told to wait.
         self.kb_lock = threading.Lock()
 

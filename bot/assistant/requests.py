@@ -203,7 +203,7 @@ class Requests:
                 status=view.status.label,
                 category=view.category,
                 village=view.village.name,
-                created=local_time(view.created_at, self._ctx.settings.timezone),
+                created=local_time(view.created_at, self._ctx.tz),
                 description=texts.one_line(view.description, 60),
             )
             if view.status is Status.RESOLVED:
@@ -220,7 +220,7 @@ class Requests:
     def request_detail(self, user: UserRef, number: str) -> Reply:
         view = self._ctx.helpdesk.queries.show(user.id, number)
         buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
-        return Reply(tuple(request_card(view, self._ctx.settings.timezone, history=True)), keyboard(*buttons))
+        return Reply(tuple(request_card(view, self._ctx.tz, history=True)), keyboard(*buttons))
 
     @friendly
     def answer_follow_up(self, user: UserRef, satisfied: bool, number: str | None = None) -> Reply:

@@ -96,7 +96,7 @@ class Casework:
                     number=number,
                     village=request.village.name,
                     category=request.category,
-                    due=local_time(request.due_at, self._ctx.config.timezone),
+                    due=local_time(request.due_at, self._ctx.tz),
                     description=preview(request.description),
                 )
                 out = [

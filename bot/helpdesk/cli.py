@@ -156,7 +156,7 @@ def _filters(args: argparse.Namespace) -> RequestFilter:
 def _when(helpdesk: Helpdesk, value: object) -> str:
     from datetime import datetime
 
-    return local_time(value, helpdesk.config.timezone) if isinstance(value, datetime) else ""
+    return local_time(value, helpdesk.config.tz) if isinstance(value, datetime) else ""
 
 
 # ----------------------------------------------------------------------------- requests
@@ -289,7 +289,7 @@ def invite_create(helpdesk: Helpdesk, args: argparse.Namespace, out: TextIO) -> 
     invite = helpdesk.directory.create_invite(
         OPERATOR, args.post, args.village, ttl=timedelta(days=args.days)
     )
-    expires = local_time(invite.expires_at, helpdesk.config.timezone)
+    expires = local_time(invite.expires_at, helpdesk.config.tz)
     print(f"邀请码：{invite.code}", file=out)
     print(f"用途：{invite.village.full_name} {invite.post}（一次有效，{expires} 前使用）", file=out)
 

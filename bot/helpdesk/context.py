@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,7 +39,7 @@ class DeskContext:
         self.engine = engine
         self.config = config
         self.lookup = lookup
-        self.tz = ZoneInfo(config.timezone)
+        self.tz = config.tz
         self.clock = clock or utcnow  # tests move time by replacing it
         self._reads = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(write_engine(engine), expire_on_commit=False)

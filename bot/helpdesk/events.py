@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.helpdesk.lifecycle import Status
 from bot.helpdesk.models import HelpRequest, RequestEvent
+from bot.helpdesk.notify import local_time
 
 
 class EventCode(StrEnum):
@@ -81,7 +82,7 @@ def describe(
         return note
     values = dict(params or {})
     if "due" in values:
-        values["due"] = datetime.fromisoformat(values["due"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        values["due"] = local_time(datetime.fromisoformat(values["due"]), tz)
     elif "due_text" in values:
         values["due"] = values["due_text"]
     values["note"] = texts.HD_EVENT_NOTE_SUFFIX.format(note=note) if note else ""

@@ -84,7 +84,7 @@ def ledger_rows(
     helpdesk: Helpdesk, actor: Actor, filters: RequestFilter | None = None, *, masked: bool = False
 ) -> Iterator[list[Value]]:
     """Data rows (no header) in filing order; datetimes are naive local time."""
-    columns = _columns(ZoneInfo(helpdesk.config.timezone))
+    columns = _columns(helpdesk.config.tz)
     for view in helpdesk.queries.iter_requests(actor, filters):
         shown = _mask_view(view) if masked else view
         yield [getter(shown) for _, getter, _ in columns]

@@ -179,7 +179,7 @@ class Intake:
         primary: CadreBinding | None,
         hints: Sequence[PolicyHint],
     ) -> list[Notification]:
-        number, due = request.number, local_time(request.due_at, self._ctx.config.timezone)
+        number, due = request.number, local_time(request.due_at, self._ctx.tz)
         receipt = texts.HD_MSG_FILED.format(number=number, category=request.category, due=due)
         if primary is not None:
             receipt += "\n" + texts.HD_MSG_FILED_ASSIGNED.format(

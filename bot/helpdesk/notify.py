@@ -15,9 +15,9 @@ from bot.helpdesk.policy import PolicyHint
 PREVIEW_CHARS = 200
 
 
-def local_time(value: datetime, timezone: str) -> str:
+def local_time(value: datetime, tz: ZoneInfo) -> str:
     """`2026-05-12 14:00` in the configured timezone (users think in local time)."""
-    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def preview(text: str) -> str:

@@ -203,7 +203,7 @@ class Queries:
                         village=view.village.name,
                         category=view.category,
                         status=view.status.label,
-                        due=local_time(view.due_at, self._ctx.config.timezone),
+                        due=local_time(view.due_at, self._ctx.tz),
                     )
                 )
             if len(item.requests) > DIGEST_MAX_LINES:
