@@ -114,7 +114,13 @@ class Settings(BaseSettings):
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
     analytics_database_url: SecretStr | None = None
 
-    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    # Every command logs at this level (bot/cli/common.py); INFO adds start-up and per-job lines.
+    log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.assistant import ACTIONS, Block, Button, valid_press
-from bot.telegram.batching import BatchingEmbedder
+from bot.kb.batching import BatchingEmbedder
 from bot.telegram.format import callback_data, parse_callback, render_messages, utf16_len
 from bot.telegram.ratelimit import FloodGuard
 

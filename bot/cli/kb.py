@@ -1,0 +1,101 @@
+"""`python -m bot ingest | ask | eval`: build the knowledge base, answer from it, score retrieval.
+
+Operator-facing output (progress, summaries, errors) is English; answers are Chinese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.answer import compose
+from bot.assistant import validate_question
+from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
+from bot.config import Settings
+from bot.kb import SourceMissingError
+from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
+from bot.kb.index import IngestBusyError
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    kb = open_kb(load_settings(args))
+    try:
+        report = kb.ingest(rebuild=args.rebuild, progress=tqdm_progress())
+    except SourceMissingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except IngestBusyError as exc:
+        print(f"error: {exc}; try again when it has finished", file=sys.stderr)
+        return 3
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    k = args.k or settings.top_k
+    kb = open_kb(settings)
+    ensure_ingested(kb)
+    # From stdin: one JSON line out per line in, blank lines included (they get the "please ask"
+    # prompt), so output rows line up with the input file.
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    as_json = args.json or args.question is None
+    for question in questions:
+        problem = validate_question(question)
+        if problem:
+            answer_json = {"question": question, "answer": problem, "grounded": False, "sources": []}
+            print(json.dumps(answer_json, ensure_ascii=False) if as_json else problem, flush=True)
+            continue
+        answer = compose(kb.search(question, k))
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.render(), flush=True)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        questions = load_questions(Path(args.file))
+    except QuestionFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = load_settings(args)
+    kb = open_kb(settings)
+    ensure_ingested(kb)
+    report = evaluate(questions, kb.search, k=args.k or settings.top_k)
+    if args.json:
+        print(json.dumps({"metrics": report.metrics, "misses": report.misses}, ensure_ascii=False, indent=1))
+    else:
+        print(report.table())
+        for miss in report.misses:
+            print("miss:", json.dumps(miss, ensure_ascii=False))
+    return 0
+
+
+def add_k(parser: argparse.ArgumentParser) -> None:
+    default = Settings.model_fields["top_k"].default
+    parser.add_argument(
+        "--k", type=passage_count, default=None, help=f"passages to retrieve, 1-50 (default: TOP_K, {default})"
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ingest", help="index the knowledge-base folder (incremental)")
+    p.add_argument("--source", help="folder of documents (default: knowledge_base/)")
+    p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question (or one per line from stdin, as JSON lines)")
+    p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
+    add_k(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score retrieval on a JSONL question file")
+    p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
+    add_k(p)
+    p.add_argument("--json", action="store_true")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_eval)
