@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Threads for search and database calls: the event loop never waits on either.
     bot_workers: int = Field(default=8, ge=1, le=64)
-    # Conversation state (forms in progress) survives restarts here; default data_dir/bot_state.pickle.
+    # Conversation state (forms in progress) survives restarts here, as JSON (never pickle);
+    # default data_dir/bot_state.json.
     bot_state_file: Path | None = None
     # Question log and feedback for /stats; default: data_dir/analytics.db beside SQLite, or the
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).

@@ -24,6 +24,8 @@ from sqlalchemy import DateTime, Dialect, Engine, TypeDecorator, create_engine, 
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import StaticPool
 
+from bot.files import private_file
+
 WRITE_OPTION = "helpdesk_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -44,7 +46,7 @@ def create_database_engine(url: str, *, pool_size: int = 10, echo: bool = False)
             kwargs["poolclass"] = StaticPool
         else:
             if not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(database).expanduser())  # names and phones: 0600 before SQLite opens it
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
         engine = create_engine(parsed, **kwargs)

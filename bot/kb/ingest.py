@@ -9,6 +9,7 @@ failure anywhere leaves the served knowledge base untouched.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -80,20 +81,71 @@ class IngestReport:
 
 
 def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
-    """Supported files (relative name, path) in a stable order, and the files passed over."""
+    """Supported files (relative name, path to read) in a stable order, and the entries passed over.
+
+    Links are never followed out of the folder: anyone who can drop `passwd.txt -> /etc/passwd`
+    (or a link to the bot's `.env`) into a host-mounted knowledge-base folder would otherwise have
+    it indexed and quoted to every user. A link to a file inside the folder is read through its
+    resolved path; a link to a folder is not descended (its files, if inside, are indexed where
+    they are). Both kinds of refusal are reported with the reason.
+    """
+    root = source.resolve()
     files: list[tuple[str, Path]] = []
     passed: list[tuple[str, str]] = []
-    for path in sorted(source.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(source).as_posix()
-        if any(part.startswith(".") or part.startswith("~$") for part in Path(rel).parts):
-            continue  # hidden files, editor and Office lock files
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            passed.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
-            continue
-        files.append((rel, path))
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(folder)
+        dirnames.sort()
+        for name in list(dirnames):
+            if name.startswith(".") or name.startswith("~$"):
+                dirnames.remove(name)
+            elif (here / name).is_symlink():
+                dirnames.remove(name)  # os.walk would not descend it either; say why
+                rel = (here / name).relative_to(root).as_posix()
+                passed.append((rel, _link_reason(here / name, root, folder=True)))
+        for name in sorted(filenames):
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            if name.startswith(".") or name.startswith("~$"):
+                continue  # hidden files, editor and Office lock files
+            read_from = path
+            if path.is_symlink():
+                target = _inside_target(path, root)
+                if target is None or not target.is_file():
+                    passed.append((rel, _link_reason(path, root, folder=False)))
+                    continue
+                read_from = target
+            elif not path.is_file():
+                continue  # sockets, pipes, devices
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                passed.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            files.append((rel, read_from))
+    files.sort(key=lambda f: f[0])
+    passed.sort(key=lambda f: f[0])
     return files, passed
+
+
+def _inside_target(link: Path, root: Path) -> Path | None:
+    """Where `link` finally points if that is inside `root` (already resolved); else None."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling, or a loop
+        return None
+    if not target.is_relative_to(root) or target == root:
+        return None
+    if any(part.startswith((".", "~$")) for part in target.relative_to(root).parts):
+        return None  # a hidden file (an `.env` kept beside the documents) stays hidden via a link too
+    return target
+
+
+def _link_reason(link: Path, root: Path, *, folder: bool) -> str:
+    kind = "folder" if folder else "file"
+    target = _inside_target(link, root)
+    if target is None:
+        return f"symbolic link to a {kind} outside the knowledge-base folder, hidden or missing; not followed"
+    if folder:
+        return "symbolic link to a folder inside the knowledge-base folder; its files are read where they are"
+    return f"symbolic link to something that is not a {kind}; not followed"
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -169,6 +221,10 @@ def ingest(
             report.removed = sorted(set(old.files) - set(entries))
 
         if current and not report.changed and reusable:
+            if index.pointer_problem():
+                # Serving worked from the fallback; make CURRENT say so again (nothing re-embedded).
+                index.publish(current)
+                log.warning("knowledge-base pointer repaired: CURRENT names %s again", current)
             report.generation = current
             report.chunks = len(old_chunks)
             report.seconds = time.perf_counter() - started
