@@ -80,7 +80,7 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str, SkipReason]]]:
     """Supported files (relative name, path to read) in a stable order, and the entries passed over.
 
     Links are never followed out of the folder: anyone who can drop `passwd.txt -> /etc/passwd`
@@ -91,7 +91,7 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
     """
     root = source.resolve()
     files: list[tuple[str, Path]] = []
-    passed: list[tuple[str, str]] = []
+    passed: list[tuple[str, str, SkipReason]] = []
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(folder)
         dirnames.sort()
@@ -101,7 +101,7 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
             elif (here / name).is_symlink():
                 dirnames.remove(name)  # os.walk would not descend it either; say why
                 rel = (here / name).relative_to(root).as_posix()
-                passed.append((rel, _link_reason(here / name, root, folder=True)))
+                passed.append((rel, _link_reason(here / name, root, folder=True), SkipReason.LINK))
         for name in sorted(filenames):
             path = here / name
             rel = path.relative_to(root).as_posix()
@@ -111,13 +111,13 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
             if path.is_symlink():
                 target = _inside_target(path, root)
                 if target is None or not target.is_file():
-                    passed.append((rel, _link_reason(path, root, folder=False)))
+                    passed.append((rel, _link_reason(path, root, folder=False), SkipReason.LINK))
                     continue
                 read_from = target
             elif not path.is_file():
                 continue  # sockets, pipes, devices
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                passed.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
+                passed.append((rel, f"unsupported file type {path.suffix or '(none)'}", SkipReason.UNSUPPORTED))
                 continue
             files.append((rel, read_from))
     files.sort(key=lambda f: f[0])
@@ -181,8 +181,9 @@ def ingest(
         old_chunks = {c.id: c for c in read_chunks(index.path(current))} if (old and current) else {}
 
         files, passed = scan_source(source)
-        report.skipped.extend(passed)
-        report.skip_codes.update((rel, SkipReason.UNSUPPORTED) for rel, _ in passed)
+        for rel, reason, code in passed:
+            report.skipped.append((rel, reason))
+            report.skip_codes[rel] = code
         entries: dict[str, FileEntry] = {}
         kept: list[Chunk] = []  # chunks whose vectors are reused
         fresh: list[Chunk] = []  # chunks to embed

@@ -11,6 +11,7 @@ class SkipReason(StrEnum):
 
     UNSUPPORTED = "unsupported"  # a file type no loader reads
     UNREADABLE = "unreadable"  # the file system refused (permissions, not a regular file)
+    LINK = "link"  # a symbolic link that is not followed
     EMPTY = "empty"
     TOO_LARGE = "too_large"
     NO_TEXT = "no_text"  # a document format with no text in it
