@@ -60,10 +60,13 @@ class Settings(BaseSettings):
     )
     embedding_query_prompt: str = "query: "
     embedding_passage_prompt: str = "passage: "
-    embedding_precision: Literal["fp32", "bf16", "int8"] = Field(
-        default="int8",
-        description="int8 (default) is the fastest on CPU and ranks as fp32 does in our evaluation; bf16 "
-        "and fp32 are the references (docs/embeddings.md).",
+    embedding_precision: Literal["auto", "fp32", "bf16", "int8", "onnx-int8", "onnx-mixed", "fp16"] = Field(
+        default="auto",
+        description="auto (default): the fastest runtime that agrees with fp32, measured once per CPU "
+        "(fp16 on a GPU); or one of them by name (docs/embeddings.md).",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="auto: a CUDA GPU when torch sees one, else the CPU."
     )
     embedding_batch_size: int = Field(default=8, ge=1, le=256)
     embedding_threads: int | None = Field(default=None, ge=1, le=64)
@@ -73,6 +76,12 @@ class Settings(BaseSettings):
 
     # --- retrieval -------------------------------------------------------------------------
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
+
+    # --- converting and scanned documents (bot.kb.convert, bot.kb.ocr) ----------------------
+    convert_timeout_s: float = Field(default=120, gt=0, le=3600, description="LibreOffice conversion of one .doc/.wps/.xls; killed after this.")
+    ocr_page_seconds: float = Field(default=60, gt=0, le=3600, description="OCR time budget per page of a scan.")
+    ocr_max_pages: int = Field(default=100, ge=1, le=5000, description="Pages of one scanned PDF read by OCR.")
+    ocr_min_confidence: float = Field(default=0.80, ge=0, le=1, description="Scan pages read with less confidence are reported, not indexed.")
 
     # --- help requests ---------------------------------------------------------------------
     request_categories: Annotated[list[str], NoDecode] = Field(

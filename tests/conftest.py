@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+# One known precision for the whole session (and the bots it starts): EMBEDDING_PRECISION=auto
+# would measure runtimes per CPU and write its choice beside the shared model build.
+os.environ.setdefault("EMBEDDING_PRECISION", "int8")
+
 from bot.config import PROJECT_ROOT, Settings, set_offline_environment
 
 set_offline_environment()  # before anything imports huggingface_hub, transformers or chromadb

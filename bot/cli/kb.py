@@ -15,6 +15,7 @@ from bot.assistant import validate_question
 from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
 from bot.config import Settings
 from bot.kb import SourceMissingError
+from bot.kb.embed_auto import embedder_line
 from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 from bot.kb.index import IngestBusyError
 
@@ -63,9 +64,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     kb = open_kb(settings)
     ensure_ingested(kb)
     report = evaluate(questions, kb.search, k=args.k or settings.top_k)
+    embedded_by = embedder_line(kb)
     if args.json:
-        print(json.dumps({"metrics": report.metrics, "misses": report.misses}, ensure_ascii=False, indent=1))
+        out = {"metrics": report.metrics, "misses": report.misses, "embeddings": embedded_by}
+        print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
+        print(embedded_by)
         print(report.table())
         for miss in report.misses:
             print("miss:", json.dumps(miss, ensure_ascii=False))

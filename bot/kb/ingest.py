@@ -8,6 +8,7 @@ failure anywhere leaves the served knowledge base untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -23,6 +24,7 @@ from bot.kb import lexicon
 from bot.kb.chunking import chunk_document
 from bot.kb.documents import load_document
 from bot.kb.embeddings import Embedder
+from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions
 from bot.kb.index import FileEntry, IndexDir, Manifest, read_chunks, write_generation_files
 from bot.kb.loaders import SUPPORTED_SUFFIXES
 from bot.kb.types import Chunk, DocumentError, SkipReason
@@ -41,7 +43,7 @@ MAX_TEXT_CHARS = 2_000_000
 _EMBED_BATCH = 2048
 
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total) — stage is one of "scan", "read", "embed", "write"."""
+"""progress(stage, done, total) — stage is one of "scan", "read", "ocr" (pages of one scan), "embed", "write"."""
 
 
 class SourceMissingError(FileNotFoundError):
@@ -58,6 +60,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason in English)
     skip_codes: dict[str, SkipReason] = field(default_factory=dict)  # source -> why, as a code
+    # (source, note): indexed, but only in part — scan pages too blurred or over the page/time limit
+    notes: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -75,6 +79,7 @@ class IngestReport:
             f"{self.chunks} chunks in the index ({self.embedded} embedded now{rate}), {self.seconds:.1f} s",
         ]
         lines += [f"  skipped {src}: {reason}" for src, reason in self.skipped]
+        lines += [f"  partly read {src}: {note}" for src, note in self.notes]
         if self.generation:
             lines.append(f"serving generation {self.generation}")
         return "\n".join(lines)
@@ -151,7 +156,7 @@ def _link_reason(link: Path, root: Path, *, folder: bool) -> str:
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     """What the vector store keeps beside each vector (also used when a backup is restored)."""
     return {"source": chunk.source, "title": chunk.title[:200], "section": chunk.section[:200],
-            "ordinal": chunk.ordinal}
+            "ordinal": chunk.ordinal, "ocr": chunk.ocr}
 
 
 def ingest(
@@ -163,6 +168,7 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
+    read_options: ReadOptions | None = None,
 ) -> IngestReport:
     """Bring the index in line with `source`; returns what happened. Raises before touching anything
     if the folder is missing or another ingest is running."""
@@ -197,7 +203,10 @@ def ingest(
                 report.unchanged.append(rel)
                 continue
             try:
-                doc = load_document(path, rel, max_bytes=max_file_bytes)
+                options = dataclasses.replace(
+                    read_options or ReadOptions(), progress=lambda done, total: tick("ocr", done, total)
+                )
+                doc = load_document(path, rel, max_bytes=max_file_bytes, options=options)
                 if len(doc.text) > MAX_TEXT_CHARS:
                     raise DocumentError(
                         rel,
@@ -207,6 +216,10 @@ def ingest(
                 chunks = chunk_document(doc, **CHUNKING)
                 if not chunks:
                     raise DocumentError(rel, "no text left after cleaning", SkipReason.NOTHING_LEFT)
+                if doc.meta.get(META_OCR):  # shown to users as 扫描件: OCR text may hold misreadings
+                    chunks = [dataclasses.replace(c, ocr=True) for c in chunks]
+                if doc.meta.get(META_WARNINGS):
+                    report.notes.append((rel, doc.meta[META_WARNINGS]))
             except DocumentError as exc:
                 report.skipped.append((rel, exc.reason))
                 report.skip_codes[rel] = exc.code

@@ -24,13 +24,20 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.kb import ocr, sheets
+from bot.kb.convert import check_not_garbled, converted
+from bot.kb.formats import ReadOptions
 from bot.kb.normalize import is_cjk, to_simplified
 from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.sheets, bot.kb.convert
+    | ocr.IMAGE_SUFFIXES
+)
 
 # The 400 most frequent characters of modern (simplified) Chinese, from jieba's word-frequency
 # dictionary. Real Chinese text has 60–75 % of its characters here; the same bytes decoded with
@@ -68,11 +75,16 @@ _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "
 
 
 def load_text(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    source: str | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Read `path` into `(text, meta)`; raise DocumentError with a short reason if it can't be used.
 
-    `source` names the document in errors (defaults to the file name).
+    `source` names the document in errors (defaults to the file name). `options` bound the
+    converting and recognising readers (conversion timeout, OCR pages and time, progress).
     """
     path = Path(path)
     src = source or path.name
@@ -90,8 +102,10 @@ def load_text(
     if size > max_bytes:
         raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
-    loader = _LOADERS[suffix]
-    text, meta = loader(path, src)
+    if suffix in _OPTION_LOADERS:
+        text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
+    else:
+        text, meta = _LOADERS[suffix](path, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
@@ -573,7 +587,7 @@ _LIST_START_RE = re.compile(
 )
 
 
-def _load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
+def _load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     from pypdf import PdfReader
 
     try:
@@ -598,8 +612,10 @@ def _load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError… on broken files
         raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})", SkipReason.CORRUPT) from exc
+    pages, scan_meta = ocr.fill_scanned_pages(path, src, pages, options)  # pages without a text layer
+    meta.update(scan_meta)
     if sum(len("".join(p.split())) for p in pages) < 10:
-        raise DocumentError(src, "no text layer (scanned PDF?)", SkipReason.NO_TEXT_LAYER)
+        raise DocumentError(src, ocr.nothing_read(scan_meta) or "no text layer and no pictures to read")
     return "\n".join(_reflow_pdf(pages)), meta
 
 
@@ -649,5 +665,31 @@ _LOADERS: dict[str, Callable[[Path, str], tuple[str, dict[str, str]]]] = {
     ".html": _load_html,
     ".htm": _load_html,
     ".docx": _load_docx,
+}
+
+
+def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
+    """.doc / .wps: LibreOffice makes a .docx (headings and tables intact), read as any .docx."""
+    with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
+        text, meta = _load_docx(docx_path, src)
+    meta["converted"] = "libreoffice"
+    return check_not_garbled(text, src, path.suffix.lower()), meta
+
+
+def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
+    del options
+    text, encoding = decode_text(path.read_bytes(), src)
+    return sheets.csv_lines(text), {"encoding": encoding}
+
+
+# Readers that take limits: conversion, spreadsheets, OCR (bot.kb.formats.ReadOptions).
+_OPTION_LOADERS: dict[str, Callable[[Path, str, ReadOptions], tuple[str, dict[str, str]]]] = {
     ".pdf": _load_pdf,
+    ".doc": _load_converted_doc,
+    ".wps": _load_converted_doc,
+    ".xlsx": sheets.load_xlsx,
+    ".xls": sheets.load_xls,
+    ".et": sheets.load_xls,
+    ".csv": _load_csv,
+    **dict.fromkeys(ocr.IMAGE_SUFFIXES, ocr.load_image),
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.files import write_new_file
 from bot.kb.embeddings import Embedder, load_embedder
+from bot.kb.formats import ReadOptions
 from bot.kb.index import IndexDir
 from bot.kb.ingest import MAX_FILE_BYTES, IngestReport, Progress, ingest
 from bot.kb.loaders import SUPPORTED_SUFFIXES
@@ -89,7 +90,7 @@ class KnowledgeBase:
         with self._ingest_lock:
             report = ingest(
                 self.index, self.store, self.embedder, Path(source or self.source_dir),
-                rebuild=rebuild, progress=progress,
+                rebuild=rebuild, progress=progress, read_options=read_options(self.settings),
             )
         self.retriever.snapshot()  # pick up the new generation now, not on the next question
         return report
@@ -166,6 +167,16 @@ class KnowledgeBase:
             return None
         self._alerted = problem
         return problem
+
+
+def read_options(settings: Settings) -> ReadOptions:
+    """The conversion and OCR limits from the settings."""
+    return ReadOptions(
+        convert_timeout=settings.convert_timeout_s,
+        ocr_page_seconds=settings.ocr_page_seconds,
+        ocr_max_pages=settings.ocr_max_pages,
+        ocr_min_confidence=settings.ocr_min_confidence,
+    )
 
 
 def safe_filename(filename: str) -> str:
