@@ -16,15 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.vocab import CATEGORIES, FALLBACK_CATEGORY
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_TOP_K = 50  # passages one search may return (TOP_K, `ask --k`, `eval --k`)
 
-# Help-request categories: the default vocabulary, and the one every request can fall back to
-# (always accepted, even when REQUEST_CATEGORIES leaves it out).
-FALLBACK_CATEGORY = "其他"
-DEFAULT_REQUEST_CATEGORIES: tuple[str, ...] = (
-    "医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", FALLBACK_CATEGORY,
-)
+# Help-request categories: the vocabulary lives in bot/vocab.py; these names stay for callers.
+DEFAULT_REQUEST_CATEGORIES = CATEGORIES
 
 
 class Settings(BaseSettings):

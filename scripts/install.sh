@@ -28,14 +28,15 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 # Old office formats (.doc .wps .et, HTML saved as .xls) are converted by headless LibreOffice;
 # the format tests render Chinese scans with the Noto CJK font and set a password over UNO
-# (python3-uno). About 125 packages, 2-3 minutes on a fresh machine.
+# (python3-uno). About 125 packages: measured 2 min 15 s with `apt-get update` on a busy 2-core
+# machine (with recommended packages, as here; the Docker image leaves them out).
 if ! command -v soffice >/dev/null || [ ! -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] \
    || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing LibreOffice (headless) and CJK fonts (Debian packages) for office formats ..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends \
+    apt-get install -y -qq \
       libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk >/dev/null
   else
     echo "warning: LibreOffice or fonts-noto-cjk missing; install libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk to read .doc/.wps/.et files and run the format tests" >&2
