@@ -10,7 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-from bot.answer import compose
 from bot.assistant import validate_question
 from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
 from bot.config import Settings
@@ -18,6 +17,7 @@ from bot.kb import SourceMissingError
 from bot.kb.embed_auto import embedder_line
 from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 from bot.kb.index import IngestBusyError
+from bot.llm import open_pipeline
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -39,6 +39,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     k = args.k or settings.top_k
     kb = open_kb(settings)
     ensure_ingested(kb)
+    pipeline = open_pipeline(settings, kb)  # with a model only when LLM_BASE_URL is set
     # From stdin: one JSON line out per line in, blank lines included (they get the "please ask"
     # prompt), so output rows line up with the input file.
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
@@ -46,11 +47,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for question in questions:
         problem = validate_question(question)
         if problem:
-            answer_json = {"question": question, "answer": problem, "grounded": False, "sources": []}
+            answer_json = {"question": question, "answer": problem, "grounded": False, "sources": [],
+                           "mode": "extractive", "gate": None}  # fmt: skip
             print(json.dumps(answer_json, ensure_ascii=False) if as_json else problem, flush=True)
             continue
-        answer = compose(kb.search(question, k))
-        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.render(), flush=True)
+        outcome = pipeline.answer(question, k)
+        print(json.dumps(outcome.to_json(), ensure_ascii=False) if as_json else outcome.answer.render(), flush=True)
     return 0
 
 

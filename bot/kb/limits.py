@@ -24,7 +24,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 # Characters of text per document: about 1,000 pages of Chinese; past this a file is a dump or a
 # mistake and would tie up the embedder for an hour.
@@ -61,7 +61,10 @@ def check_before_parsing(path: Path, src: str) -> None:
 def _check_markup(path: Path, src: str) -> None:
     tags = path.read_bytes().count(b"<")
     if tags > MAX_HTML_TAGS:
-        raise DocumentError(src, f"too many HTML elements: {tags:,} (limit {MAX_HTML_TAGS:,}); split the page")
+        raise DocumentError(
+            src, f"too many HTML elements: {tags:,} (limit {MAX_HTML_TAGS:,}); split the page",
+            SkipReason.TOO_MANY,
+        )
 
 
 def _check_zip(path: Path, src: str) -> None:
@@ -69,15 +72,21 @@ def _check_zip(path: Path, src: str) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DocumentError(src, f"corrupt or unreadable zip container ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable zip container ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     if len(members) > MAX_ZIP_MEMBERS:
-        raise DocumentError(src, f"too many parts: {len(members):,} (limit {MAX_ZIP_MEMBERS:,}), a compression bomb; not read")
+        raise DocumentError(
+            src, f"too many parts: {len(members):,} (limit {MAX_ZIP_MEMBERS:,}), a compression bomb; not read",
+            SkipReason.BOMB,
+        )
     total = sum(m.file_size for m in members)
     if total > MAX_ZIP_UNCOMPRESSED_BYTES:
         raise DocumentError(
             src,
             f"unpacks to {_mb(total)} (limit {_mb(MAX_ZIP_UNCOMPRESSED_BYTES)}): a compression bomb "
             "or an oversized file; not read",
+            SkipReason.BOMB,
         )
     xml = sum(m.file_size for m in members if m.filename.lower().endswith(_XML_SUFFIXES))
     if xml > MAX_ZIP_XML_BYTES:
@@ -85,13 +94,16 @@ def _check_zip(path: Path, src: str) -> None:
             src,
             f"its text unpacks to {_mb(xml)} of XML (limit {_mb(MAX_ZIP_XML_BYTES)}): a compression bomb "
             "or far more text than one document; split the file",
+            SkipReason.BOMB,
         )
 
 
 def check_pages(pages: int, src: str) -> None:
     """Refuse a PDF with more pages than any one policy document has."""
     if pages > MAX_PDF_PAGES:
-        raise DocumentError(src, f"too many pages: {pages:,} (limit {MAX_PDF_PAGES:,}); split the file")
+        raise DocumentError(
+            src, f"too many pages: {pages:,} (limit {MAX_PDF_PAGES:,}); split the file", SkipReason.TOO_MANY
+        )
 
 
 class CharBudget:
@@ -112,14 +124,17 @@ class CharBudget:
             raise too_long(self.src, self.used, self.limit, partial=True)
         if self.blocks > MAX_BLOCKS:
             raise DocumentError(
-                self.src, f"too many paragraphs or rows: more than {MAX_BLOCKS:,}; split the file"
+                self.src, f"too many paragraphs or rows: more than {MAX_BLOCKS:,}; split the file",
+                SkipReason.TOO_MANY,
             )
         return text
 
 
 def too_long(src: str, chars: int, limit: int = MAX_DOCUMENT_CHARS, *, partial: bool = False) -> DocumentError:
     more = "more than " if partial else ""
-    return DocumentError(src, f"text too long: {more}{chars:,} characters (limit {limit:,}); split the file")
+    return DocumentError(
+        src, f"text too long: {more}{chars:,} characters (limit {limit:,}); split the file", SkipReason.TOO_LONG
+    )
 
 
 def check_chars(text: str, src: str) -> str:

@@ -28,7 +28,7 @@ from bot.kb import limits, ocr, sheets
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
 from bot.kb.normalize import is_cjk, to_simplified
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"]
 
@@ -90,17 +90,17 @@ def load_text(
     src = source or path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'")
+        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'", SkipReason.UNSUPPORTED)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})") from exc
+        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})", SkipReason.UNREADABLE) from exc
     if not path.is_file():
-        raise DocumentError(src, "not a regular file")
+        raise DocumentError(src, "not a regular file", SkipReason.UNREADABLE)
     if size == 0:
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     if size > max_bytes:
-        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit")
+        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
     limits.check_before_parsing(path, src)  # zip bombs are refused before any parser opens them
     if suffix in _OPTION_LOADERS:
@@ -111,7 +111,9 @@ def load_text(
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
-            src, "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file"
+            src,
+            "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file",
+            SkipReason.NO_TEXT if suffix not in (".txt", ".md", ".markdown") else SkipReason.EMPTY,
         )
     meta = {k: v.strip() for k, v in meta.items() if isinstance(v, str) and v.strip()}
     meta.setdefault("format", suffix.lstrip("."))
@@ -167,7 +169,7 @@ def _check_not_binary(text: str, src: str) -> str:
         _control_ratio(text[: 4 * _SAMPLE_BYTES]) > _MAX_CONTROL_RATIO
         or _control_ratio(text) > _MAX_CONTROL_RATIO
     ):
-        raise DocumentError(src, "binary content (too many control characters)")
+        raise DocumentError(src, "binary content (too many control characters)", SkipReason.BINARY)
     return text
 
 
@@ -182,14 +184,14 @@ def decode_text(data: bytes, src: str) -> tuple[str, str]:
         if data.startswith(bom):
             text = _strict(data, encoding)
             if text is None:
-                raise DocumentError(src, f"undecodable text (invalid {encoding} after byte-order mark)")
+                raise DocumentError(src, f"undecodable text (invalid {encoding} after byte-order mark)", SkipReason.UNDECODABLE)
             return _check_not_binary(text, src), encoding.replace("-sig", "") + " (BOM)"
 
     if b"\x00" in data:
         utf16 = _bomless_utf16(data)
         if utf16 is not None:
             return _check_not_binary(utf16[0], src), utf16[1]
-        raise DocumentError(src, "binary content (NUL bytes)")
+        raise DocumentError(src, "binary content (NUL bytes)", SkipReason.BINARY)
 
     text = _strict(data, "utf-8")
     if text is not None:
@@ -219,7 +221,7 @@ def decode_text(data: bytes, src: str) -> tuple[str, str]:
             ratio, hanzi = _common_ratio(text[:_SAMPLE_BYTES])
             if hanzi < 20 or ratio >= 0.25:
                 return text, guess
-    raise DocumentError(src, "undecodable text (unknown encoding or binary content)")
+    raise DocumentError(src, "undecodable text (unknown encoding or binary content)", SkipReason.UNDECODABLE)
 
 
 def _charset_normalizer_guess(data: bytes) -> str | None:
@@ -245,7 +247,7 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 def _load_txt(path: Path, src: str) -> tuple[str, dict[str, str]]:
     data = path.read_bytes()
     if not data.strip():
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     text, encoding = decode_text(data, src)
     return _unwrap_hard_wrapped(text), {"encoding": encoding}
 
@@ -543,7 +545,7 @@ def _load_docx(path: Path, src: str) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except Exception as exc:  # python-docx surfaces zip, XML and OPC errors with many types
-        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     meta["title"] = re.sub(r"^Microsoft Word\s*-\s*", "", meta["title"]).strip()
     return "\n".join(lines), meta
 
@@ -594,7 +596,7 @@ def _load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(src, "encrypted PDF (password required)")
+            raise DocumentError(src, "encrypted PDF (password required)", SkipReason.ENCRYPTED)
         limits.check_pages(len(reader.pages), src)
         pages: list[str] = []
         budget = limits.CharBudget(src)
@@ -615,7 +617,7 @@ def _load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError… on broken files
-        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     pages, scan_meta = ocr.fill_scanned_pages(path, src, pages, options)  # pages without a text layer
     meta.update(scan_meta)
     if sum(len("".join(p.split())) for p in pages) < 10:

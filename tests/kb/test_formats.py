@@ -340,16 +340,20 @@ def test_ocr_cleaning_undoes_common_confusions() -> None:
 
 def test_admins_read_the_new_skip_reasons_and_notes_in_chinese() -> None:
     from bot.assistant.admin import note_zh, reason_zh
+    from bot.kb.types import DocumentError
 
-    assert reason_zh("password-protected spreadsheet (remove the password and upload again)") == (
-        texts.BOT_REASONS["password-protected"]
+    def told(reason: str) -> str:  # what an admin reads for a reader's DocumentError
+        return reason_zh(DocumentError("x", reason).code)
+
+    assert told("password-protected spreadsheet (remove the password and upload again)") == (
+        texts.BOT_REASONS["password"]
     )
-    assert reason_zh("conversion timed out after 120 s (LibreOffice killed; file skipped)") == (
-        texts.BOT_REASONS["conversion timed out"]
+    assert told("conversion timed out after 120 s (LibreOffice killed; file skipped)") == (
+        texts.BOT_REASONS["conversion_timeout"]
     )
-    assert reason_zh("no text recognised in the picture") == texts.BOT_REASONS["no text recognised"]
-    assert reason_zh("scanned PDF, nothing indexed: no text recognised on page(s) 1") == (
-        texts.BOT_REASONS["nothing indexed"]
+    assert told("no text recognised in the picture") == texts.BOT_REASONS["no_text_recognised"]
+    assert told("scanned PDF, nothing indexed: no text recognised on page(s) 1") == (
+        texts.BOT_REASONS["nothing_indexed"]
     )
     assert note_zh("page(s) 3 (0.62) not indexed: OCR confidence below 0.80; "
                    "198 scanned page(s) not read, pages 3-200 (OCR_MAX_PAGES=2)") == (

@@ -14,24 +14,28 @@ from bench import bombs
 from bot.assistant.admin import reason_zh
 from bot.kb import limits
 from bot.kb.documents import load_document
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 MB = 1024 * 1024
 POLICY = "第一条 申请最低生活保障的家庭，应当向户籍所在地乡镇人民政府提出书面申请。\n" * 5
 
 
-def _reason(path: Path) -> str:
+def _refused(path: Path) -> DocumentError:
     with pytest.raises(DocumentError) as caught:
         load_document(path, path.name, max_bytes=20 * MB)
-    return caught.value.reason
+    return caught.value
+
+
+def _reason(path: Path) -> str:
+    return _refused(path).reason
 
 
 def test_a_docx_whose_text_unpacks_past_the_xml_limit_is_refused_unopened(tmp_path: Path) -> None:
     path = bombs.docx_one_huge_run(tmp_path / "bomb.docx", limits.MAX_ZIP_XML_BYTES + MB)
     assert path.stat().st_size < MB  # small on disk, as bombs are
-    reason = _reason(path)
-    assert "compression bomb" in reason and "MB of XML" in reason
-    assert reason_zh(reason).startswith("文件解压后大得异常")
+    error = _refused(path)
+    assert "compression bomb" in error.reason and "MB of XML" in error.reason
+    assert error.code == SkipReason.BOMB and reason_zh(error.code).startswith("文件解压后大得异常")
 
 
 def test_a_zip_whose_members_unpack_past_the_total_limit_is_refused(tmp_path: Path) -> None:
@@ -50,16 +54,16 @@ def test_a_zip_whose_members_unpack_past_the_total_limit_is_refused(tmp_path: Pa
 def test_extraction_stops_at_the_character_limit(tmp_path: Path) -> None:
     # Under the XML limit, over the character limit: the loader gives up as soon as it counts past it.
     path = bombs.docx_one_huge_run(tmp_path / "long.docx", 8 * MB)
-    reason = _reason(path)
-    assert reason.startswith("text too long: more than") and f"{limits.MAX_DOCUMENT_CHARS:,}" in reason
-    assert reason_zh(reason) == "文字太多，请拆分成几个文件"
+    error = _refused(path)
+    assert error.reason.startswith("text too long: more than") and f"{limits.MAX_DOCUMENT_CHARS:,}" in error.reason
+    assert error.code == SkipReason.TOO_LONG
 
 
 def test_a_pdf_with_too_many_pages_is_refused(tmp_path: Path) -> None:
     path = bombs.pdf_many_pages(tmp_path / "gazette.pdf", limits.MAX_PDF_PAGES + 1)
-    reason = _reason(path)
-    assert reason.startswith("too many pages") and f"{limits.MAX_PDF_PAGES:,}" in reason
-    assert reason_zh(reason).startswith("内容太多")
+    error = _refused(path)
+    assert error.reason.startswith("too many pages") and f"{limits.MAX_PDF_PAGES:,}" in error.reason
+    assert error.code == SkipReason.TOO_MANY and reason_zh(error.code).startswith("内容太多")
 
 
 def test_ingest_reports_the_bombs_and_indexes_the_rest(make_kb, tmp_path: Path) -> None:
@@ -70,13 +74,14 @@ def test_ingest_reports_the_bombs_and_indexes_the_rest(make_kb, tmp_path: Path) 
     assert report.added == ["低保.txt"]
     skipped = dict(report.skipped)
     assert "compression bomb" in skipped["bomb.docx"] and "too many pages" in skipped["gazette.pdf"]
+    assert report.skip_codes == {"bomb.docx": SkipReason.BOMB, "gazette.pdf": SkipReason.TOO_MANY}
     assert "skipped bomb.docx: its text unpacks to" in report.summary()
 
 
 def test_an_html_page_of_tiny_elements_is_refused_before_parsing(tmp_path: Path) -> None:
     path = bombs.html_many_tags(tmp_path / "tags.html", 2 * MB)  # ~300,000 tags in 2 MB
-    reason = _reason(path)
-    assert reason.startswith("too many HTML elements") and reason_zh(reason).startswith("内容太多")
+    error = _refused(path)
+    assert error.reason.startswith("too many HTML elements") and error.code == SkipReason.TOO_MANY
 
 
 def test_a_docx_of_empty_paragraphs_stops_at_the_block_limit(tmp_path: Path) -> None:
