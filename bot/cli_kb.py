@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.config import MAX_TOP_K, Settings
@@ -123,6 +124,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.answer import compose
     from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 
     try:
@@ -131,11 +133,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     settings = settings_from(args)
-    kb = open_kb(settings)
-    ensure_ingested(kb)
-    report = evaluate(questions, kb.search, k=args.k)
+    with tempfile.TemporaryDirectory(prefix="va-eval-") as scratch:
+        if args.source:
+            # Another corpus is scored in a throwaway index, so the deployed one is never touched;
+            # the embedding model still comes from the data folder (nothing is rebuilt).
+            settings = settings.model_copy(update={
+                "data_dir": Path(scratch), "model_cache": settings.model_cache_dir, "chroma_host": None,
+            })
+            if not Path(args.source).is_dir():
+                print(f"error: {args.source}: not a folder of documents", file=sys.stderr)
+                return 2
+            kb = open_kb(settings)
+            print(f"indexing {args.source} into a temporary folder ...", file=sys.stderr)
+            print(kb.ingest(progress=tqdm_progress()).summary(), file=sys.stderr)
+        else:
+            kb = open_kb(settings)
+            ensure_ingested(kb)
+        # The answers are composed exactly as a user gets them: the product's search, then compose.
+        report = evaluate(questions, kb.search, k=args.k, compose=compose)
     if args.json:
-        print(json.dumps({"metrics": report.metrics, "misses": report.misses}, ensure_ascii=False, indent=1))
+        out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses}
+        print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         print(report.table())
         for miss in report.misses:
@@ -161,8 +179,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="score retrieval on a JSONL question file")
+    p = sub.add_parser("eval", help="score retrieval and answers on a JSONL question file")
     p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
+    p.add_argument("--source", help="score this folder of documents, indexed into a temporary folder "
+                   "(default: the deployed knowledge base)")
     p.add_argument("--k", type=passage_count, default=5, help="passages to retrieve, 1-50 (default 5)")
     p.add_argument("--json", action="store_true")
     add_data_dir(p)
