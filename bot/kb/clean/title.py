@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.kb.chunking.sentences import split_sentences
 from bot.kb.clean.lines import _has_sentence, _is_person_name, _Line
 from bot.kb.clean.vocab import _DATE_RE
 from bot.kb.normalize import normalize_for_match
@@ -95,7 +96,7 @@ def _derived_title(lines: list[_Line]) -> str:
     for line in lines:
         if line.heading or _NUMBERED_HEADING_RE.match(line.text):
             continue
-        first = re.split(r"[。！？；!?;]", line.text, maxsplit=1)[0]
+        first = split_sentences(line.text)[0].rstrip("。！？；!?;")
         return first if len(first) <= 40 else first[:40].rstrip("，,、：: ") + "…"
     return lines[0].text[:40] if lines else ""
 
