@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from bot.config import set_offline_environment
+
 
 def build_parser() -> argparse.ArgumentParser:
     from bot import cli_kb
@@ -25,11 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    set_offline_environment()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         argv = ["run"]

@@ -6,11 +6,13 @@ start-up with the setting's name, instead of deep inside a request.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +42,8 @@ class Settings(BaseSettings):
     duties_dir: Path = Field(
         default=PROJECT_ROOT / "bot" / "assistant" / "duties", description="Folder of <post>职责.md files."
     )
-    database_url: str | None = Field(
+    # A secret: a PostgreSQL URL carries the password. `resolved_database_url` gives the raw URL.
+    database_url: SecretStr | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite under data_dir (WAL mode)."
     )
 
@@ -85,17 +88,19 @@ class Settings(BaseSettings):
     request_keywords: dict[str, list[str]] = Field(default_factory=dict)
 
     # --- telegram --------------------------------------------------------------------------
-    telegram_bot_token: str | None = Field(default=None, repr=False)
+    # Secrets are SecretStr: repr, str and logging show '**********'; `reveal()` gives the value.
+    telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = Field(default="https://api.telegram.org/bot")
     telegram_base_file_url: str = Field(default="https://api.telegram.org/file/bot")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_url: str | None = None
-    webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     user_rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
     max_upload_mb: int = Field(default=20, ge=1, le=200)
     digest_hour: int = Field(default=8, ge=0, le=23)
+    # An IANA name, checked at load; `tz` is the ZoneInfo every user of local time takes.
     timezone: str = "Asia/Shanghai"
     # Telegram's broadcast limit on messages the bot sends per second (PTB's AIORateLimiter).
     # Raise it only if Telegram allows your bot more (paid broadcasts go up to 1000).
@@ -109,9 +114,18 @@ class Settings(BaseSettings):
     bot_state_file: Path | None = None
     # Question log and feedback for /stats; default: data_dir/analytics.db beside SQLite, or the
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
-    analytics_database_url: str | None = Field(default=None, repr=False)
+    analytics_database_url: SecretStr | None = None
 
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone (e.g. Asia/Shanghai)") from None
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -158,9 +172,43 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
+        """The helpdesk database URL in clear (credentials included): hand it to SQLAlchemy, never log it."""
         if self.database_url:
-            return self.database_url
+            return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'helpdesk.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """TIMEZONE as a ZoneInfo. Validated at load; ZoneInfo caches instances, so this parses once."""
+        return ZoneInfo(self.timezone)
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The raw value of a secret setting (None when unset), for the one call that needs it."""
+    return secret.get_secret_value() if secret is not None else None
+
+
+# Switches read by huggingface_hub / transformers / chromadb when they are first imported.
+# Forced: nothing may download model weights at run time (the model is built offline).
+_OFFLINE_FORCED = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+# Defaults an operator may override: no telemetry, no progress bars or weight-loading chatter.
+_OFFLINE_DEFAULTS = {
+    "ANONYMIZED_TELEMETRY": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
+
+def set_offline_environment() -> None:
+    """Set the offline and quiet switches of the ML libraries, before any of them is imported.
+
+    The one place they are set: the CLI entry, the embedding module and the test conftest call it.
+    """
+    os.environ.update(_OFFLINE_FORCED)
+    for name, value in _OFFLINE_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 @lru_cache(maxsize=1)

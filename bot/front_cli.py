@@ -12,7 +12,7 @@ import os
 import sys
 from urllib.parse import urlsplit
 
-from bot.config import Settings
+from bot.config import Settings, reveal
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def open_services(settings: Settings, *, batching: bool = True):  # type: ignore
     helpdesk = open_helpdesk(settings, lookup=policy_lookup(kb))
     try:
         analytics = Analytics.open(
-            analytics_url(settings.resolved_database_url, settings.analytics_database_url)
+            analytics_url(settings.resolved_database_url, reveal(settings.analytics_database_url))
         )
     except Exception:  # stats are optional; answering is not
         log.exception("question log unavailable; /stats will show requests only")
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     logging.getLogger().setLevel(settings.log_level or os.environ.get("LOG_LEVEL", "INFO"))
-    install_redaction(settings.telegram_bot_token, settings.webhook_secret)
+    install_redaction(reveal(settings.telegram_bot_token), reveal(settings.webhook_secret))
     if not settings.telegram_bot_token:
         print(
             "error: TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather (see docs/telegram.md), "
@@ -78,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 port=settings.webhook_port,
                 url_path=path,
                 webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
+                secret_token=reveal(settings.webhook_secret),
                 allowed_updates=Update.ALL_TYPES,
             )
         else:

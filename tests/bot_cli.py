@@ -18,12 +18,7 @@ def run_bot(
 ) -> subprocess.CompletedProcess[str]:
     """This process's environment without any of our settings, plus `env`, in `cwd` (for .env)."""
     base = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    base.update(
-        PYTHONPATH=str(PROJECT_ROOT),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-    )
+    base["PYTHONPATH"] = str(PROJECT_ROOT)  # `python -m bot` sets the offline switches itself
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,

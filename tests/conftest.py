@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from bot.config import PROJECT_ROOT, Settings, set_offline_environment
 
-from bot.config import PROJECT_ROOT, Settings
+set_offline_environment()  # before anything imports huggingface_hub, transformers or chromadb
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"

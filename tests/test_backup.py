@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import PROJECT_ROOT, Settings, reveal
 from bot.helpdesk import OPERATOR, Helpdesk, open_helpdesk
 from bot.kb import KnowledgeBase
 from bot.kb.index import IndexDir
@@ -233,7 +233,7 @@ class Origin:
 def open_question_log(settings: Settings):
     from bot.analytics import Analytics, analytics_url
 
-    return Analytics.open(analytics_url(settings.resolved_database_url, settings.analytics_database_url))
+    return Analytics.open(analytics_url(settings.resolved_database_url, reveal(settings.analytics_database_url)))
 
 
 def log_questions(settings: Settings) -> None:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import PROJECT_ROOT, Settings, reveal
 from bot.ops import preflight
 from tests import bot_cli
 from tests.bot_cli import SETTING_NAMES
@@ -260,7 +261,7 @@ def test_env_example_loads_as_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     settings = Settings(_env_file=ENV_EXAMPLE)
-    assert settings.telegram_bot_token == "" and settings.admin_ids == []
+    assert reveal(settings.telegram_bot_token) == "" and settings.admin_ids == []
     # As shipped it is not ready to run: the operator must fill in the token.
     assert any(p.startswith("TELEGRAM_BOT_TOKEN:") for p in preflight.check_settings(settings, timeout=1))
 
@@ -456,26 +457,26 @@ def test_check_settings_in_process(tmp_path: Path) -> None:
     )
     assert preflight.check_settings(good, "run", timeout=1) == []
     assert preflight.check_settings(
-        good.model_copy(update={"telegram_bot_token": "not-a-token"}), timeout=1
+        good.model_copy(update={"telegram_bot_token": SecretStr("not-a-token")}), timeout=1
     ) == [
         "TELEGRAM_BOT_TOKEN: does not look like a bot token (expected '<digits>:<about 35 characters>' from @BotFather)"
     ]
-    bad_secret = good.model_copy(update={"webhook_secret": "has spaces!"})
+    bad_secret = good.model_copy(update={"webhook_secret": SecretStr("has spaces!")})
     assert preflight.check_settings(bad_secret, timeout=1) == [
         "WEBHOOK_SECRET: may only contain A-Z a-z 0-9 _ - and be at most 256 characters"
     ]
     assert preflight.check_settings(good.model_copy(update={"timezone": "Mars/Olympus"}), timeout=1) == [
         "TIMEZONE: unknown time zone 'Mars/Olympus' (e.g. Asia/Shanghai)"
     ]
-    memory = good.model_copy(update={"database_url": "sqlite://"})
+    memory = good.model_copy(update={"database_url": SecretStr("sqlite://")})
     assert preflight.check_settings(memory, timeout=1) == [
         "DATABASE_URL: an in-memory SQLite database loses every request on restart"
     ]
-    asyncpg = good.model_copy(update={"database_url": "postgresql+asyncpg://u@h/db"})
+    asyncpg = good.model_copy(update={"database_url": SecretStr("postgresql+asyncpg://u@h/db")})
     assert preflight.check_settings(asyncpg, timeout=1) == [
         "DATABASE_URL: driver 'asyncpg' is not installed; write the URL as postgresql+psycopg://…"
     ]
-    mysql = good.model_copy(update={"database_url": "mysql://u@h/db"})
+    mysql = good.model_copy(update={"database_url": SecretStr("mysql://u@h/db")})
     assert preflight.check_settings(mysql, timeout=1)[0].startswith(
         "DATABASE_URL: backend 'mysql' is not supported"
     )

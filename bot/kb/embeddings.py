@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.config import Settings
+from bot.config import Settings, set_offline_environment
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -49,10 +49,7 @@ log = logging.getLogger(__name__)
 
 # Never let huggingface_hub / transformers reach for the network. These are read when those
 # libraries are first imported, which in this process happens through this module.
-for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
-    os.environ[_var] = "1"
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+set_offline_environment()
 
 PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "int8"

@@ -437,8 +437,9 @@ def restore_database(url: str, db_manifest: dict[str, Any], root: Path) -> dict[
 
 def _open_question_log(settings: Settings) -> Any:
     from bot.analytics import Analytics, analytics_url
+    from bot.config import reveal
 
-    return Analytics.open(analytics_url(settings.resolved_database_url, settings.analytics_database_url))
+    return Analytics.open(analytics_url(settings.resolved_database_url, reveal(settings.analytics_database_url)))
 
 
 def dump_question_log(settings: Settings, out_dir: Path, root: Path) -> dict[str, Any]:

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from bot.config import Settings
+from bot.config import Settings, reveal
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -39,7 +40,7 @@ WARNING = "warning"
 COMMANDS = ("run", "ingest", "backup", "restore", "health")
 
 # Never echoed back: they are credentials (DATABASE_URL may carry a password).
-SECRET_FIELDS = frozenset({"telegram_bot_token", "webhook_secret", "database_url"})
+SECRET_FIELDS = frozenset({"telegram_bot_token", "webhook_secret", "database_url", "analytics_database_url"})
 
 TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
@@ -122,7 +123,7 @@ def load_settings_or_exit(**overrides: object) -> Settings:
 
 
 def check_token(settings: Settings) -> list[Finding]:
-    token = settings.telegram_bot_token
+    token = reveal(settings.telegram_bot_token)
     if not token:
         return [
             Finding(
@@ -191,7 +192,7 @@ def check_webhook(settings: Settings) -> list[Finding]:
                 "is required in webhook mode (1-256 characters A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`",
             )
         )
-    elif not WEBHOOK_SECRET_RE.match(settings.webhook_secret):
+    elif not WEBHOOK_SECRET_RE.match(settings.webhook_secret.get_secret_value()):
         out.append(
             Finding(ERROR, "WEBHOOK_SECRET", "may only contain A-Z a-z 0-9 _ - and be at most 256 characters")
         )
@@ -199,10 +200,8 @@ def check_webhook(settings: Settings) -> list[Finding]:
 
 
 def check_timezone(settings: Settings) -> list[Finding]:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
-        ZoneInfo(settings.timezone)
+        settings.tz  # noqa: B018 - validated at load; a model_copy'd value is checked here
     except (ZoneInfoNotFoundError, ValueError):
         return [Finding(ERROR, "TIMEZONE", f"unknown time zone {settings.timezone!r} (e.g. Asia/Shanghai)")]
     return []

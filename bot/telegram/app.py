@@ -28,7 +28,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.assistant import Assistant
-from bot.config import Settings
+from bot.config import Settings, reveal
 from bot.telegram.components import admin, cadre, errors, help_request, villager
 from bot.telegram.menus import set_default_commands, set_privileged_commands
 from bot.telegram.ratelimit import FloodGuard, MessageRateLimiter, PerUserUpdateProcessor
@@ -96,14 +96,14 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
 
     app = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token)
+        .token(reveal(settings.telegram_bot_token))
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                tzinfo=_zone(settings.timezone),
+                tzinfo=settings.tz,
             )
         )
         .rate_limiter(MessageRateLimiter(settings.telegram_messages_per_second))
@@ -123,8 +123,3 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     errors.register(app)
     return app
 
-
-def _zone(name: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

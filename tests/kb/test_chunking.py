@@ -28,7 +28,7 @@ from bot.kb.documents import load_document
 from bot.kb.normalize import normalize_for_match
 from bot.kb.types import Chunk, Document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KB = ROOT / "knowledge_base"
 SIZES = [(TARGET_CHARS, MAX_CHARS, MIN_CHARS), (100, 160, 20), (400, 640, 80), (60, 80, 10)]
 _WS = re.compile(r"\s+")

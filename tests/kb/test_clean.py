@@ -15,7 +15,7 @@ from bot.kb.documents import load_document
 from bot.kb.normalize import normalize_for_match, strip_pinyin_glosses, to_simplified
 from bot.kb.types import Document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KB = ROOT / "knowledge_base"
 DEV = ROOT / "tests" / "data" / "dev.jsonl"
 
