@@ -27,7 +27,7 @@ def _title_like(text: str) -> bool:
     """Short, a heading rather than a sentence, not a numbered section."""
     if not 2 <= len(text) <= MAX_TITLE_CHARS or text.endswith(("。", "；", "，", ",", "：", ":", ";")):
         return False
-    if _has_sentence(text[:-1]) or _NUMBERED_HEADING_RE.match(text) or text.startswith(("——", "--")):
+    if _has_sentence(text[:-1]) or _NUMBERED_HEADING_RE.match(text) or text.startswith(("——", "--", "问：", "问:")):
         return False
     return any(ch.isalnum() for ch in text)
 

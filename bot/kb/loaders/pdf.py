@@ -49,6 +49,15 @@ def load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
     return "\n".join(_reflow_pdf(pages)), meta
 
 
+def _is_page_number(line: str, page_no: int) -> bool:
+    """"— 3 —", "- 3 -", "第3页", "3/5": always; a bare "3" only when it is about this page's number
+    (a table's last row may end a page with "400")."""
+    text = line.strip()
+    if not _PAGE_NUMBER_RE.match(text):
+        return False
+    return not text.isdigit() or abs(int(text) - page_no) <= 2
+
+
 def _reflow_pdf(pages: list[str]) -> list[str]:
     """Undo visual line wrapping across the whole document (a paragraph may continue on the next
     page); drop running headers, page numbers ("— 3 —", "- 3 -") and rebuild grid tables whose
@@ -60,12 +69,12 @@ def _reflow_pdf(pages: list[str]) -> list[str]:
         edges = Counter(ln.strip() for lines in page_lines for ln in {*lines[:2], *lines[-2:]})
         repeated = {ln for ln, n in edges.items() if n >= max(3, len(page_lines) // 2)}
     body: list[str] = []
-    for lines in page_lines:
+    for page_no, lines in enumerate(page_lines, 1):
         # A page number sits at the top or bottom of its page; a bare "400" mid-page is a table cell.
         edge = {*range(min(2, len(lines))), *range(max(0, len(lines) - 2), len(lines))}
         body += [
             ln for i, ln in enumerate(lines)
-            if ln.strip() not in repeated and not (i in edge and _PAGE_NUMBER_RE.match(ln))
+            if ln.strip() not in repeated and not (i in edge and _is_page_number(ln, page_no))
         ]
     if not body:
         return []

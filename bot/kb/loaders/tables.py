@@ -14,7 +14,6 @@ consistent grid fits, the cells are kept on one line joined by " | " so no figur
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 __all__ = ["row_text", "row_texts", "unflatten_cells"]
 
@@ -121,7 +120,10 @@ def _merge_wrapped(cells: list[str]) -> list[str]:
     return out
 
 
-def _periodic(cells: list[str]) -> tuple[list[str], list[list[str]]] | None:
+_Grid = tuple[list[str], list[list[str]], int]  # header, rows, cells used
+
+
+def _periodic(cells: list[str]) -> _Grid | None:
     """Header of n cells, then rows of n cells whose figure columns agree in every row."""
     kinds = [is_numeric(c) for c in cells]
     for n in range(2, 9):
@@ -131,25 +133,26 @@ def _periodic(cells: list[str]) -> tuple[list[str], list[list[str]]] | None:
         rows = [body[i : i + n] for i in range(0, len(body), n)]
         shapes = {tuple(is_numeric(c) for c in row) for row in rows}
         if len(shapes) == 1 and any(next(iter(shapes))):
-            return cells[:n], rows
+            return cells[:n], rows, len(cells)
     return None
 
 
-def _spanned(cells: list[str]) -> tuple[list[str], list[list[str]]] | None:
+def _spanned(cells: list[str]) -> _Grid | None:
     """Rows that end in figures, where a cell spanning rows (拆除重建 over three rows) is printed
-    once: a short row borrows its leading cells from the row above."""
+    once: a short row borrows its leading cells from the row above. Text cells after the last
+    figure ("【打印本页】") are not part of the table."""
+    last = max((i for i, c in enumerate(cells) if is_numeric(c)), default=-1)
     groups: list[list[str]] = []
     current: list[str] = []
-    for i, cell in enumerate(cells):
+    for i, cell in enumerate(cells[: last + 1]):
         current.append(cell)
-        ends = is_numeric(cell) and (i + 1 == len(cells) or not is_numeric(cells[i + 1]))
-        if ends:
+        if is_numeric(cell) and (i == last or not is_numeric(cells[i + 1])):
             groups.append(current)
             current = []
-    if current or len(groups) < 2:
+    if len(groups) < 2:
         return None
     n = max(len(g) for g in groups[1:])
-    figures = Counter(sum(is_numeric(c) for c in g) for g in groups)
+    figures = {sum(is_numeric(c) for c in g) for g in groups}
     if len(figures) != 1 or n < 2 or len(groups[0]) <= n:
         return None
     header, first = groups[0][:-n], groups[0][-n:]
@@ -158,7 +161,7 @@ def _spanned(cells: list[str]) -> tuple[list[str], list[list[str]]] | None:
     rows = [first]
     for group in groups[1:]:
         rows.append(rows[-1][: n - len(group)] + group)
-    return header, rows
+    return header, rows, last + 1
 
 
 def unflatten_cells(
@@ -183,20 +186,21 @@ def unflatten_cells(
             j += 1
         run = [ln.strip() for ln in lines[i:j]]
         if len(run) >= min_cells and sum(is_numeric(c) for c in run) >= 2:
-            out.extend(row_prefix + row for row in _rebuild(run))
+            out.extend(_rebuild(run, row_prefix))
         else:
             out.extend(lines[i:j])
         i = j
     return out
 
 
-def _rebuild(run: list[str]) -> list[str]:
+def _rebuild(run: list[str], row_prefix: str) -> list[str]:
     cells = _merge_wrapped(run)
     # A caption or lead-in line can sit right above the header: try the grid from each of the
-    # first few cells, and keep what precedes it as it was.
+    # first few cells, and keep what precedes and follows it as it was.
     for start in range(0, min(3, len(cells))):
         grid = _periodic(cells[start:]) or _spanned(cells[start:])
         if grid is not None:
-            header, rows = grid
-            return cells[:start] + [row_text(header, row) for row in rows]
+            header, rows, used = grid
+            rebuilt = [row_prefix + row_text(header, row) for row in rows]
+            return cells[:start] + rebuilt + cells[start + used :]
     return [" | ".join(cells)]
