@@ -66,6 +66,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATA_DIR=/srv/data \
     KB_SOURCE=/srv/knowledge_base
 
+# Headless LibreOffice converts .doc/.wps/.et (and HTML saved as .xls) for the knowledge base;
+# libgl1/libglib2.0-0 are what OpenCV (pulled in by the OCR package) links against. No fonts:
+# converting to .docx/.xlsx renders nothing. unshare (util-linux, in the base image) isolates the
+# conversion from the network where the container may create namespaces.
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui libreoffice-calc-nogui libgl1 libglib2.0-0 \
+ && rm -rf /var/lib/apt/lists/*
+
 # A fixed, unprivileged uid: host folders mounted for documents or backups are chown'ed to it.
 RUN groupadd --system --gid 10001 bot \
  && useradd --system --uid 10001 --gid bot --home-dir /srv --no-create-home --shell /usr/sbin/nologin bot \
@@ -74,6 +83,9 @@ RUN groupadd --system --gid 10001 bot \
 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
+# The OCR models ship in the wheel: recognising a blank picture proves they and OpenCV load here.
+RUN python -c "from PIL import Image; from bot.kb.ocr import recognise; recognise(Image.new('RGB', (64, 64), 'white'))" \
+ && soffice --version
 # The bundled documents seed the knowledge-base volume on first start.
 COPY --chown=bot:bot knowledge_base /srv/knowledge_base
 

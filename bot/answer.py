@@ -30,6 +30,7 @@ class Source:
     section: str
     text: str
     score: float
+    ocr: bool = False  # passage read from a scan or photo: labelled 扫描件, it may hold misreadings
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Answer:
 
 
 def source_label(source: Source) -> str:
-    return f"《{source.title}》" + (f" · {source.section}" if source.section else "")
+    scanned = texts.SOURCE_SCANNED if source.ocr else ""
+    return f"《{source.title}》{scanned}" + (f" · {source.section}" if source.section else "")
 
 
 def sentences(text: str) -> list[str]:
@@ -72,7 +74,8 @@ def compose(result: SearchResult) -> Answer:
     best = result.hits[0].score
     cited = [h for h in result.hits[:MAX_SOURCES] if h.score >= RELATIVE_FLOOR * best] or result.hits[:1]
     sources = [
-        Source(h.chunk.title, h.chunk.source, h.chunk.section, h.chunk.text, round(h.score, 4)) for h in cited
+        Source(h.chunk.title, h.chunk.source, h.chunk.section, h.chunk.text, round(h.score, 4), h.chunk.ocr)
+        for h in cited
     ]
     terms = set(result.query_tokens)
     asked = result.asked

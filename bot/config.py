@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # --- retrieval -------------------------------------------------------------------------
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
 
+    # --- converting and scanned documents (bot.kb.convert, bot.kb.ocr) ----------------------
+    convert_timeout_s: float = Field(default=120, gt=0, le=3600, description="LibreOffice conversion of one .doc/.wps/.xls; killed after this.")
+    ocr_page_seconds: float = Field(default=60, gt=0, le=3600, description="OCR time budget per page of a scan.")
+    ocr_max_pages: int = Field(default=100, ge=1, le=5000, description="Pages of one scanned PDF read by OCR.")
+    ocr_min_confidence: float = Field(default=0.80, ge=0, le=1, description="Scan pages read with less confidence are reported, not indexed.")
+
     # --- help requests ---------------------------------------------------------------------
     request_categories: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_REQUEST_CATEGORIES)
@@ -110,13 +116,20 @@ class Settings(BaseSettings):
     form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Threads for search and database calls: the event loop never waits on either.
     bot_workers: int = Field(default=8, ge=1, le=64)
-    # Conversation state (forms in progress) survives restarts here; default data_dir/bot_state.pickle.
+    # Conversation state (forms in progress) survives restarts here, as JSON (never pickle);
+    # default data_dir/bot_state.json.
     bot_state_file: Path | None = None
     # Question log and feedback for /stats; default: data_dir/analytics.db beside SQLite, or the
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
     analytics_database_url: SecretStr | None = None
 
-    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    # Every command logs at this level (bot/cli/common.py); INFO adds start-up and per-job lines.
+    log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

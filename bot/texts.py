@@ -20,6 +20,8 @@ EMPTY_QUESTION = "请输入您想咨询的问题，例如：“低保怎么申�
 QUESTION_TOO_LONG = "问题太长了（超过 {limit} 个字），请简要描述您想问的内容。"
 ANSWER_HEADER = "根据知识库中的政策资料："
 SOURCES_HEADER = "来源："
+# After a source's title when its text was read from a scan or photo (OCR may misread a figure).
+SOURCE_SCANNED = "（扫描件）"
 
 # ----------------------------------------------------------------------------- ingestion
 # (ingest reports are for operators and stay in English; see bot/kb/ingest.py)
@@ -192,7 +194,10 @@ BOT_WELCOME_CADRE = "您是{posts}，可以用 /tickets 处理本村工单，用
 BOT_WELCOME_ADMIN = "您是管理员，发送 /help 查看管理命令。"
 BOT_HELP_TITLE = "可以使用的命令"
 BOT_HELP_VILLAGER_NOTE = "直接发送文字就是提问；发送“已解决”或“未解决”可以回复办结回访。"
-BOT_HELP_ADMIN_NOTE = "把 .txt、.md、.docx、.pdf、.html 文件直接发给我，即可加入知识库（不超过 {mb} MB）。"
+BOT_HELP_ADMIN_NOTE = (
+    "把文件直接发给我，即可加入知识库（不超过 {mb} MB）：Word（.doc .docx .wps）、表格（.xls .xlsx .et .csv）、"
+    "PDF（包括扫描件）、通知的照片或扫描图片（.jpg .png）、网页和文本（.html .txt .md）。"
+)
 SMALL_TALK_GREETING = (
     "您好！我是乡村政策助手。请直接用文字提问，比如“驻村工作队要做哪些工作？”；"
     "遇到生活困难，可以发送“我要求助”登记，干部会跟进办理。"
@@ -304,7 +309,9 @@ BOT_CADRE_ONLY = "抱歉，这个功能只有村干部和管理员可以使用�
 BOT_RELOAD_STARTED = "开始更新知识库……更新期间照常回答问题。"
 BOT_RELOAD_BUSY = "知识库正在更新中，请稍后再试。"
 BOT_RELOAD_PROGRESS = "正在更新知识库：{stage} {done}/{total}"
-BOT_RELOAD_STAGES = {"scan": "扫描文件", "read": "读取文件", "embed": "计算向量", "write": "写入索引"}
+BOT_RELOAD_STAGES = {
+    "scan": "扫描文件", "read": "读取文件", "ocr": "识别扫描件（页）", "embed": "计算向量", "write": "写入索引",
+}  # fmt: skip
 BOT_RELOAD_DONE = (
     "知识库已更新：新增 {added}，更新 {updated}，删除 {removed}，未变 {unchanged}，"
     "无法读取 {skipped}；共 {chunks} 段，用时 {seconds:.1f} 秒。"
@@ -312,6 +319,8 @@ BOT_RELOAD_DONE = (
 BOT_RELOAD_SKIPPED_LINE = "· {source}：{reason}"
 BOT_RELOAD_FAILED = "知识库更新失败，仍在使用原来的版本。请查看服务器日志。"
 BOT_UPLOAD_RECEIVED = "已收到《{name}》，正在加入知识库……"
+# The file name a photo sent from the chat (not as a file) is stored under.
+BOT_PHOTO_FILENAME = "照片{stamp}-{id}.jpg"
 BOT_UPLOAD_BAD_TYPE = "不支持这种文件（{suffix}）。可以上传：{allowed}。"
 BOT_UPLOAD_TOO_LARGE = "文件太大（{size:.1f} MB），上限是 {limit} MB。请拆分后再上传。"
 BOT_UPLOAD_BAD_NAME = "文件名不合适（不能以“.”开头，也不能为空），请改名后再上传。"
@@ -322,7 +331,7 @@ BOT_UPLOAD_DOWNLOAD_FAILED = "文件下载失败，请重新发送。"
 BOT_REASONS = {
     "empty file": "文件是空的",
     "no text content": "文件里没有可提取的文字",
-    "no text layer": "PDF 没有文字层（可能是扫描件），请上传可复制文字的版本",
+    "no text layer and no pictures": "PDF 里没有可提取的文字，也没有可识别的图片",
     "encrypted PDF": "PDF 有密码保护",
     "corrupt or unreadable": "文件已损坏或格式不对",
     "binary content": "文件内容不是文字",
@@ -331,8 +340,23 @@ BOT_REASONS = {
     "text too long": "文字太多，请拆分成几个文件",
     "no text left after cleaning": "清理网页杂项后没有剩下正文",
     "unsupported file type": "不支持这种文件类型",
+    "password-protected": "文件有密码保护，请去掉密码后再上传",
+    "conversion timed out": "文件转换超时（文件可能过大或已损坏）",
+    "converter missing": "服务器没有安装 LibreOffice，读不了这种文件，请联系管理员",
+    "ocr confidence too low": "照片或扫描件太模糊，识别不清，没有收录。请拍清楚一些再上传",
+    "nothing indexed": "扫描件识别不清或没有文字，没有收录",
+    "no text recognised": "图片里没有识别出文字",
+    "image too large": "图片像素太大，请缩小后再上传",
 }
 BOT_REASON_UNKNOWN = "文件无法解析"
+# Files indexed only in part (scans): one line each after the reload/upload summary.
+BOT_PARTLY_READ_LINE = "· {source}：只收录了部分内容（{note}）"
+BOT_NOTES = {
+    "ocr confidence below": "有的页字迹不清，没有收录",
+    "not read": "页数太多或识别超时，后面的页没有识别",
+    "ocr stopped": "识别超时，后面的页没有识别",
+    "no text recognised": "有的页没有识别出文字",
+}
 BOT_DOCS_EMPTY = "知识库里还没有文档。把文件直接发给我即可添加。"
 BOT_DOCS_TITLE = "知识库文档（{count} 个，共 {chunks} 段）"
 BOT_DOCS_LINE = "{n}. 《{title}》\n　{source} · {chunks} 段 · {size}"

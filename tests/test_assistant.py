@@ -28,7 +28,7 @@ from bot.assistant import (
 )
 from bot.config import PROJECT_ROOT, Settings
 from bot.helpdesk import OPERATOR, Helpdesk
-from bot.telegram.batching import BatchingEmbedder
+from bot.kb.batching import BatchingEmbedder
 from bot.telegram.format import callback_data, parse_callback, render_messages, utf16_len
 from bot.telegram.ratelimit import FloodGuard
 from tests.helpdesk.conftest import pg_server  # noqa: F401  (fixture)

@@ -40,6 +40,12 @@ def reason_zh(reason: str) -> str:
     return texts.BOT_REASON_UNKNOWN
 
 
+def note_zh(note: str) -> str:
+    """Chinese for a partly-read note (English "; "-joined warnings from the OCR reader)."""
+    found = [zh for key, zh in texts.BOT_NOTES.items() if key in note.lower()]
+    return "；".join(dict.fromkeys(found)) or texts.BOT_REASON_UNKNOWN
+
+
 def _size(n: int) -> str:
     return f"{n / _MB:.1f} MB" if n >= _MB else f"{max(n // 1024, 1)} KB"
 
@@ -63,7 +69,7 @@ class AdminMixin(RolesMixin):
         lines = [
             texts.BOT_RELOAD_SKIPPED_LINE.format(source=src, reason=reason_zh(reason))
             for src, reason in report.skipped
-        ]
+        ] + [texts.BOT_PARTLY_READ_LINE.format(source=src, note=note_zh(note)) for src, note in report.notes]
         done = texts.BOT_RELOAD_DONE.format(
             added=len(report.added),
             updated=len(report.updated),
@@ -139,10 +145,16 @@ class AdminMixin(RolesMixin):
             return Reply.of(texts.BOT_UPLOAD_UNCHANGED.format(name=name))
         info = next((d for d in self.kb.documents() if d.source == name), None)
         log.info("document %s added by %s", name, user.id)
+        notes = [
+            texts.BOT_PARTLY_READ_LINE.format(source=name, note=note_zh(note))
+            for source, note in report.notes
+            if source == name
+        ]
         return Reply.of(
             texts.BOT_UPLOAD_DONE.format(
                 title=info.title if info else name, chunks=info.chunks if info else 0
-            )
+            ),
+            *notes,
         )
 
     @friendly

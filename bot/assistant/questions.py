@@ -64,7 +64,7 @@ class QuestionsMixin(RolesMixin):
         result = self.kb.search(question.strip(), self.settings.top_k)
         answer = compose(result)
         sources = [
-            {"title": s.title, "source": s.source, "section": s.section, "text": s.text}
+            {"title": s.title, "source": s.source, "section": s.section, "text": s.text, "ocr": "1" if s.ocr else ""}
             for s in answer.sources
         ]
         top = result.hits[0].score if result.hits else 0.0
@@ -124,7 +124,8 @@ class QuestionsMixin(RolesMixin):
         if logged is None or not 1 <= n <= len(logged.sources):
             return Reply.of(texts.BOT_SOURCE_GONE, toast=texts.BOT_SOURCE_GONE)
         src = logged.sources[n - 1]
-        label = f"《{src['title']}》" + (f" · {src['section']}" if src.get("section") else "")
+        scanned = texts.SOURCE_SCANNED if src.get("ocr") else ""
+        label = f"《{src['title']}》{scanned}" + (f" · {src['section']}" if src.get("section") else "")
         return Reply((Block(src["text"], title=texts.BOT_SOURCE_TITLE.format(n=n, label=label), quote=True),))
 
     def feedback(self, user: UserRef, qid: int, useful: bool) -> Reply:

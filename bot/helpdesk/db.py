@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import StaticPool
 
+from bot.files import private_file
 from bot.helpdesk.privacy import masked_logger
 
 log = masked_logger(__name__)
@@ -47,7 +48,7 @@ def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False)
             kwargs["poolclass"] = StaticPool
         else:
             if not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(database).expanduser())  # names and phones: 0600 before SQLite opens it
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
         engine = create_engine(parsed, **kwargs)

@@ -19,6 +19,7 @@ from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.files import open_private
 from bot.helpdesk.access import Actor
 from bot.helpdesk.privacy import mask_phone, mask_text
 from bot.helpdesk.views import RequestFilter, RequestView
@@ -175,7 +176,7 @@ def export_ledger(
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         try:
-            with tmp.open("wb") as handle:
+            with open_private(tmp, "wb") as handle:  # unmasked phones: owner-only
                 count = writer(rows, handle)
             tmp.replace(path)  # a half-written ledger never appears under the final name
         finally:

@@ -34,6 +34,7 @@ class Chunk:
     section: str  # nearest heading chain, e.g. "二、存在问题 > （一）经费保障"; "" if none
     text: str
     ordinal: int  # position within the document
+    ocr: bool = False  # text recognised from a scan or photo (bot.kb.ocr): may hold misreadings
 
     @property
     def dense_text(self) -> str:

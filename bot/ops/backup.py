@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.config import Settings
-from bot.files import fsync_write_text, sha256_file
+from bot.files import fsync_write_text, restrict_tree, sha256_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Column, Connection, Engine, MetaData, Select, Table
@@ -713,6 +713,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
             "files": _checksums(work, (p for p in work.rglob("*") if p.is_file())),
         }
         fsync_write_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        restrict_tree(work)  # names and phone numbers: files 0600, folders 0700
         if dest.exists():
             dest.rmdir()
         os.replace(work, dest)

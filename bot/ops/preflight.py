@@ -445,9 +445,19 @@ def check_chroma(settings: Settings, timeout: float = 5.0) -> list[Finding]:
     return []
 
 
+def check_index_pointer(settings: Settings) -> list[Finding]:
+    """A broken CURRENT pointer: the bot serves a fallback generation, loudly, until an ingest repairs it."""
+    from bot.kb.index import IndexDir
+
+    problem = IndexDir(settings.index_dir, settings.chroma_collection_prefix).pointer_problem()
+    return [Finding(WARNING, "DATA_DIR", f"knowledge-base pointer broken: {problem}")] if problem else []
+
+
 def check_index(settings: Settings) -> list[Finding]:
     from bot.kb.index import IndexDir
 
+    if pointer := check_index_pointer(settings):
+        return pointer
     if IndexDir(settings.index_dir, settings.chroma_collection_prefix).current() is None:
         return [
             Finding(
@@ -476,8 +486,9 @@ def _plan(command: str, timeout: float) -> list[Callable[[Settings], list[Findin
             check_model,
             db,
             chroma,
+            check_index_pointer,
         ],
-        "ingest": [check_data_dir, check_kb_source, check_model, chroma],
+        "ingest": [check_data_dir, check_kb_source, check_model, chroma, check_index_pointer],
         "backup": [check_data_dir, db, chroma],
         "restore": [check_data_dir, db, chroma],
         "health": [db, chroma, check_index],

@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import tornado.web
 from telegram import Bot, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
+from telegram.ext._utils import webhookhandler as ptb_webhook
 
 from bot import texts
 from bot.assistant import Assistant, Notice, Reply, UserRef
@@ -198,3 +201,31 @@ class ProgressMessage:
                     await deliver(context.bot, reply.notices)
                 return
         await respond(update, context, reply)
+
+
+class JsonCheckingTelegramHandler(ptb_webhook.TelegramHandler):
+    """PTB's webhook request handler, answering 400 (not 500) to a body that is not JSON.
+
+    PTB parses the body with an unguarded `json.loads`, so a caller with the right secret and a
+    broken body got a 500 and a traceback in the log. The content-type and secret checks run first
+    and unchanged (403), so nothing is revealed to a caller without the secret.
+    """
+
+    async def post(self) -> None:
+        self._validate_post()
+        try:
+            json.loads(self.request.body.decode())
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise tornado.web.HTTPError(400, reason="Body is not JSON") from exc
+        await super().post()
+
+
+def install_webhook_json_check() -> None:
+    """Make PTB's webhook server use `JsonCheckingTelegramHandler`.
+
+    PTB 22 builds its tornado app (`WebhookAppClass`) inside `Updater.start_webhook` with no hook
+    for the handler class; the class is looked up by name in PTB's webhook module when the server
+    starts, so replacing that name is the smallest change (pinned by pyproject's <23 and proved by
+    tests/telegram/test_hardening.py; if PTB moves it, importing this module fails loudly).
+    """
+    ptb_webhook.TelegramHandler = JsonCheckingTelegramHandler  # type: ignore[misc]

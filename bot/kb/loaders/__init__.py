@@ -21,6 +21,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.kb import ocr, sheets
+from bot.kb.convert import check_not_garbled, converted
+from bot.kb.formats import ReadOptions
 from bot.kb.loaders.docx import load_docx
 from bot.kb.loaders.html import load_html
 from bot.kb.loaders.markdown import load_markdown
@@ -31,17 +34,26 @@ from bot.kb.types import DocumentError
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.sheets, bot.kb.convert
+    | ocr.IMAGE_SUFFIXES
+)
 
 # --------------------------------------------------------------------------- entry point
 
 
 def load_text(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    source: str | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Read `path` into `(text, meta)`; raise DocumentError with a short reason if it can't be used.
 
-    `source` names the document in errors (defaults to the file name).
+    `source` names the document in errors (defaults to the file name). `options` bound the
+    converting and recognising readers (conversion timeout, OCR pages and time, progress).
     """
     path = Path(path)
     src = source or path.name
@@ -59,8 +71,10 @@ def load_text(
     if size > max_bytes:
         raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit")
 
-    loader = _LOADERS[suffix]
-    text, meta = loader(path, src)
+    if suffix in _OPTION_LOADERS:
+        text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
+    else:
+        text, meta = _LOADERS[suffix](path, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
@@ -90,5 +104,31 @@ _LOADERS: dict[str, Callable[[Path, str], tuple[str, dict[str, str]]]] = {
     ".html": load_html,
     ".htm": load_html,
     ".docx": load_docx,
+}
+
+
+def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
+    """.doc / .wps: LibreOffice makes a .docx (headings and tables intact), read as any .docx."""
+    with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
+        text, meta = load_docx(docx_path, src)
+    meta["converted"] = "libreoffice"
+    return check_not_garbled(text, src, path.suffix.lower()), meta
+
+
+def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
+    del options
+    text, encoding = decode_text(path.read_bytes(), src)
+    return sheets.csv_lines(text), {"encoding": encoding}
+
+
+# Readers that take limits: conversion, spreadsheets, OCR (bot.kb.formats.ReadOptions).
+_OPTION_LOADERS: dict[str, Callable[[Path, str, ReadOptions], tuple[str, dict[str, str]]]] = {
     ".pdf": load_pdf,
+    ".doc": _load_converted_doc,
+    ".wps": _load_converted_doc,
+    ".xlsx": sheets.load_xlsx,
+    ".xls": sheets.load_xls,
+    ".et": sheets.load_xls,
+    ".csv": _load_csv,
+    **dict.fromkeys(ocr.IMAGE_SUFFIXES, ocr.load_image),
 }

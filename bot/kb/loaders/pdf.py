@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from bot.kb import ocr
+from bot.kb.formats import ReadOptions
 from bot.kb.loaders.reflow import reflow_lines
 from bot.kb.loaders.tables import unflatten_cells
 from bot.kb.types import DocumentError
@@ -19,7 +21,7 @@ _PAGE_NUMBER_RE = re.compile(
 )
 
 
-def load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
+def load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     from pypdf import PdfReader
 
     try:
@@ -44,8 +46,10 @@ def load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError… on broken files
         raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})") from exc
+    pages, scan_meta = ocr.fill_scanned_pages(path, src, pages, options)  # pages without a text layer
+    meta.update(scan_meta)
     if sum(len("".join(p.split())) for p in pages) < 10:
-        raise DocumentError(src, "no text layer (scanned PDF?)")
+        raise DocumentError(src, ocr.nothing_read(scan_meta) or "no text layer and no pictures to read")
     return "\n".join(_reflow_pdf(pages)), meta
 
 

@@ -1,4 +1,4 @@
-"""Command-line entry points for the knowledge base: ingest, ask, eval.
+"""`python -m bot ingest | ask | eval`: build the knowledge base, answer from it, score retrieval.
 
 Operator-facing output (progress, summaries, errors) is English; answers are Chinese.
 """
@@ -7,81 +7,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import tempfile
 from pathlib import Path
 
-from bot.config import MAX_TOP_K, Settings
-
-log = logging.getLogger(__name__)
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    """The settings with the command's folder options applied; exit 2 naming any bad setting."""
-    from bot.ops.preflight import load_settings_or_exit
-
-    overrides: dict[str, object] = {}
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = Path(args.data_dir)
-    if getattr(args, "source", None):
-        overrides["kb_source"] = Path(args.source)
-    return load_settings_or_exit(**overrides)
-
-
-def open_kb(settings: Settings):
-    """The knowledge base, or exit 2 with one line when its data folder cannot be used."""
-    from bot.kb import KnowledgeBase
-
-    try:
-        return KnowledgeBase(settings)
-    except OSError as exc:
-        where = exc.filename or settings.data_dir
-        print(f"error: cannot use the data folder {settings.data_dir}: {exc.strerror or exc} ({where}); "
-              "set --data-dir or DATA_DIR to a folder this user can write", file=sys.stderr)
-        raise SystemExit(2) from exc
-
-
-def passage_count(value: str) -> int:
-    """argparse type for --k: how many passages to retrieve (the TOP_K range)."""
-    expected = f"expected a whole number from 1 to {MAX_TOP_K}"
-    try:
-        k = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{expected}, got {value!r}") from None
-    if not 1 <= k <= MAX_TOP_K:
-        raise argparse.ArgumentTypeError(f"{expected}, got {k}")
-    return k
-
-
-def tqdm_progress():
-    """A progress callback drawing one tqdm bar per stage on stderr."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-
-    def tick(stage: str, done: int, total: int) -> None:
-        if stage == "write":
-            return
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk",
-                                     file=sys.stderr, leave=False, disable=None)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return tick
+from bot.answer import compose
+from bot.assistant import validate_question
+from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
+from bot.config import Settings
+from bot.kb import SourceMissingError
+from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
+from bot.kb.index import IngestBusyError
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from bot.kb import SourceMissingError
-    from bot.kb.index import IngestBusyError
-
-    settings = settings_from(args)
-    kb = open_kb(settings)
+    kb = open_kb(load_settings(args))
     try:
         report = kb.ingest(rebuild=args.rebuild, progress=tqdm_progress())
     except SourceMissingError as exc:
@@ -94,18 +34,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def ensure_ingested(kb) -> None:
-    """A fresh clone answers out of the box: ingest the default folder on first use."""
-    if kb.index.current() is None:
-        print(f"knowledge base is empty; ingesting {kb.source_dir} first ...", file=sys.stderr)
-        print(kb.ingest(progress=tqdm_progress()).summary(), file=sys.stderr)
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answer import compose
-    from bot.assistant import validate_question
-
-    settings = settings_from(args)
+    settings = load_settings(args)
+    k = args.k or settings.top_k
     kb = open_kb(settings)
     ensure_ingested(kb)
     # From stdin: one JSON line out per line in, blank lines included (they get the "please ask"
@@ -118,31 +49,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
             answer_json = {"question": question, "answer": problem, "grounded": False, "sources": []}
             print(json.dumps(answer_json, ensure_ascii=False) if as_json else problem, flush=True)
             continue
-        answer = compose(kb.search(question, args.k))
+        answer = compose(kb.search(question, k))
         print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.render(), flush=True)
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.answer import compose
-    from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
-
     try:
         questions = load_questions(Path(args.file))
     except QuestionFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    settings = settings_from(args)
+    settings = load_settings(args)
     with tempfile.TemporaryDirectory(prefix="va-eval-") as scratch:
         if args.source:
             # Another corpus is scored in a throwaway index, so the deployed one is never touched;
             # the embedding model still comes from the data folder (nothing is rebuilt).
-            settings = settings.model_copy(update={
-                "data_dir": Path(scratch), "model_cache": settings.model_cache_dir, "chroma_host": None,
-            })
             if not Path(args.source).is_dir():
                 print(f"error: {args.source}: not a folder of documents", file=sys.stderr)
                 return 2
+            settings = settings.model_copy(
+                update={"data_dir": Path(scratch), "model_cache": settings.model_cache_dir, "chroma_host": None}
+            )
             kb = open_kb(settings)
             print(f"indexing {args.source} into a temporary folder ...", file=sys.stderr)
             print(kb.ingest(progress=tqdm_progress()).summary(), file=sys.stderr)
@@ -150,7 +78,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             kb = open_kb(settings)
             ensure_ingested(kb)
         # The answers are composed exactly as a user gets them: the product's search, then compose.
-        report = evaluate(questions, kb.search, k=args.k, compose=compose)
+        report = evaluate(questions, kb.search, k=args.k or settings.top_k, compose=compose)
     if args.json:
         out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses}
         print(json.dumps(out, ensure_ascii=False, indent=1))
@@ -161,8 +89,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help="data folder (default: $DATA_DIR or ./data)")
+def add_k(parser: argparse.ArgumentParser) -> None:
+    default = Settings.model_fields["top_k"].default
+    parser.add_argument(
+        "--k", type=passage_count, default=None, help=f"passages to retrieve, 1-50 (default: TOP_K, {default})"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -174,16 +105,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("ask", help="answer a question (or one per line from stdin, as JSON lines)")
     p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
-    p.add_argument("--k", type=passage_count, default=5, help="passages to retrieve, 1-50 (default 5)")
+    add_k(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_data_dir(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval and answers on a JSONL question file")
     p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
-    p.add_argument("--source", help="score this folder of documents, indexed into a temporary folder "
-                   "(default: the deployed knowledge base)")
-    p.add_argument("--k", type=passage_count, default=5, help="passages to retrieve, 1-50 (default 5)")
+    p.add_argument(
+        "--source", help="score this folder of documents, indexed into a temporary folder (default: the deployed one)"
+    )
+    add_k(p)
     p.add_argument("--json", action="store_true")
     add_data_dir(p)
     p.set_defaults(func=cmd_eval)
