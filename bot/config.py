@@ -62,10 +62,13 @@ class Settings(BaseSettings):
     )
     embedding_query_prompt: str = "query: "
     embedding_passage_prompt: str = "passage: "
-    embedding_precision: Literal["fp32", "bf16", "int8"] = Field(
-        default="int8",
-        description="int8 (default) is the fastest on CPU and ranks as fp32 does in our evaluation; bf16 "
-        "and fp32 are the references (docs/embeddings.md).",
+    embedding_precision: Literal["auto", "fp32", "bf16", "int8", "onnx-int8", "onnx-mixed", "fp16"] = Field(
+        default="auto",
+        description="auto (default): the fastest runtime that agrees with fp32, measured once per CPU "
+        "(fp16 on a GPU); or one of them by name (docs/embeddings.md).",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="auto: a CUDA GPU when torch sees one, else the CPU."
     )
     embedding_batch_size: int = Field(default=8, ge=1, le=256)
     embedding_threads: int | None = Field(default=None, ge=1, le=64)

@@ -16,6 +16,7 @@ from bot.assistant import validate_question
 from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
 from bot.config import Settings
 from bot.kb import SourceMissingError
+from bot.kb.embed_auto import embedder_line
 from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 from bot.kb.index import IngestBusyError
 
@@ -79,10 +80,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             ensure_ingested(kb)
         # The answers are composed exactly as a user gets them: the product's search, then compose.
         report = evaluate(questions, kb.search, k=args.k or settings.top_k, compose=compose)
+        embedded_by = embedder_line(kb)
     if args.json:
-        out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses}
+        out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses, "embeddings": embedded_by}
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
+        print(embedded_by)
         print(report.table())
         for miss in report.misses:
             print("miss:", json.dumps(miss, ensure_ascii=False))

@@ -30,6 +30,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings()
     result = preflight.wait_for_checks(settings, args.for_command, wait=args.wait)
     code = preflight.report(result, sys.stdout)
+    from bot.kb.embed_auto import describe  # reads one JSON file; imports no ML library
+
+    print("\n".join(describe(settings)))
     if code == 0:
         warnings = sum(1 for f in result if f.level == preflight.WARNING)
         print(

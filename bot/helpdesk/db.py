@@ -29,7 +29,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Arbitrary constant: serialises concurrent `upgrade head` runs (and restores, see bot/ops) on
 # one PostgreSQL database.
 PG_MIGRATION_LOCK = 0x68656C70
-_PG_MIGRATION_LOCK = PG_MIGRATION_LOCK  # old name, still imported by bot/ops/backup.py
 
 
 def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:

@@ -186,7 +186,6 @@ def test_table_alignment_counts_chinese_as_double_width() -> None:
 def test_runs_through_python_m_bot(db_url: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "admin", "village", "add", "新寨村", "--database-url", db_url],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -195,7 +194,6 @@ def test_runs_through_python_m_bot(db_url: str) -> None:
     assert result.stdout == "village registered: 新寨村 (id 1)\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "requests", "show", "2026-1", "--database-url", db_url],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,

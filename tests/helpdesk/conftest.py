@@ -6,6 +6,7 @@ started, the PostgreSQL half of the suite fails with the reason; it is never ski
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -90,14 +91,32 @@ def pg_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(pg_server: PostgresServer) -> str:
+    """The name of a PostgreSQL database at the schema head, copied by `CREATE DATABASE … TEMPLATE`."""
+    name = "hd_template"
+    Helpdesk.open(pg_server.create_database(name)).close()  # no connection may stay open on a template
+    return name
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database per test (file-backed SQLite, or a new PostgreSQL database)."""
+    """A fresh database per test (file-backed SQLite, or a new PostgreSQL database).
+
+    Empty for a test that asks for `db_url` itself (it may be testing the migrations); a copy of
+    a database the migrations brought to head when the test works through `hd`, which would
+    only migrate it again — copying is much cheaper than running Alembic for every test.
+    """
+    migrated = "hd" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'helpdesk.db'}"
+        path = tmp_path / "helpdesk.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    with server.temporary_database("hd") as url:
+    template = request.getfixturevalue("migrated_postgres") if migrated else "template0"
+    with server.temporary_database("hd", template=template) as url:
         yield url
 
 

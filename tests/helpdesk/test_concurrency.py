@@ -6,21 +6,16 @@ PostgreSQL with the counter row lock and SELECT … FOR UPDATE on requests.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+import multiprocessing
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from sqlalchemy import text
 
 from bot.helpdesk import OPERATOR, Conflict, Helpdesk, IllegalTransition, Status
 from tests.helpdesk.conftest import SECRETARY_A, World
+from tests.helpdesk.file_worker import file_requests
 
-ROOT = Path(__file__).resolve().parents[2]
 TOTAL = 200
 
 
@@ -67,33 +62,23 @@ def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None
 
 def test_200_concurrent_filings_from_processes(hd: Helpdesk, world: World, db_url: str) -> None:
     workers, per_worker = 4, TOTAL // 4
-    start_at = time.time() + 4.0  # after every interpreter has imported and connected
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters, as separate bot processes are
+    barrier = ctx.Barrier(workers)  # released only when every worker has imported and connected
+    results = ctx.Queue()
     procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.helpdesk.file_worker",
-                db_url,
-                str(world.a.id),
-                str(20_000 + w * per_worker),
-                str(per_worker),
-                str(start_at),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        ctx.Process(
+            target=file_requests,
+            args=(db_url, world.a.id, 20_000 + w * per_worker, per_worker, barrier, results),
         )
         for w in range(workers)
     ]
-    numbers: list[str] = []
     for proc in procs:
-        stdout, stderr = proc.communicate(timeout=600)
-        assert proc.returncode == 0, stderr
-        numbers += json.loads(stdout.strip().splitlines()[-1])
+        proc.start()
+    batches = [results.get(timeout=600) for _ in procs]  # before join: a full pipe blocks the child
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    numbers = [n for _first, chunk in sorted(batches) for n in chunk]
     _assert_complete(hd, numbers, 20_000)
 
 

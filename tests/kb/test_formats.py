@@ -222,6 +222,15 @@ def test_scan_time_limit_stops_and_reports_and_progress_is_per_page(tmp_path: Pa
     assert "OCR stopped before page 2 after 1 of 3 pages: time limit" in meta[META_WARNINGS]
 
 
+def test_pdf_with_typed_and_scanned_pages_keeps_both_in_order(tmp_path: Path) -> None:
+    typed = ["关于做好秋季森林防火工作的通知", "各村要落实护林员巡山制度，严禁野外用火。"]
+    path = make.mixed_pdf(tmp_path / "mixed.pdf", typed, make.render_page(SCAN_LINES[2:4]))
+    text, meta = load_text(path, options=ReadOptions())
+    assert "严禁野外用火" in text and "每人每年380元" in text
+    assert text.index("严禁野外用火") < text.index("每人每年380元")
+    assert meta[META_OCR] == "1"  # only the scanned page went through OCR
+
+
 def _processes_mentioning(fragment: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -264,6 +273,16 @@ def test_missing_converter_is_a_clear_skip_reason(tmp_path: Path, monkeypatch: p
     with pytest.raises(DocumentError) as info:
         load_text(path)
     assert info.value.reason.startswith("converter missing: install LibreOffice")
+
+
+def test_preflight_warns_when_libreoffice_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.ops.preflight import WARNING, check_converter
+
+    settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path)
+    assert check_converter(settings) == []
+    monkeypatch.setenv("PATH", str(tmp_path))
+    [finding] = check_converter(settings)
+    assert finding.level == WARNING and "libreoffice-writer-nogui" in finding.message
 
 
 def test_html_saved_as_xls_goes_through_libreoffice(tmp_path: Path) -> None:

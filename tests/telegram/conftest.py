@@ -7,6 +7,7 @@ Cast (chat user ids): admin 900 (from ADMIN_IDS); 新寨村 第一书记 100 and
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,9 @@ def tg() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """A copy of the migrated template (the bot would only find it at head and move on)."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "helpdesk.db")
     return f"sqlite:///{tmp_path / 'helpdesk.db'}"
 
 
