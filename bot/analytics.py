@@ -43,9 +43,8 @@ from sqlalchemy import (
     update,
 )
 
+from bot.db import UTCDateTime, create_database_engine, write_engine
 from bot.helpdesk import mask_text
-from bot.helpdesk.db import create_helpdesk_engine, write_engine
-from bot.helpdesk.models import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +134,8 @@ class Analytics:
 
     @classmethod
     def open(cls, url: str, clock: Callable[[], datetime] | None = None) -> Analytics:
-        # The helpdesk's engine set-up: WAL, busy timeout, BEGIN IMMEDIATE for write transactions.
-        engine = create_helpdesk_engine(url, pool_size=5)
+        # The shared engine set-up (bot/db.py): WAL, busy timeout, BEGIN IMMEDIATE for writes.
+        engine = create_database_engine(url, pool_size=5)
         if engine.dialect.name == "postgresql":
             engine = engine.execution_options(schema_translate_map={None: PG_SCHEMA})
         ensure_schema(engine)

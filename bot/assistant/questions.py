@@ -11,10 +11,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.assistant.base import friendly
+from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.duties import DUTY_POSTS, duty_post_asked
 from bot.assistant.replies import Block, Button, Keyboard, Reply, UserRef, keyboard
-from bot.assistant.roles import RolesMixin
 from bot.assistant.small_talk import small_talk_reply
 from bot.helpdesk import PolicyHint
 
@@ -50,7 +49,12 @@ def policy_lookup(kb: KnowledgeBase) -> Callable[[str, int], list[PolicyHint]]:
     return lookup
 
 
-class QuestionsMixin(RolesMixin):
+class Questions:
+    """Policy questions: answers with sources, source passages, 👍/👎."""
+
+    def __init__(self, context: AssistantContext) -> None:
+        self._ctx = context
+
     @friendly
     def ask(self, user: UserRef, question: str) -> Reply:
         problem = validate_question(question)
@@ -61,7 +65,7 @@ class QuestionsMixin(RolesMixin):
             return Reply.of(chat)  # not logged: it is not a question the knowledge base missed
         from bot.answer import compose
 
-        result = self.kb.search(question.strip(), self.settings.top_k)
+        result = self._ctx.kb.search(question.strip(), self._ctx.settings.top_k)
         answer = compose(result)
         sources = [
             {"title": s.title, "source": s.source, "section": s.section, "text": s.text, "ocr": "1" if s.ocr else ""}
@@ -89,7 +93,7 @@ class QuestionsMixin(RolesMixin):
         """A cadre asking what a post does also gets that post's handbook one tap away: the
         handbooks are not in the policy index (see bot/assistant/duties.py)."""
         post = duty_post_asked(question)
-        if post is None or not self.identity(user).is_cadre:
+        if post is None or not self._ctx.identity(user).is_cadre:
             return []
         return [Button(texts.BOT_DUTIES_BUTTON.format(post=post), "du", str(DUTY_POSTS.index(post)))]
 
@@ -111,16 +115,16 @@ class QuestionsMixin(RolesMixin):
     def _log_question(
         self, user: UserRef, question: str, grounded: bool, top: float, sources: list[dict[str, str]]
     ) -> int | None:
-        if self.analytics is None:
+        if self._ctx.analytics is None:
             return None
         try:
-            return self.analytics.log_question(user.id, question, grounded, top, sources)
+            return self._ctx.analytics.log_question(user.id, question, grounded, top, sources)
         except Exception:  # the log must never cost the villager their answer
             log.exception("could not log a question")
             return None
 
     def show_source(self, user: UserRef, qid: int, n: int) -> Reply:
-        logged = self.analytics.get(qid) if self.analytics else None
+        logged = self._ctx.analytics.get(qid) if self._ctx.analytics else None
         if logged is None or not 1 <= n <= len(logged.sources):
             return Reply.of(texts.BOT_SOURCE_GONE, toast=texts.BOT_SOURCE_GONE)
         src = logged.sources[n - 1]
@@ -129,8 +133,12 @@ class QuestionsMixin(RolesMixin):
         return Reply((Block(src["text"], title=texts.BOT_SOURCE_TITLE.format(n=n, label=label), quote=True),))
 
     def feedback(self, user: UserRef, qid: int, useful: bool) -> Reply:
-        logged = self.analytics.get(qid) if self.analytics else None
-        if logged is None or not self.analytics or not self.analytics.set_feedback(qid, user.id, useful):
+        logged = self._ctx.analytics.get(qid) if self._ctx.analytics else None
+        if (
+            logged is None
+            or not self._ctx.analytics
+            or not self._ctx.analytics.set_feedback(qid, user.id, useful)
+        ):
             return Reply(toast=texts.BOT_FEEDBACK_NOT_YOURS)
         kept = self._answer_buttons(qid, len(logged.sources), with_feedback=False)
         if useful:

@@ -11,7 +11,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.answer import compose
 from bot.assistant import validate_question
 from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
 from bot.config import Settings
@@ -19,6 +18,7 @@ from bot.kb import SourceMissingError
 from bot.kb.embed_auto import embedder_line
 from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 from bot.kb.index import IngestBusyError
+from bot.llm import open_pipeline
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -40,6 +40,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     k = args.k or settings.top_k
     kb = open_kb(settings)
     ensure_ingested(kb)
+    pipeline = open_pipeline(settings, kb)  # with a model only when LLM_BASE_URL is set
     # From stdin: one JSON line out per line in, blank lines included (they get the "please ask"
     # prompt), so output rows line up with the input file.
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
@@ -47,11 +48,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for question in questions:
         problem = validate_question(question)
         if problem:
-            answer_json = {"question": question, "answer": problem, "grounded": False, "sources": []}
+            answer_json = {"question": question, "answer": problem, "grounded": False, "sources": [],
+                           "mode": "extractive", "gate": None}  # fmt: skip
             print(json.dumps(answer_json, ensure_ascii=False) if as_json else problem, flush=True)
             continue
-        answer = compose(kb.search(question, k))
-        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.render(), flush=True)
+        outcome = pipeline.answer(question, k)
+        print(json.dumps(outcome.to_json(), ensure_ascii=False) if as_json else outcome.answer.render(), flush=True)
     return 0
 
 
@@ -78,8 +80,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         else:
             kb = open_kb(settings)
             ensure_ingested(kb)
-        # The answers are composed exactly as a user gets them: the product's search, then compose.
-        report = evaluate(questions, kb.search, k=args.k or settings.top_k, compose=compose)
+        # Answers come from the product's answer pipeline, exactly as a user gets them.
+        k = args.k or settings.top_k
+        pipeline = open_pipeline(settings, kb)
+        report = evaluate(questions, kb.search, k=k, answer_question=lambda q: pipeline.answer(q, k).answer)
         embedded_by = embedder_line(kb)
     if args.json:
         out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses, "embeddings": embedded_by}

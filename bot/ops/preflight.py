@@ -39,9 +39,12 @@ from bot.helpdesk.revisions import schema_revision as schema_revision  # re-expo
 from bot.kb.index import IndexDir
 from bot.kb.loaders import SUPPORTED_SUFFIXES
 from bot.kb.model_build import DEFAULT_MODEL_DIRNAME, is_complete
+from bot.llm.check import probe as probe_llm
+from bot.llm.config import LLMConfig
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # not a problem: what a check found (the model endpoint answers)
 
 # What each command needs; `check` without --for checks for `run`, the bot itself.
 COMMANDS = ("run", "ingest", "backup", "restore", "health")
@@ -356,6 +359,16 @@ def check_index(settings: Settings) -> list[Finding]:
     return []
 
 
+def check_llm(settings: Settings, timeout: float = 5.0) -> list[Finding]:
+    """The optional model endpoint (docs/llm.md): a warning when it does not answer, since the bot
+    still answers extractively; a line saying it answers when it does."""
+    config = LLMConfig.from_settings(settings)
+    if config is None:
+        return []
+    result = probe_llm(config, timeout + config.first_token_timeout)
+    return [Finding(INFO if result.ok else WARNING, "LLM_BASE_URL", result.message)]
+
+
 # ----------------------------------------------------------------------------- combined
 
 
@@ -381,6 +394,7 @@ def _plan(command: str, timeout: float) -> list[Callable[[Settings], list[Findin
         "restore": [check_data_dir, db, chroma],
         "health": [db, chroma, check_index],
     }
+    plans["run"].append(lambda s: check_llm(s, timeout))
     if command not in plans:
         raise ValueError(f"unknown command {command!r}; one of {', '.join(COMMANDS)}")
     return plans[command]

@@ -149,15 +149,15 @@ class World:
 
 @pytest.fixture
 def world(hd: Helpdesk) -> World:
-    a = hd.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
-    b = hd.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
-    hd.add_person(OPERATOR, ADMIN, "赵管理", "admin")
+    a = hd.directory.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
+    b = hd.directory.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
+    hd.directory.add_person(OPERATOR, ADMIN, "赵管理", "admin")
     # Bind the ordinary member first: routing must still prefer the 第一书记.
-    hd.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
-    hd.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
-    hd.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
-    hd.register_villager(VILLAGER_1, "张大爷")
-    hd.register_villager(VILLAGER_2, "刘阿姨")
+    hd.directory.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
+    hd.directory.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
+    hd.directory.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
+    hd.directory.register_villager(VILLAGER_1, "张大爷")
+    hd.directory.register_villager(VILLAGER_2, "刘阿姨")
     return World(a, b)
 
 
@@ -185,7 +185,7 @@ def table_counts(helpdesk: Helpdesk) -> dict[str, int]:
 
 def snapshot(helpdesk: Helpdesk, number: str) -> tuple[object, ...]:
     """Everything about one request that a refused command must leave untouched."""
-    view = helpdesk.show(OPERATOR, number)
+    view = helpdesk.queries.show(OPERATOR, number)
     return (
         view.status,
         view.assignee_name,

@@ -23,7 +23,7 @@ def file_requests(
         barrier.wait(BARRIER_TIMEOUT_S)
         numbers = []
         for chat_id in range(first, first + count):
-            out = helpdesk.file_request(
+            out = helpdesk.intake.file_request(
                 chat_id, village_id, f"第{chat_id}号村民：家里房子漏雨", display_name=f"村民{chat_id}"
             )
             numbers.append(out.request.number)

@@ -37,7 +37,7 @@ def _assert_complete(hd: Helpdesk, numbers: list[str], first_chat_id: int) -> No
     assert {r.chat_user_id for r in rows} == set(range(first_chat_id, first_chat_id + TOTAL))
     assert all(r.events == 2 and r.filed == 1 for r in rows)  # filed + auto-assign, each request
     assert counter == TOTAL
-    assert hd.count_requests() == TOTAL
+    assert hd.queries.count_requests() == TOTAL
 
 
 def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None:
@@ -48,7 +48,7 @@ def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None
         out = []
         for i in range(slot, TOTAL, 16):
             chat_id = 10_000 + i
-            filed = hd.file_request(
+            filed = hd.intake.file_request(
                 chat_id, world.a.id, f"村民{chat_id}：孩子上学学费交不起", display_name=f"村民{chat_id}"
             )
             out.append(filed.request.number)
@@ -83,15 +83,15 @@ def test_200_concurrent_filings_from_processes(hd: Helpdesk, world: World, db_ur
 
 
 def test_racing_cadres_start_a_request_exactly_once(hd: Helpdesk, world: World) -> None:
-    hd.bind_cadre(OPERATOR, 102, world.a.id, "驻村工作队员", display_name="队员")
-    number = hd.file_request(500, world.a.id, "没水喝").request.number
+    hd.directory.bind_cadre(OPERATOR, 102, world.a.id, "驻村工作队员", display_name="队员")
+    number = hd.intake.file_request(500, world.a.id, "没水喝").request.number
     actors = [SECRETARY_A, 101, 102, OPERATOR] * 2
     barrier = threading.Barrier(len(actors))
 
     def attempt(actor: object) -> str:
         barrier.wait()
         try:
-            hd.start(actor, number)  # type: ignore[arg-type]
+            hd.casework.start(actor, number)  # type: ignore[arg-type]
             return "ok"
         except IllegalTransition:
             return "refused"
@@ -99,19 +99,19 @@ def test_racing_cadres_start_a_request_exactly_once(hd: Helpdesk, world: World) 
     with ThreadPoolExecutor(max_workers=len(actors)) as pool:
         results = list(pool.map(attempt, actors))
     assert sorted(results) == ["ok"] + ["refused"] * (len(actors) - 1)
-    view = hd.show(OPERATOR, number)
+    view = hd.queries.show(OPERATOR, number)
     assert view.status is Status.IN_PROGRESS
     assert [e.kind for e in view.events].count("start") == 1
 
 
 def test_an_invite_code_is_redeemed_once_under_a_race(hd: Helpdesk, world: World) -> None:
-    code = hd.create_invite(OPERATOR, "驻村工作队员", world.a.id).code
+    code = hd.directory.create_invite(OPERATOR, "驻村工作队员", world.a.id).code
     barrier = threading.Barrier(8)
 
     def attempt(chat_id: int) -> str:
         barrier.wait()
         try:
-            hd.redeem_invite(code, chat_id, f"队员{chat_id}")
+            hd.directory.redeem_invite(code, chat_id, f"队员{chat_id}")
             return "ok"
         except Conflict:
             return "used"
@@ -119,5 +119,5 @@ def test_an_invite_code_is_redeemed_once_under_a_race(hd: Helpdesk, world: World
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(attempt, range(700, 708)))
     assert sorted(results) == ["ok"] + ["used"] * 7
-    bound = [p for p in hd.list_cadres(OPERATOR, world.a.id) if 700 <= p.chat_user_id < 708]
+    bound = [p for p in hd.directory.list_cadres(OPERATOR, world.a.id) if 700 <= p.chat_user_id < 708]
     assert len(bound) == 1

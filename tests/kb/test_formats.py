@@ -336,3 +336,26 @@ def test_ocr_cleaning_undoes_common_confusions() -> None:
     assert clean_ocr_text("低保 对象 (含 孤儿)") == "低保对象（含孤儿）"
     assert clean_ocr_text("2O24年1,200元10:30") == "2024年1,200元10:30"
     assert clean_ocr_text("| 公示期为7天.") == "公示期为7天。"
+
+
+def test_admins_read_the_new_skip_reasons_and_notes_in_chinese() -> None:
+    from bot.assistant.admin import note_zh, reason_zh
+    from bot.kb.types import DocumentError
+
+    def told(reason: str) -> str:  # what an admin reads for a reader's DocumentError
+        return reason_zh(DocumentError("x", reason).code)
+
+    assert told("password-protected spreadsheet (remove the password and upload again)") == (
+        texts.BOT_REASONS["password"]
+    )
+    assert told("conversion timed out after 120 s (LibreOffice killed; file skipped)") == (
+        texts.BOT_REASONS["conversion_timeout"]
+    )
+    assert told("no text recognised in the picture") == texts.BOT_REASONS["no_text_recognised"]
+    assert told("scanned PDF, nothing indexed: no text recognised on page(s) 1") == (
+        texts.BOT_REASONS["nothing_indexed"]
+    )
+    assert note_zh("page(s) 3 (0.62) not indexed: OCR confidence below 0.80; "
+                   "198 scanned page(s) not read, pages 3-200 (OCR_MAX_PAGES=2)") == (
+        texts.BOT_NOTES["ocr confidence below"] + "；" + texts.BOT_NOTES["not read"]
+    )  # fmt: skip

@@ -36,11 +36,11 @@ class World:
 
 
 def populate(helpdesk: Helpdesk) -> World:
-    a = helpdesk.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
-    b = helpdesk.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
-    helpdesk.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
-    helpdesk.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
-    helpdesk.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
+    a = helpdesk.directory.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
+    b = helpdesk.directory.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
+    helpdesk.directory.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
+    helpdesk.directory.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
+    helpdesk.directory.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
     return World(a, b)
 
 

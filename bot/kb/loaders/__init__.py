@@ -29,7 +29,7 @@ from bot.kb.loaders.html import load_html
 from bot.kb.loaders.markdown import load_markdown
 from bot.kb.loaders.pdf import load_pdf
 from bot.kb.loaders.text import decode_text, load_txt
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"]
 
@@ -59,17 +59,17 @@ def load_text(
     src = source or path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'")
+        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'", SkipReason.UNSUPPORTED)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})") from exc
+        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})", SkipReason.UNREADABLE) from exc
     if not path.is_file():
-        raise DocumentError(src, "not a regular file")
+        raise DocumentError(src, "not a regular file", SkipReason.UNREADABLE)
     if size == 0:
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     if size > max_bytes:
-        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit")
+        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
     if suffix in _OPTION_LOADERS:
         text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
@@ -78,7 +78,9 @@ def load_text(
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
-            src, "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file"
+            src,
+            "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file",
+            SkipReason.NO_TEXT if suffix not in (".txt", ".md", ".markdown") else SkipReason.EMPTY,
         )
     meta = {k: v.strip() for k, v in meta.items() if isinstance(v, str) and v.strip()}
     meta.setdefault("format", suffix.lstrip("."))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.kb.loaders.tables import row_texts
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["load_docx"]
 
@@ -38,7 +38,7 @@ def load_docx(path: Path, src: str) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except Exception as exc:  # python-docx surfaces zip, XML and OPC errors with many types
-        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     meta["title"] = re.sub(r"^Microsoft Word\s*-\s*", "", meta["title"]).strip()
     return "\n".join(lines), meta
 

@@ -10,7 +10,7 @@ from bot.kb import ocr
 from bot.kb.formats import ReadOptions
 from bot.kb.loaders.reflow import reflow_lines
 from bot.kb.loaders.tables import unflatten_cells
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["load_pdf"]
 
@@ -27,7 +27,7 @@ def load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(src, "encrypted PDF (password required)")
+            raise DocumentError(src, "encrypted PDF (password required)", SkipReason.ENCRYPTED)
         pages: list[str] = []
         for page in reader.pages:
             try:
@@ -45,7 +45,7 @@ def load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError… on broken files
-        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     pages, scan_meta = ocr.fill_scanned_pages(path, src, pages, options)  # pages without a text layer
     meta.update(scan_meta)
     if sum(len("".join(p.split())) for p in pages) < 10:
