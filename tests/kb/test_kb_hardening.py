@@ -88,6 +88,17 @@ def test_removing_a_document_never_deletes_a_link_target(make_kb, tmp_path: Path
     assert (outside / "passwd.txt").is_file()
 
 
+def test_a_folder_with_nothing_usable_is_reported_not_a_crash(make_kb, tmp_path: Path) -> None:
+    """Every file skipped (a bomb, a link out, an empty file): the report says why for each, and
+    an empty knowledge base is published instead of the ingest crashing."""
+    kb = make_kb({"empty.txt": ""})
+    (kb.source_dir / "passwd.txt").symlink_to(_outside(tmp_path) / "passwd.txt")
+    report = kb.ingest()
+    assert report.added == [] and {s for s, _ in report.skipped} == {"empty.txt", "passwd.txt"}
+    assert report.generation and kb.is_empty()
+    assert not kb.search("低保申请向谁提出", 3).hits
+
+
 # ---------------------------------------------------------------------------------- pointer
 
 
