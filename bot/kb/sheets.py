@@ -29,7 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["csv_lines", "load_xls", "load_xlsx", "table_lines"]
 
@@ -103,7 +103,7 @@ def table_lines(rows: Iterable[list[str]]) -> list[str]:
 
 
 def _row_line(cells: list[str], header: list[str], label_col: int, last_label: str) -> str:
-    """"列名：值；列名：值。" — the form bot.kb.loaders gives .docx and HTML table rows."""
+    """ "列名：值；列名：值。" — the form bot.kb.loaders gives .docx and HTML table rows."""
     cells = list(cells)
     if label_col < len(cells) and not cells[label_col] and last_label:
         cells[label_col] = last_label  # vertically merged category: only the top cell is filled
@@ -169,11 +169,17 @@ def load_xlsx(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str
     with open(path, "rb") as fh:
         if fh.read(8) == _OLE_MAGIC:
             # Office writes an encrypted .xlsx as an OLE container around the encrypted package.
-            raise DocumentError(src, "password-protected spreadsheet (remove the password and upload again)")
+            raise DocumentError(
+                src,
+                "password-protected spreadsheet (remove the password and upload again)",
+                SkipReason.PASSWORD,
+            )
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DocumentError(src, f"corrupt or unreadable .xlsx ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable .xlsx ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     try:
         sheets = [(ws.title, _openpyxl_rows(ws)) for ws in book.worksheets]
         text = _sheets_text(sheets)
@@ -182,7 +188,9 @@ def load_xlsx(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str
     except DocumentError:
         raise
     except Exception as exc:  # openpyxl surfaces broken XML and styles with many types
-        raise DocumentError(src, f"corrupt or unreadable .xlsx ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable .xlsx ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     finally:
         book.close()
     return text, meta
@@ -206,7 +214,9 @@ def load_xls(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
     except xlrd.XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise DocumentError(
-                src, "password-protected spreadsheet (remove the password and upload again)"
+                src,
+                "password-protected spreadsheet (remove the password and upload again)",
+                SkipReason.PASSWORD,
             ) from exc
         return _unparsed(path, src, options, exc)
     except Exception as exc:  # xlrd's own parser errors are not all XLRDError (struct, index, assertion)
@@ -219,7 +229,7 @@ def load_xls(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
         text = _sheets_text(sheets)
     except Exception as exc:
         raise DocumentError(
-            src, f"corrupt or unreadable {path.suffix.lower()} ({type(exc).__name__})"
+            src, f"corrupt or unreadable {path.suffix.lower()} ({type(exc).__name__})", SkipReason.CORRUPT
         ) from exc
     finally:
         book.release_resources()
@@ -232,7 +242,9 @@ def _unparsed(path: Path, src: str, options: ReadOptions, exc: Exception) -> tup
     with open(path, "rb") as fh:
         binary = fh.read(8) == _OLE_MAGIC
     if binary and path.suffix.lower() == ".xls":
-        raise DocumentError(src, f"corrupt or unreadable .xls ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable .xls ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     return _via_libreoffice(path, src, options)
 
 
