@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.kb import ocr, sheets
+from bot.kb import limits, ocr, sheets
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
 from bot.kb.loaders.docx import load_docx
@@ -71,10 +71,12 @@ def load_text(
     if size > max_bytes:
         raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
+    limits.check_before_parsing(path, src)  # zip bombs are refused before any parser opens them
     if suffix in _OPTION_LOADERS:
         text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
     else:
         text, meta = _LOADERS[suffix](path, src)
+    limits.check_chars(text, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
