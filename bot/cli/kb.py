@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.assistant import validate_question
@@ -63,12 +64,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     settings = load_settings(args)
-    kb = open_kb(settings)
-    ensure_ingested(kb)
-    report = evaluate(questions, kb.search, k=args.k or settings.top_k)
-    embedded_by = embedder_line(kb)
+    with tempfile.TemporaryDirectory(prefix="va-eval-") as scratch:
+        if args.source:
+            # Another corpus is scored in a throwaway index, so the deployed one is never touched;
+            # the embedding model still comes from the data folder (nothing is rebuilt).
+            if not Path(args.source).is_dir():
+                print(f"error: {args.source}: not a folder of documents", file=sys.stderr)
+                return 2
+            settings = settings.model_copy(
+                update={"data_dir": Path(scratch), "model_cache": settings.model_cache_dir, "chroma_host": None}
+            )
+            kb = open_kb(settings)
+            print(f"indexing {args.source} into a temporary folder ...", file=sys.stderr)
+            print(kb.ingest(progress=tqdm_progress()).summary(), file=sys.stderr)
+        else:
+            kb = open_kb(settings)
+            ensure_ingested(kb)
+        # Answers come from the product's answer pipeline, exactly as a user gets them.
+        k = args.k or settings.top_k
+        pipeline = open_pipeline(settings, kb)
+        report = evaluate(questions, kb.search, k=k, answer_question=lambda q: pipeline.answer(q, k).answer)
+        embedded_by = embedder_line(kb)
     if args.json:
-        out = {"metrics": report.metrics, "misses": report.misses, "embeddings": embedded_by}
+        out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses, "embeddings": embedded_by}
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         print(embedded_by)
@@ -99,8 +117,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="score retrieval on a JSONL question file")
+    p = sub.add_parser("eval", help="score retrieval and answers on a JSONL question file")
     p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
+    p.add_argument(
+        "--source", help="score this folder of documents, indexed into a temporary folder (default: the deployed one)"
+    )
     add_k(p)
     p.add_argument("--json", action="store_true")
     add_data_dir(p)
