@@ -114,6 +114,7 @@ _LOADERS: dict[str, Callable[[Path, str], tuple[str, dict[str, str]]]] = {
 def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     """.doc / .wps: LibreOffice makes a .docx (headings and tables intact), read as any .docx."""
     with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
+        limits.check_before_parsing(docx_path, src)  # a small .doc can convert into a huge .docx
         text, meta = load_docx(docx_path, src)
     meta["converted"] = "libreoffice"
     return check_not_garbled(text, src, path.suffix.lower()), meta
@@ -122,7 +123,7 @@ def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str
 def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     del options
     text, encoding = decode_text(path.read_bytes(), src)
-    return sheets.csv_lines(text), {"encoding": encoding}
+    return sheets.csv_lines(text, src), {"encoding": encoding}
 
 
 # Readers that take limits: conversion, spreadsheets, OCR (bot.kb.formats.ReadOptions).
