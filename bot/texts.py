@@ -369,6 +369,9 @@ BOT_REASONS = {
     "nothing_indexed": "扫描件识别不清或没有文字，没有收录",
     "no_text_recognised": "图片里没有识别出文字",
     "image_too_large": "图片像素太大，请缩小后再上传",
+    "link": "是指向知识库文件夹以外的链接，没有读取",
+    "bomb": "文件解压后大得异常（可能是恶意文件），没有读取",
+    "too_many": "内容太多（页数、段落或网页元素过多），请拆分成几个文件",
 }
 BOT_REASON_UNKNOWN = "文件无法解析"
 # Files indexed only in part (scans): one line each after the reload/upload summary.

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.kb import ocr, sheets
+from bot.kb import limits, ocr, sheets
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
 from bot.kb.loaders.docx import load_docx
@@ -71,10 +71,12 @@ def load_text(
     if size > max_bytes:
         raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
+    limits.check_before_parsing(path, src)  # zip bombs are refused before any parser opens them
     if suffix in _OPTION_LOADERS:
         text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
     else:
         text, meta = _LOADERS[suffix](path, src)
+    limits.check_chars(text, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
@@ -112,6 +114,7 @@ _LOADERS: dict[str, Callable[[Path, str], tuple[str, dict[str, str]]]] = {
 def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     """.doc / .wps: LibreOffice makes a .docx (headings and tables intact), read as any .docx."""
     with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
+        limits.check_before_parsing(docx_path, src)  # a small .doc can convert into a huge .docx
         text, meta = load_docx(docx_path, src)
     meta["converted"] = "libreoffice"
     return check_not_garbled(text, src, path.suffix.lower()), meta
@@ -120,7 +123,7 @@ def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str
 def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     del options
     text, encoding = decode_text(path.read_bytes(), src)
-    return sheets.csv_lines(text), {"encoding": encoding}
+    return sheets.csv_lines(text, src), {"encoding": encoding}
 
 
 # Readers that take limits: conversion, spreadsheets, OCR (bot.kb.formats.ReadOptions).

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from bot.kb import ocr
+from bot.kb import limits, ocr
 from bot.kb.formats import ReadOptions
 from bot.kb.loaders.reflow import reflow_lines
 from bot.kb.loaders.tables import unflatten_cells
@@ -28,12 +28,15 @@ def load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(src, "encrypted PDF (password required)", SkipReason.ENCRYPTED)
+        limits.check_pages(len(reader.pages), src)
         pages: list[str] = []
+        budget = limits.CharBudget(src)
         for page in reader.pages:
             try:
-                pages.append(page.extract_text() or "")
+                text = page.extract_text() or ""
             except Exception:  # one damaged page must not lose the rest
-                pages.append("")
+                text = ""
+            pages.append(budget.take(text))
         info = reader.metadata
         meta = {
             "title": str(info.title or "") if info else "",
