@@ -22,8 +22,8 @@ from bot.kb import KnowledgeBase
 from bot.kb import convert as convert_module
 from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions
 from bot.kb.loaders import SUPPORTED_SUFFIXES, load_text
+from bot.kb.loaders.sheets import table_lines
 from bot.kb.ocr import clean_ocr_text
-from bot.kb.sheets import table_lines
 from bot.kb.types import DocumentError
 from tests.formats import make
 

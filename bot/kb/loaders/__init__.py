@@ -21,9 +21,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.kb import limits, ocr, sheets
+from bot.kb import limits, ocr
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
+from bot.kb.loaders import sheets
 from bot.kb.loaders.docx import load_docx
 from bot.kb.loaders.html import load_html
 from bot.kb.loaders.markdown import load_markdown
@@ -36,7 +37,7 @@ __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
-    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.sheets, bot.kb.convert
+    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.loaders.sheets, bot.kb.convert
     | ocr.IMAGE_SUFFIXES
 )
 
