@@ -21,9 +21,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.kb import limits, ocr, sheets
+from bot.kb import limits, ocr
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
+from bot.kb.loaders import sheets
 from bot.kb.loaders.docx import load_docx
 from bot.kb.loaders.html import load_html
 from bot.kb.loaders.markdown import load_markdown
@@ -36,7 +37,7 @@ __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
-    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.sheets, bot.kb.convert
+    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.loaders.sheets, bot.kb.convert
     | ocr.IMAGE_SUFFIXES
 )
 
@@ -114,6 +115,7 @@ _LOADERS: dict[str, Callable[[Path, str], tuple[str, dict[str, str]]]] = {
 def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     """.doc / .wps: LibreOffice makes a .docx (headings and tables intact), read as any .docx."""
     with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
+        limits.check_before_parsing(docx_path, src)  # a small .doc can convert into a huge .docx
         text, meta = load_docx(docx_path, src)
     meta["converted"] = "libreoffice"
     return check_not_garbled(text, src, path.suffix.lower()), meta
@@ -122,7 +124,7 @@ def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str
 def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     del options
     text, encoding = decode_text(path.read_bytes(), src)
-    return sheets.csv_lines(text), {"encoding": encoding}
+    return sheets.csv_lines(text, src), {"encoding": encoding}
 
 
 # Readers that take limits: conversion, spreadsheets, OCR (bot.kb.formats.ReadOptions).
