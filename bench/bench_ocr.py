@@ -6,7 +6,8 @@ Pages are a county notice (simplified Chinese, figures, dates, punctuation) rend
 Noto CJK fonts the way a copier scans them: A4 at 300 dpi, 16 pt serif (公文 body size, 三号),
 12 pt serif and 10.5 pt sans (五号, tables and notes). Photos are the same pages as a phone sees
 a notice on a bulletin board: 0.6x, rotated 2.5 degrees, unevenly lit, blurred, sensor noise;
-"hard photos" 0.45x, 5 degrees. Character accuracy is 1 - Levenshtein distance / reference length
+"hard photos" 0.45x, 5 degrees; "poor photos" 0.3x, 8 degrees, more blur and noise, JPEG quality 35
+(what a chat app leaves of a hurried shot). Character accuracy is 1 - Levenshtein distance / reference length
 over the text without whitespace (the layout's line breaks are not scored), read through the
 same path ingestion uses (bot.kb.ocr.recognise, cleaning included).
 """
@@ -80,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--max-side", type=int, default=2400, help="ReadOptions.ocr_max_side")
-    parser.add_argument("--kinds", default="clean 300-dpi scan,photo,hard photo")
+    parser.add_argument("--kinds", default="clean 300-dpi scan,photo,hard photo,poor photo")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -92,6 +93,10 @@ def main() -> None:
         images.append(("clean 300-dpi scan", style, page))
         images.append(("photo", style, photo_of(page)))
         images.append(("hard photo", style, photo_of(page, angle=5, scale=0.45, seed=11)))
+        images.append((
+            "poor photo", style,
+            photo_of(page, angle=8, scale=0.3, blur=1.4, noise=18, jpeg_quality=35, seed=13),
+        ))  # fmt: skip
     kinds = args.kinds.split(",")
     images = [i for i in images if i[0] in kinds]
     with open("/proc/loadavg") as fh:

@@ -7,23 +7,22 @@ start-up with the setting's name, instead of deep inside a request.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.vocab import CATEGORIES, FALLBACK_CATEGORY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_TOP_K = 50  # passages one search may return (TOP_K, `ask --k`, `eval --k`)
 
-# Help-request categories: the default vocabulary, and the one every request can fall back to
-# (always accepted, even when REQUEST_CATEGORIES leaves it out).
-FALLBACK_CATEGORY = "其他"
-DEFAULT_REQUEST_CATEGORIES: tuple[str, ...] = (
-    "医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", FALLBACK_CATEGORY,
-)
+# Help-request categories: the vocabulary lives in bot/vocab.py; these names stay for callers.
+DEFAULT_REQUEST_CATEGORIES = CATEGORIES
 
 
 class Settings(BaseSettings):
@@ -126,6 +125,21 @@ class Settings(BaseSettings):
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
     analytics_database_url: SecretStr | None = None
 
+    # --- optional language model (docs/llm.md) ----------------------------------------------
+    # Unset = extractive answers only, exactly as without the feature; no model object is created.
+    # Any OpenAI-compatible server: vLLM, Ollama, Xinference (e.g. http://10.0.0.5:8000/v1).
+    llm_base_url: str | None = None
+    llm_model: str | None = Field(default=None, max_length=200, validate_default=True)
+    llm_api_key: SecretStr | None = None  # most intranet servers need none
+    # Seconds to wait for the reply to start (and for any later pause in it), and for all of it;
+    # past either the villager gets the extractive answer.
+    llm_first_token_timeout: float = Field(default=6.0, gt=0, le=120)
+    llm_timeout: float = Field(default=30.0, gt=0, le=600)
+    # Circuit breaker: after this many failures in a row the endpoint is skipped for LLM_COOLDOWN
+    # seconds, so questions do not each wait for a timeout while the server is down.
+    llm_max_failures: int = Field(default=3, ge=1, le=100)
+    llm_cooldown: int = Field(default=120, ge=1, le=3600)
+
     # Every command logs at this level (bot/cli/common.py); INFO adds start-up and per-job lines.
     log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -133,6 +147,31 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("llm_base_url", "llm_model", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`LLM_BASE_URL=` in .env means "no model", as leaving the line out does."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+\S*", value.strip()):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://10.0.0.5:8000/v1")
+        return value.strip() if value else value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _model_with_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Both or neither: a URL without a model name (or the reverse) is a half-done setup."""
+        if "llm_base_url" not in info.data:
+            return value  # LLM_BASE_URL itself is malformed; that is the error to report
+        if info.data["llm_base_url"] and value is None:
+            raise ValueError("required when LLM_BASE_URL is set: the model name the server serves")
+        if value is not None and not info.data["llm_base_url"]:
+            raise ValueError("set LLM_BASE_URL too (the model server's address), or leave LLM_MODEL unset")
+        return value
 
     @field_validator("timezone")
     @classmethod

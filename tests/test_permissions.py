@@ -34,8 +34,8 @@ def permissive_umask() -> Iterator[None]:
 
 
 def _file_a_request(helpdesk: Helpdesk) -> None:
-    village = helpdesk.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
-    helpdesk.file_request(500, village.id, "房子漏雨，电话13812345678", phone="13812345678")
+    village = helpdesk.directory.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
+    helpdesk.intake.file_request(500, village.id, "房子漏雨，电话13812345678", phone="13812345678")
 
 
 def test_databases_are_created_owner_only(tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path: Path) -> Non
         _file_a_request(helpdesk)
     os.chmod(db, 0o644)  # as installs before this fix left it
     with Helpdesk.open(f"sqlite:///{db}") as helpdesk:
-        assert helpdesk.count_requests() == 1
+        assert helpdesk.queries.count_requests() == 1
     assert mode(db) == 0o600
 
 

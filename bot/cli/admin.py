@@ -17,12 +17,12 @@ from bot.helpdesk import OPERATOR, PersonView
 
 
 def village_add(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    village = desk.helpdesk.add_village(OPERATOR, args.name, args.township or "", args.county or "")
+    village = desk.helpdesk.directory.add_village(OPERATOR, args.name, args.township or "", args.county or "")
     print(f"village registered: {village.full_name} (id {village.id})", file=out)
 
 
 def village_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    villages = desk.helpdesk.list_villages()
+    villages = desk.helpdesk.directory.list_villages()
     if not villages:
         print("No villages yet. Add one: admin village add NAME --township TOWNSHIP --county COUNTY", file=out)
         return
@@ -47,26 +47,26 @@ def print_people(people: Sequence[PersonView], out: TextIO) -> None:
 
 
 def cadre_add(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    person = desk.helpdesk.bind_cadre(
+    person = desk.helpdesk.directory.bind_cadre(
         OPERATOR, args.chat_user_id, args.village, args.post, display_name=args.name
     )
     print_people([person], out)
 
 
 def cadre_bind(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    print_people([desk.helpdesk.bind_cadre(OPERATOR, args.chat_user_id, args.village, args.post)], out)
+    print_people([desk.helpdesk.directory.bind_cadre(OPERATOR, args.chat_user_id, args.village, args.post)], out)
 
 
 def cadre_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    print_people(desk.helpdesk.list_cadres(OPERATOR, args.village), out)
+    print_people(desk.helpdesk.directory.list_cadres(OPERATOR, args.village), out)
 
 
 def person_add(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    print_people([desk.helpdesk.add_person(OPERATOR, args.chat_user_id, args.name, args.role)], out)
+    print_people([desk.helpdesk.directory.add_person(OPERATOR, args.chat_user_id, args.name, args.role)], out)
 
 
 def invite_create(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    invite = desk.helpdesk.create_invite(OPERATOR, args.post, args.village, ttl=timedelta(days=args.days))
+    invite = desk.helpdesk.directory.create_invite(OPERATOR, args.post, args.village, ttl=timedelta(days=args.days))
     print(f"invite code: {invite.code}", file=out)
     print(
         f"for: {invite.village.full_name} {invite.post} (single use, before {desk.when(invite.expires_at)})",

@@ -42,13 +42,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def bind_cadre(assistant: Assistant, user: UserRef, village: str | None, post: str) -> str | None:
     """Make the terminal user a cadre of `village` (an operator action on the local database)."""
-    villages = assistant.helpdesk.list_villages()
+    villages = assistant.helpdesk.directory.list_villages()
     if not village:
         if not villages:
             return "no village is registered yet; add one first: python -m bot admin village add 新寨村"
         village = villages[0].name
     try:
-        assistant.helpdesk.bind_cadre(OPERATOR, user.id, village, post, display_name=user.name)
+        assistant.helpdesk.directory.bind_cadre(OPERATOR, user.id, village, post, display_name=user.name)
     except HelpdeskError as exc:
         return exc.message_zh
     return None

@@ -11,13 +11,12 @@ from typing import TextIO
 
 from bot.cli.desk import Desk, actor, chat_id, filters, iso_date, leaf, positive, status
 from bot.cli.table import clip, format_fields, format_table
-from bot.helpdesk import RequestView
-from bot.helpdesk.export import export_ledger
+from bot.helpdesk import RequestView, export_ledger
 
 
 def requests_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
     """List requests (newest first; with --open/--overdue soonest due first)."""
-    page = desk.helpdesk.list_requests(actor(args), filters(args), limit=args.limit, offset=args.offset)
+    page = desk.helpdesk.queries.list_requests(actor(args), filters(args), limit=args.limit, offset=args.offset)
     if not page.items:
         print("No matching requests.", file=out)
         return
@@ -42,7 +41,7 @@ def requests_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
 
 def requests_show(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
     """One request with its policy hints and full history."""
-    v: RequestView = desk.helpdesk.show(actor(args), args.number)
+    v: RequestView = desk.helpdesk.queries.show(actor(args), args.number)
     fields = [
         ("Number", v.number),
         ("Status", v.status.value + (" (overdue)" if v.overdue else "")),

@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from bot.files import sha256_file
-from bot.kb import lexicon
+from bot.kb import lexicon, limits
 from bot.kb.chunking import chunk_document
 from bot.kb.documents import load_document
 from bot.kb.embeddings import Embedder
 from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions
 from bot.kb.index import FileEntry, IndexDir, Manifest, read_chunks, write_generation_files
 from bot.kb.loaders import SUPPORTED_SUFFIXES
-from bot.kb.types import Chunk, DocumentError
+from bot.kb.types import Chunk, DocumentError, SkipReason
 from bot.kb.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 
 # A policy document is rarely over a few hundred pages; past these limits a file is far more
 # likely a dump or a mistake, and would tie up the embedder for an hour. Reject it, say why.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = limits.MAX_DOCUMENT_CHARS  # loaders stop extracting past it (bot.kb.limits)
 # Passages per embed_passages call: big enough that the worker threads are rarely idle at a
 # call's tail, small enough to bound memory on a 100k-passage ingest.
 _EMBED_BATCH = 2048
@@ -58,7 +58,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason in English)
+    skip_codes: dict[str, SkipReason] = field(default_factory=dict)  # source -> why, as a code
     # (source, note): indexed, but only in part — scan pages too blurred or over the page/time limit
     notes: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
@@ -84,7 +85,7 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str, SkipReason]]]:
     """Supported files (relative name, path to read) in a stable order, and the entries passed over.
 
     Links are never followed out of the folder: anyone who can drop `passwd.txt -> /etc/passwd`
@@ -95,7 +96,7 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
     """
     root = source.resolve()
     files: list[tuple[str, Path]] = []
-    passed: list[tuple[str, str]] = []
+    passed: list[tuple[str, str, SkipReason]] = []
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(folder)
         dirnames.sort()
@@ -105,7 +106,7 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
             elif (here / name).is_symlink():
                 dirnames.remove(name)  # os.walk would not descend it either; say why
                 rel = (here / name).relative_to(root).as_posix()
-                passed.append((rel, _link_reason(here / name, root, folder=True)))
+                passed.append((rel, _link_reason(here / name, root, folder=True), SkipReason.LINK))
         for name in sorted(filenames):
             path = here / name
             rel = path.relative_to(root).as_posix()
@@ -115,13 +116,13 @@ def scan_source(source: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, s
             if path.is_symlink():
                 target = _inside_target(path, root)
                 if target is None or not target.is_file():
-                    passed.append((rel, _link_reason(path, root, folder=False)))
+                    passed.append((rel, _link_reason(path, root, folder=False), SkipReason.LINK))
                     continue
                 read_from = target
             elif not path.is_file():
                 continue  # sockets, pipes, devices
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                passed.append((rel, f"unsupported file type {path.suffix or '(none)'}"))
+                passed.append((rel, f"unsupported file type {path.suffix or '(none)'}", SkipReason.UNSUPPORTED))
                 continue
             files.append((rel, read_from))
     files.sort(key=lambda f: f[0])
@@ -186,7 +187,9 @@ def ingest(
         old_chunks = {c.id: c for c in read_chunks(index.path(current))} if (old and current) else {}
 
         files, passed = scan_source(source)
-        report.skipped.extend(passed)
+        for rel, reason, code in passed:
+            report.skipped.append((rel, reason))
+            report.skip_codes[rel] = code
         entries: dict[str, FileEntry] = {}
         kept: list[Chunk] = []  # chunks whose vectors are reused
         fresh: list[Chunk] = []  # chunks to embed
@@ -206,17 +209,26 @@ def ingest(
                 doc = load_document(path, rel, max_bytes=max_file_bytes, options=options)
                 if len(doc.text) > MAX_TEXT_CHARS:
                     raise DocumentError(
-                        rel, f"text too long: {len(doc.text):,} characters (limit {MAX_TEXT_CHARS:,}); split the file"
+                        rel,
+                        f"text too long: {len(doc.text):,} characters (limit {MAX_TEXT_CHARS:,}); split the file",
+                        SkipReason.TOO_LONG,
                     )
                 chunks = chunk_document(doc, **CHUNKING)
                 if not chunks:
-                    raise DocumentError(rel, "no text left after cleaning")
+                    raise DocumentError(rel, "no text left after cleaning", SkipReason.NOTHING_LEFT)
                 if doc.meta.get(META_OCR):  # shown to users as 扫描件: OCR text may hold misreadings
                     chunks = [dataclasses.replace(c, ocr=True) for c in chunks]
                 if doc.meta.get(META_WARNINGS):
                     report.notes.append((rel, doc.meta[META_WARNINGS]))
-            except DocumentError as exc:
+            except Exception as exc:  # one file never stops the others, whatever its loader raised
+                if not isinstance(exc, DocumentError):
+                    log.exception("loading %s failed", rel)
+                    exc = DocumentError(
+                        rel, f"corrupt or unreadable file (the loader failed with {type(exc).__name__})",
+                        SkipReason.CORRUPT,
+                    )
                 report.skipped.append((rel, exc.reason))
+                report.skip_codes[rel] = exc.code
                 if reusable and before and all(i in old_chunks for i in before.chunk_ids):
                     # Keep serving the last good version rather than losing it.
                     entries[rel] = before

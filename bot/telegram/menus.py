@@ -38,7 +38,7 @@ async def set_default_commands(bot: Bot) -> None:
 
 async def set_user_commands(bot: Bot, assistant: Assistant, user: UserRef) -> None:
     """The menu for one user's private chat (their chat id is their user id)."""
-    commands = await asyncio.to_thread(assistant.commands_for, user)
+    commands = await asyncio.to_thread(assistant.roles.commands_for, user)
     try:
         await bot.set_my_commands(_commands(commands), scope=BotCommandScopeChat(user.id))
     except TelegramError as exc:  # e.g. a configured admin who never opened the chat
@@ -46,5 +46,5 @@ async def set_user_commands(bot: Bot, assistant: Assistant, user: UserRef) -> No
 
 
 async def set_privileged_commands(bot: Bot, assistant: Assistant) -> None:
-    for chat_id in await asyncio.to_thread(assistant.privileged_users):
+    for chat_id in await asyncio.to_thread(assistant.roles.privileged_users):
         await set_user_commands(bot, assistant, UserRef(chat_id, str(chat_id)))

@@ -23,9 +23,9 @@ from bot.helpdesk import OPERATOR, Helpdesk
 @pytest.fixture
 def assistant(tmp_path: Path, seeded_kb) -> Assistant:
     hd = Helpdesk.open(f"sqlite:///{tmp_path / 'hd.db'}")
-    village = hd.add_village(OPERATOR, "新寨村")
-    hd.bind_cadre(OPERATOR, 100, village.id, "第一书记", display_name="王书记")
-    hd.add_person(OPERATOR, 900, "赵管理", "admin")  # open_helpdesk does this from ADMIN_IDS
+    village = hd.directory.add_village(OPERATOR, "新寨村")
+    hd.directory.bind_cadre(OPERATOR, 100, village.id, "第一书记", display_name="王书记")
+    hd.directory.add_person(OPERATOR, 900, "赵管理", "admin")  # open_helpdesk does this from ADMIN_IDS
     yield Assistant(Settings(data_dir=tmp_path, admin_ids=[900]), seeded_kb, hd, Analytics.open("sqlite://"))
     hd.close()
 

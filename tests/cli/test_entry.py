@@ -21,6 +21,7 @@ def test_the_entry_docstring_lists_every_command() -> None:
     assert listed == commands
 
 
+@pytest.mark.usefixtures("dotenv_enabled")
 def test_log_level_is_read_from_the_settings_once(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

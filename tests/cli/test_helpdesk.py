@@ -66,7 +66,7 @@ def test_admin_commands(cli: Cli) -> None:
     assert code == 0 and "invite code: " in out and "新寨村 驻村工作队员 (single use, before " in out
     code_text = out.split("invite code: ")[1].split()[0]
     with Helpdesk.open(cli.url) as helpdesk:
-        assert helpdesk.redeem_invite(code_text, 301, "孙队员").posts[0].post == "驻村工作队员"
+        assert helpdesk.directory.redeem_invite(code_text, 301, "孙队员").posts[0].post == "驻村工作队员"
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_admin_commands(cli: Cli) -> None:
 def test_bad_input_exits_1_with_the_helpdesk_message(cli: Cli, argv: list[str], message: str) -> None:
     _seed_with_cli(cli)
     with Helpdesk.open(cli.url) as helpdesk:
-        helpdesk.file_request(500, 1, "房子漏雨")
+        helpdesk.intake.file_request(500, 1, "房子漏雨")
         before = table_counts(helpdesk)
     code, _out, err = cli(*argv)
     assert code == 1
@@ -122,11 +122,11 @@ def test_usage_errors_exit_2(cli: Cli, argv: list[str], message: str) -> None:
 def test_requests_commands(cli: Cli, tmp_path: Path) -> None:
     _seed_with_cli(cli)
     with Helpdesk.open(cli.url) as helpdesk:
-        first = helpdesk.file_request(
+        first = helpdesk.intake.file_request(
             500, 1, "家里房子漏雨，电话13812345678", phone="13812345678"
         ).request.number
-        second = helpdesk.file_request(501, 2, "失业了想找工作").request.number
-        helpdesk.start(200, second)
+        second = helpdesk.intake.file_request(501, 2, "失业了想找工作").request.number
+        helpdesk.casework.start(200, second)
     code, out, _ = cli("requests", "list")
     assert code == 0 and first in out and second in out and " assigned " in out and " in_progress " in out
     assert out.splitlines()[0].split() == [
@@ -186,7 +186,6 @@ def test_table_alignment_counts_chinese_as_double_width() -> None:
 def test_runs_through_python_m_bot(db_url: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "admin", "village", "add", "新寨村", "--database-url", db_url],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -195,7 +194,6 @@ def test_runs_through_python_m_bot(db_url: str) -> None:
     assert result.stdout == "village registered: 新寨村 (id 1)\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "requests", "show", "2026-1", "--database-url", db_url],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,

@@ -16,7 +16,7 @@ def test_open_services_wires_kb_helpdesk_and_question_log(tmp_path: Path, model_
     assistant = open_services(settings)
     try:
         assert isinstance(assistant.kb.embedder, BatchingEmbedder)  # the bot: many users at once
-        assert assistant.helpdesk.list_villages() == []
+        assert assistant.helpdesk.directory.list_villages() == []
         assert assistant.analytics is not None
         assert (tmp_path / "data" / "helpdesk.db").exists() and (tmp_path / "data" / "analytics.db").exists()
     finally:

@@ -8,6 +8,7 @@ are the same text smaller, rotated, shaded and noisy. Nothing here is mocked or 
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import tempfile
@@ -139,17 +140,58 @@ def repeated_scan_pdf(path: Path, page: Image.Image, count: int) -> Path:
     return path
 
 
-def photo_of(page: Image.Image, *, seed: int = 7, angle: float = 2.5, scale: float = 0.6) -> Image.Image:
-    """A phone photo of a printed notice: smaller, rotated a little, unevenly lit, blurred, noisy."""
+def mixed_pdf(path: Path, typed_lines: list[str], scan: Image.Image) -> Path:
+    """Page 1 typed (a CJK text layer, reportlab's built-in STSong-Light), page 2 a scanned picture:
+    a notice with a scanned attachment or signature page."""
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    typed = path.with_suffix(".typed.pdf")
+    pdf = canvas.Canvas(str(typed))
+    pdf.setFont("STSong-Light", 14)
+    for n, line in enumerate(typed_lines):
+        pdf.drawString(60, 780 - 24 * n, line)
+    pdf.save()
+    scanned = scanned_pdf(path.with_suffix(".scan.pdf"), [scan])
+    writer = PdfWriter()
+    for part in (typed, scanned):
+        for page in PdfReader(str(part)).pages:
+            writer.add_page(page)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    typed.unlink()
+    scanned.unlink()
+    return path
+
+
+def photo_of(
+    page: Image.Image,
+    *,
+    seed: int = 7,
+    angle: float = 2.5,
+    scale: float = 0.6,
+    blur: float = 0.8,
+    noise: float = 10,
+    jpeg_quality: int | None = None,
+) -> Image.Image:
+    """A phone photo of a printed notice: smaller, rotated a little, unevenly lit, blurred, noisy
+    (and, with `jpeg_quality`, compressed the way chat apps do)."""
     rng = np.random.default_rng(seed)
     img = page.convert("L").resize((round(page.width * scale), round(page.height * scale)), Image.Resampling.LANCZOS)
     img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=200)
     arr = np.asarray(img, dtype=np.float32)
     h, w = arr.shape
     light = np.linspace(0.75, 1.0, w)[None, :] * np.linspace(0.85, 1.0, h)[:, None]  # shade across
-    arr = arr * light * 0.9 + 15 + rng.normal(0, 10, arr.shape)
-    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+    arr = arr * light * 0.9 + 15 + rng.normal(0, noise, arr.shape)
+    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(blur))
     tint = Image.merge("RGB", (img, img.point(lambda v: v * 0.97), img.point(lambda v: v * 0.9)))
+    if jpeg_quality is not None:
+        buffer = io.BytesIO()
+        tint.save(buffer, "JPEG", quality=jpeg_quality)
+        tint = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     return tint
 
 

@@ -46,9 +46,9 @@ def test_full_width_phone_is_accepted_as_a_contact_number() -> None:
 
 def test_a_cadre_who_is_not_the_assignee_sees_none_of_them(hd: Helpdesk, world: World) -> None:
     description = "房子漏雨。" + "；".join(typed for typed, _, _ in CASES)
-    number = hd.file_request(VILLAGER_1, world.a.id, description).request.number
-    assert not hd.show(SECRETARY_A, number).masked  # the assignee sees everything
-    view = hd.show(MEMBER_A, number)
+    number = hd.intake.file_request(VILLAGER_1, world.a.id, description).request.number
+    assert not hd.queries.show(SECRETARY_A, number).masked  # the assignee sees everything
+    view = hd.queries.show(MEMBER_A, number)
     assert view.masked
     for typed, secret, shown in CASES:
         assert secret not in view.description, typed

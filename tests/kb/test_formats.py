@@ -22,8 +22,8 @@ from bot.kb import KnowledgeBase
 from bot.kb import convert as convert_module
 from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions
 from bot.kb.loaders import SUPPORTED_SUFFIXES, load_text
+from bot.kb.loaders.sheets import table_lines
 from bot.kb.ocr import clean_ocr_text
-from bot.kb.sheets import table_lines
 from bot.kb.types import DocumentError
 from tests.formats import make
 
@@ -222,6 +222,15 @@ def test_scan_time_limit_stops_and_reports_and_progress_is_per_page(tmp_path: Pa
     assert "OCR stopped before page 2 after 1 of 3 pages: time limit" in meta[META_WARNINGS]
 
 
+def test_pdf_with_typed_and_scanned_pages_keeps_both_in_order(tmp_path: Path) -> None:
+    typed = ["关于做好秋季森林防火工作的通知", "各村要落实护林员巡山制度，严禁野外用火。"]
+    path = make.mixed_pdf(tmp_path / "mixed.pdf", typed, make.render_page(SCAN_LINES[2:4]))
+    text, meta = load_text(path, options=ReadOptions())
+    assert "严禁野外用火" in text and "每人每年380元" in text
+    assert text.index("严禁野外用火") < text.index("每人每年380元")
+    assert meta[META_OCR] == "1"  # only the scanned page went through OCR
+
+
 def _processes_mentioning(fragment: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -264,6 +273,16 @@ def test_missing_converter_is_a_clear_skip_reason(tmp_path: Path, monkeypatch: p
     with pytest.raises(DocumentError) as info:
         load_text(path)
     assert info.value.reason.startswith("converter missing: install LibreOffice")
+
+
+def test_preflight_warns_when_libreoffice_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.ops.preflight import WARNING, check_converter
+
+    settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path)
+    assert check_converter(settings) == []
+    monkeypatch.setenv("PATH", str(tmp_path))
+    [finding] = check_converter(settings)
+    assert finding.level == WARNING and "libreoffice-writer-nogui" in finding.message
 
 
 def test_html_saved_as_xls_goes_through_libreoffice(tmp_path: Path) -> None:
@@ -317,3 +336,37 @@ def test_ocr_cleaning_undoes_common_confusions() -> None:
     assert clean_ocr_text("低保 对象 (含 孤儿)") == "低保对象（含孤儿）"
     assert clean_ocr_text("2O24年1,200元10:30") == "2024年1,200元10:30"
     assert clean_ocr_text("| 公示期为7天.") == "公示期为7天。"
+
+
+def test_admins_read_the_new_skip_reasons_and_notes_in_chinese() -> None:
+    from bot.assistant.admin import note_zh, reason_zh
+    from bot.kb.types import DocumentError
+
+    def told(reason: str) -> str:  # what an admin reads for a reader's DocumentError
+        return reason_zh(DocumentError("x", reason).code)
+
+    assert told("password-protected spreadsheet (remove the password and upload again)") == (
+        texts.BOT_REASONS["password"]
+    )
+    assert told("conversion timed out after 120 s (LibreOffice killed; file skipped)") == (
+        texts.BOT_REASONS["conversion_timeout"]
+    )
+    assert told("no text recognised in the picture") == texts.BOT_REASONS["no_text_recognised"]
+    assert told("scanned PDF, nothing indexed: no text recognised on page(s) 1") == (
+        texts.BOT_REASONS["nothing_indexed"]
+    )
+    assert note_zh("page(s) 3 (0.62) not indexed: OCR confidence below 0.80; "
+                   "198 scanned page(s) not read, pages 3-200 (OCR_MAX_PAGES=2)") == (
+        texts.BOT_NOTES["ocr confidence below"] + "；" + texts.BOT_NOTES["not read"]
+    )  # fmt: skip
+
+
+def test_a_spreadsheet_past_the_row_limit_stops_while_reading(tmp_path: Path) -> None:
+    from bot.kb import limits
+
+    rows = [["户", "元"]] + [[str(i % 10), "5"] for i in range(limits.MAX_BLOCKS + 5)]  # short: under the char limit
+    path = tmp_path / "huge.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), "utf-8")
+    with pytest.raises(DocumentError) as info:
+        load_text(path)
+    assert info.value.reason.startswith("too many paragraphs or rows")

@@ -16,6 +16,7 @@ from bot.kb.evaluate import evaluate, load_questions
 from tests.conftest import DEV_QUESTIONS
 
 
+@pytest.mark.slow
 def test_dev_questions_meet_the_bar(seeded_kb) -> None:
     report = evaluate(load_questions(DEV_QUESTIONS), seeded_kb.search, k=5)
     m = report.metrics
@@ -33,6 +34,7 @@ def test_dev_questions_meet_the_bar(seeded_kb) -> None:
         ("fresh.jsonl", (0.73, 0.84, 0.78)),  # measured 0.778 / 0.889 / 0.816 (45 answerable)
     ],
 )
+@pytest.mark.slow
 def test_questions_written_after_tuning_hold_up(seeded_kb, name: str, bars: tuple[float, ...]) -> None:
     """Question files written after tuning (fresh.jsonl blind, by someone who never saw retrieval
     output); the ranking bar is lower than dev's but catches overfitting. Abstention stays
@@ -109,13 +111,14 @@ def test_empty_knowledge_base_abstains(make_kb) -> None:
     assert result.hits == [] and not result.grounded
 
 
+@pytest.mark.slow
 def test_ask_cli_json_lines(seeded_kb, model_settings) -> None:
     env = {**os.environ, "DATA_DIR": str(seeded_kb.settings.data_dir),
            "KB_SOURCE": str(seeded_kb.settings.kb_source),
            "MODEL_CACHE": str(model_settings.model_cache_dir)}
     out = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--k", "3"],
-        input="扶贫最关键是扶什么？\n\n给我讲个笑话吧\n", env=env, cwd=PROJECT_ROOT,
+        input="扶贫最关键是扶什么？\n\n给我讲个笑话吧\n", env=env,
         capture_output=True, text=True, timeout=600, check=True,
     ).stdout.strip().splitlines()
     rows = [json.loads(line) for line in out]
