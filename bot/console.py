@@ -49,12 +49,15 @@ class Session:
     buttons: list[Button] = field(default_factory=list)
     dialog: dict[str, Any] | None = None
 
-    def show(self, reply: Reply) -> None:
+    def show(self, reply: Reply, printed: str = "") -> None:
+        """Print `reply`; `printed` is what streaming already printed of it (not printed twice)."""
         text = render_text(reply)
         if reply.toast and not text:
             text = reply.toast
-        if text:
-            print(text, file=self.out)
+        if printed and text.startswith(printed):
+            print(text[len(printed) :], file=self.out)
+        elif text:
+            print(f"\n{text}" if printed else text, file=self.out)
         if reply.attachment is not None:
             path = self.out_dir / reply.attachment.filename
             path.write_bytes(reply.attachment.data)
@@ -84,9 +87,26 @@ class Session:
             self.command(line)
         elif self.dialog is not None:
             self.show(self.assistant.dialog_input(self.user, self.dialog, text=line))
+        elif self.assistant.streams_answers and self.assistant.is_question(line):
+            self.ask_streaming(line)
         else:
             self.show(self.assistant.handle_text(self.user, line))
         return True
+
+    def ask_streaming(self, line: str) -> None:
+        """A model answers (docs/llm.md): print its sentences as they come, then the rest of the reply."""
+        print(texts.BOT_LOOKING_UP, file=self.out, flush=True)
+        head = f"【{texts.ANSWER_HEADER}】\n"
+        printed = ""
+
+        def on_text(text: str) -> None:
+            nonlocal printed
+            now = head + text
+            if now.startswith(printed):
+                print(now[len(printed) :], end="", file=self.out, flush=True)
+                printed = now
+
+        self.show(self.assistant.handle_text(self.user, line, on_text=on_text), printed)
 
     def press(self, button: Button) -> None:
         if not valid_press(button.action, button.arg):

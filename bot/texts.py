@@ -423,6 +423,9 @@ BOT_REASONS = {
     "nothing_indexed": "扫描件识别不清或没有文字，没有收录",
     "no_text_recognised": "图片里没有识别出文字",
     "image_too_large": "图片像素太大，请缩小后再上传",
+    "link": "是指向知识库文件夹以外的链接，没有读取",
+    "bomb": "文件解压后大得异常（可能是恶意文件），没有读取",
+    "too_many": "内容太多（页数、段落或网页元素过多），请拆分成几个文件",
 }
 BOT_REASON_UNKNOWN = "文件无法解析"
 # Files indexed only in part (scans): one line each after the reload/upload summary.
@@ -468,6 +471,27 @@ BOT_STATS_QUESTIONS = (
 BOT_STATS_TOP_UNANSWERED = "未能回答最多的问题（提示缺少哪些资料）"
 BOT_STATS_TOP_LINE = "{n}. {question}（{count} 次）"
 BOT_STATS_NONE = "暂无"
+# Shown at once while a model answer streams (docs/llm.md), then edited into the answer.
+BOT_LOOKING_UP = "正在查找……"
+# The optional model (docs/llm.md): how often its answer was shown, and why the original text was
+# shown instead. Codes are the answer pipeline's `gate` codes.
+BOT_STATS_MODEL_TITLE = "大模型回答（近 7 天）"
+BOT_STATS_MODEL = "大模型回答 {llm} 次，改用资料原文 {fallback} 次。"
+BOT_STATS_MODEL_REASONS = "改用原文的原因：{reasons}"
+BOT_STATS_MODEL_REASON = "{label} {count} 次"
+MODEL_FALLBACK_LABELS = {
+    "timeout": "模型超时",
+    "http_error": "模型服务报错",
+    "unreachable": "连不上模型服务",
+    "error": "模型出错",
+    "empty": "模型没回答",
+    "garbage": "模型回答乱码",
+    "circuit_open": "连续出错后暂停调用",
+    "too_long": "回答太长",
+    "bad_citation": "引用了不存在的资料",
+    "no_citation": "没注明出处",
+    "unsupported_figure": "数字和资料对不上",
+}
 BOT_STATS_BY_STATUS = "求助工单按状态（共 {total} 件）"
 BOT_STATS_STATUS_LINE = "{status}：{count}"
 BOT_STATS_BY_VILLAGE = "求助工单按村"

@@ -287,6 +287,23 @@ class Admin:
         return Reply.of(texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id))
 
     # ------------------------------------------------------------------------ numbers
+    @staticmethod
+    def _model_block(counts: dict[tuple[str, str], int]) -> Block:
+        """How the optional model did (bot/llm): its answers, and each reason the original was shown."""
+        fallbacks = {gate: n for (mode, gate), n in counts.items() if mode == "extractive"}
+        lines = [
+            texts.BOT_STATS_MODEL.format(
+                llm=sum(n for (mode, _), n in counts.items() if mode == "llm"), fallback=sum(fallbacks.values())
+            )
+        ]
+        if fallbacks:
+            reasons = "；".join(
+                texts.BOT_STATS_MODEL_REASON.format(label=texts.MODEL_FALLBACK_LABELS.get(gate, gate), count=n)
+                for gate, n in sorted(fallbacks.items(), key=lambda item: (-item[1], item[0]))
+            )
+            lines.append(texts.BOT_STATS_MODEL_REASONS.format(reasons=reasons))
+        return Block("\n".join(lines), title=texts.BOT_STATS_MODEL_TITLE)
+
     @friendly
     def stats(self, user: UserRef) -> Reply:
         if not self._ctx.identity(user).is_admin:
@@ -313,6 +330,8 @@ class Admin:
                 for n, (question, count) in enumerate(q.top_unanswered, 1)
             )
             blocks.append(Block(top or texts.BOT_STATS_NONE, title=texts.BOT_STATS_TOP_UNANSWERED))
+            if self._ctx.answers.uses_model:
+                blocks.append(self._model_block(self._ctx.analytics.model_stats()))
         counts = self._ctx.helpdesk.queries.request_counts(user.id)  # counted in the database, not read
         status_lines = "　".join(
             texts.BOT_STATS_STATUS_LINE.format(status=status.label, count=count)

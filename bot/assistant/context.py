@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.helpdesk import Helpdesk
     from bot.kb import KnowledgeBase
+    from bot.llm import AnswerPipeline
 
 F = TypeVar("F", bound=Callable[..., Reply])
 
@@ -71,9 +72,11 @@ class AssistantContext:
         analytics: Analytics | None = None,
         *,
         clock: Callable[[], float] | None = None,
+        answers: AnswerPipeline | None = None,
     ) -> None:
         self.settings = settings
         self.kb = kb
+        self.answers = answers if answers is not None else _open_answers(settings, kb)
         self.helpdesk = helpdesk
         self.analytics = analytics
         self.clock = clock or time.time  # tests move time by replacing it
@@ -91,3 +94,11 @@ class AssistantContext:
         else:
             role = Role.VILLAGER
         return Identity(user, role, person)
+
+
+def _open_answers(settings: Settings, kb: KnowledgeBase) -> AnswerPipeline:
+    """Questions go through the answer pipeline (bot/llm): extractive, or a model when LLM_* is set.
+    Deferred import, as bot.answer's in questions.py: it loads the retrieval stack."""
+    from bot.llm import open_pipeline
+
+    return open_pipeline(settings, kb)

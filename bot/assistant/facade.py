@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.helpdesk import Helpdesk
     from bot.kb import KnowledgeBase
+    from bot.llm import AnswerPipeline
 
 
 class Assistant:
@@ -40,8 +41,9 @@ class Assistant:
         analytics: Analytics | None = None,
         *,
         clock: Callable[[], float] | None = None,
+        answers: AnswerPipeline | None = None,
     ) -> None:
-        self.context = AssistantContext(settings, kb, helpdesk, analytics, clock=clock)
+        self.context = AssistantContext(settings, kb, helpdesk, analytics, clock=clock, answers=answers)
         # The services, for front ends that manage their lifetime (ingest on start, close on exit).
         self.settings, self.kb, self.helpdesk, self.analytics = settings, kb, helpdesk, analytics
         self.roles = Roles(self.context)
@@ -75,8 +77,10 @@ class Assistant:
         return Reply(tuple(blocks), menu=True)
 
     @friendly
-    def handle_text(self, user: UserRef, text: str) -> Reply:
-        """A text message outside any dialog: a menu button, an answer to 问题解决了吗？, or a question."""
+    def handle_text(self, user: UserRef, text: str, on_text: Callable[[str], None] | None = None) -> Reply:
+        """A text message outside any dialog: a menu button, an answer to 问题解决了吗？, or a question.
+
+        `on_text` receives a model answer's text as it streams (bot/llm; never called without one)."""
         stripped = (text or "").strip()
         if stripped == texts.BOT_MENU_ASK:
             return Reply.of(texts.BOT_ASK_PROMPT)
@@ -88,7 +92,20 @@ class Assistant:
             return self.help(user)
         if stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
             return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
-        return self.questions.ask(user, text)
+        return self.questions.ask(user, text, on_text)
+
+    @property
+    def streams_answers(self) -> bool:
+        """Answers may stream (a model is configured): front ends show a placeholder at once."""
+        return self.context.answers.uses_model
+
+    def is_question(self, text: str) -> bool:
+        """`handle_text` would look `text` up in the knowledge base (not a menu word or small talk)."""
+        stripped = (text or "").strip()
+        menu = (texts.BOT_MENU_ASK, texts.BOT_MENU_REQUEST, texts.BOT_MENU_MINE, texts.BOT_MENU_HELP)
+        if stripped in menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
+            return False
+        return self.questions.is_question(text)
 
     # ------------------------------------------------------------------------ the open dialog
     def dialog_expired(self, dialog: dict[str, Any] | None) -> bool:

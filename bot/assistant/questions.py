@@ -7,6 +7,8 @@ unanswered question offers to file a help request instead.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -19,10 +21,16 @@ from bot.helpdesk import PolicyHint
 
 if TYPE_CHECKING:
     from bot.kb import KnowledgeBase
+    from bot.llm import Outcome
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
+# With a model, a question within this many seconds of the user's last one is condensed with the
+# last MAX_TURNS turns (bot/llm/pipeline.py); conversations are kept for at most this long.
+FOLLOW_UP_SECONDS = 300
+MAX_TURNS = 3
+MAX_CONVERSATIONS = 1000
 
 
 def validate_question(question: str | None) -> str | None:
@@ -54,19 +62,27 @@ class Questions:
 
     def __init__(self, context: AssistantContext) -> None:
         self._ctx = context
+        self._turns: dict[int, deque[tuple[float, str, str]]] = {}
+        self._turns_lock = threading.Lock()
+
+    def is_question(self, question: str) -> bool:
+        """`ask` would search the knowledge base (a valid question, not small talk)."""
+        return validate_question(question) is None and small_talk_reply(question) is None
 
     @friendly
-    def ask(self, user: UserRef, question: str) -> Reply:
+    def ask(self, user: UserRef, question: str, on_text: Callable[[str], None] | None = None) -> Reply:
         problem = validate_question(question)
         if problem:
             return Reply.of(problem)
         chat = small_talk_reply(question)
         if chat:
             return Reply.of(chat)  # not logged: it is not a question the knowledge base missed
-        from bot.answer import compose
-
-        result = self._ctx.kb.search(question.strip(), self._ctx.settings.top_k)
-        answer = compose(result)
+        outcome = self._ctx.answers.answer(
+            question.strip(), self._ctx.settings.top_k, history=self._recent_turns(user), on_text=on_text
+        )
+        answer, result = outcome.answer, outcome.result
+        self._remember_turn(user, question.strip(), answer.answer)
+        self._log_model_outcome(outcome)
         sources = [
             {"title": s.title, "source": s.source, "section": s.section, "text": s.text, "ocr": "1" if s.ocr else ""}
             for s in answer.sources
@@ -88,6 +104,35 @@ class Questions:
             return Reply(blocks, keyboard(handbook))
         buttons = self._answer_buttons(qid, len(sources), with_feedback=True)
         return Reply(blocks, (*buttons, *keyboard(handbook)))
+
+    # --- conversation (condensing follow-ups needs a model; see bot/llm) ----------------------
+    def _recent_turns(self, user: UserRef) -> list[tuple[str, str]]:
+        """This user's questions and answers of the last few minutes, oldest first."""
+        if not self._ctx.answers.uses_model:
+            return []
+        now = self._ctx.clock()
+        with self._turns_lock:
+            turns = self._turns.get(user.id, ())
+            return [(q, a) for at, q, a in turns if now - at <= FOLLOW_UP_SECONDS]
+
+    def _remember_turn(self, user: UserRef, question: str, answer: str) -> None:
+        if not self._ctx.answers.uses_model:
+            return
+        now = self._ctx.clock()
+        with self._turns_lock:
+            if len(self._turns) > MAX_CONVERSATIONS:  # forget conversations that went quiet
+                for uid in [u for u, t in self._turns.items() if now - t[-1][0] > FOLLOW_UP_SECONDS]:
+                    del self._turns[uid]
+            self._turns.setdefault(user.id, deque(maxlen=MAX_TURNS)).append((now, question, answer))
+
+    def _log_model_outcome(self, outcome: Outcome) -> None:
+        """What the model did with a question, for /stats (nothing when it was not asked)."""
+        if self._ctx.analytics is None or outcome.gate is None:
+            return
+        try:
+            self._ctx.analytics.log_model_answer(outcome.mode, outcome.gate)
+        except Exception:  # the log must never cost the villager their answer
+            log.exception("could not log a model outcome")
 
     def _handbook_button(self, user: UserRef, question: str) -> list[Button]:
         """A cadre asking what a post does also gets that post's handbook one tap away: the

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.assistant import validate_question
@@ -17,7 +18,8 @@ from bot.kb import SourceMissingError
 from bot.kb.embed_auto import embedder_line
 from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 from bot.kb.index import IngestBusyError
-from bot.llm import open_pipeline
+from bot.llm import LLMConfig, open_pipeline
+from bot.llm.measure import OutcomeLog
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -63,16 +65,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     settings = load_settings(args)
-    kb = open_kb(settings)
-    ensure_ingested(kb)
-    report = evaluate(questions, kb.search, k=args.k or settings.top_k)
-    embedded_by = embedder_line(kb)
+    if args.llm and LLMConfig.from_settings(settings) is None:
+        print("error: --llm needs LLM_BASE_URL and LLM_MODEL (see docs/llm.md)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="va-eval-") as scratch:
+        if args.source:
+            # Another corpus is scored in a throwaway index, so the deployed one is never touched;
+            # the embedding model still comes from the data folder (nothing is rebuilt).
+            if not Path(args.source).is_dir():
+                print(f"error: {args.source}: not a folder of documents", file=sys.stderr)
+                return 2
+            settings = settings.model_copy(
+                update={"data_dir": Path(scratch), "model_cache": settings.model_cache_dir, "chroma_host": None}
+            )
+            kb = open_kb(settings)
+            print(f"indexing {args.source} into a temporary folder ...", file=sys.stderr)
+            print(kb.ingest(progress=tqdm_progress()).summary(), file=sys.stderr)
+        else:
+            kb = open_kb(settings)
+            ensure_ingested(kb)
+        # Answers come from the product's answer pipeline, exactly as a user gets them; through
+        # the model only with --llm, so the figures without it never depend on a server.
+        k = args.k or settings.top_k
+        answers = OutcomeLog(open_pipeline(settings, kb, use_model=args.llm), k)
+        report = evaluate(questions, kb.search, k=k, answer_question=answers)
+        embedded_by = embedder_line(kb)
     if args.json:
-        out = {"metrics": report.metrics, "misses": report.misses, "embeddings": embedded_by}
+        out = {"metrics": report.metrics, "by_kind": report.by_kind, "misses": report.misses, "embeddings": embedded_by}
+        if args.llm:
+            out |= {"llm": answers.metrics(), "llm_fallbacks": answers.rejections()}
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         print(embedded_by)
         print(report.table())
+        if args.llm:
+            print(f"\n{answers.table()}")
         for miss in report.misses:
             print("miss:", json.dumps(miss, ensure_ascii=False))
     return 0
@@ -99,9 +126,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="score retrieval on a JSONL question file")
+    p = sub.add_parser("eval", help="score retrieval and answers on a JSONL question file")
     p.add_argument("file", help="questions with gold phrases, e.g. tests/data/dev.jsonl")
+    p.add_argument(
+        "--source", help="score this folder of documents, indexed into a temporary folder (default: the deployed one)"
+    )
     add_k(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--llm", action="store_true", help="answer through the configured model (LLM_*): gate, failures, latency"
+    )
     add_data_dir(p)
     p.set_defaults(func=cmd_eval)

@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["DEFAULT_TIMEOUT", "ConverterMissingError", "check_not_garbled", "converted", "soffice_path"]
 
@@ -95,6 +95,7 @@ def converted(path: Path, target: str, src: str, *, timeout: float = DEFAULT_TIM
             src,
             f"converter missing: install LibreOffice (Debian package libreoffice-writer-nogui / "
             f"libreoffice-calc-nogui) to read {path.suffix.lower()} files",
+            SkipReason.CONVERTER_MISSING,
         )
     with tempfile.TemporaryDirectory(prefix="va-convert-") as tmp:
         folder = Path(tmp)
@@ -121,6 +122,7 @@ def converted(path: Path, target: str, src: str, *, timeout: float = DEFAULT_TIM
                 src,
                 f"corrupt or unreadable {path.suffix.lower()} (LibreOffice could not open it; "
                 "damaged, password-protected or not really this format)",
+                SkipReason.CORRUPT,
             )
         yield result
 
@@ -142,7 +144,9 @@ def check_not_garbled(text: str, src: str, suffix: str) -> str:
     chars = [ch for ch in text[:200_000] if not ch.isspace()]
     if len(chars) >= 50 and sum(map(_odd, chars)) > _GARBLED_SHARE * len(chars):
         raise DocumentError(
-            src, f"corrupt or unreadable {suffix} (its content is not a document LibreOffice recognises)"
+            src,
+            f"corrupt or unreadable {suffix} (its content is not a document LibreOffice recognises)",
+            SkipReason.CORRUPT,
         )
     return text
 
@@ -159,7 +163,9 @@ def _run(command: list[str], env: dict[str, str], timeout: float, src: str, suff
         _kill_group(proc)
         log.warning("%s: LibreOffice conversion killed after %.0f s", src, timeout)
         raise DocumentError(
-            src, f"conversion timed out after {timeout:g} s (LibreOffice killed; file skipped)"
+            src,
+            f"conversion timed out after {timeout:g} s (LibreOffice killed; file skipped)",
+            SkipReason.CONVERSION_TIMEOUT,
         ) from None
     except BaseException:
         _kill_group(proc)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.files import sha256_file
-from bot.kb import lexicon
+from bot.kb import lexicon, limits
 from bot.kb.chunking import chunk_document
 from bot.kb.documents import load_document
 from bot.kb.embeddings import Embedder
@@ -37,7 +37,7 @@ CHUNKING: dict[str, int] = {"target_chars": 200, "max_chars": 320, "min_chars": 
 # A policy document is rarely over a few hundred pages; past these limits a file is far more
 # likely a dump or a mistake, and would tie up the embedder for an hour. Reject it, say why.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = limits.MAX_DOCUMENT_CHARS  # loaders stop extracting past it (bot.kb.limits)
 # Passages per embed_passages call: big enough that the worker threads are rarely idle at a
 # call's tail, small enough to bound memory on a 100k-passage ingest.
 _EMBED_BATCH = 2048
@@ -220,7 +220,13 @@ def ingest(
                     chunks = [dataclasses.replace(c, ocr=True) for c in chunks]
                 if doc.meta.get(META_WARNINGS):
                     report.notes.append((rel, doc.meta[META_WARNINGS]))
-            except DocumentError as exc:
+            except Exception as exc:  # one file never stops the others, whatever its loader raised
+                if not isinstance(exc, DocumentError):
+                    log.exception("loading %s failed", rel)
+                    exc = DocumentError(
+                        rel, f"corrupt or unreadable file (the loader failed with {type(exc).__name__})",
+                        SkipReason.CORRUPT,
+                    )
                 report.skipped.append((rel, exc.reason))
                 report.skip_codes[rel] = exc.code
                 if reusable and before and all(i in old_chunks for i in before.chunk_ids):

@@ -37,7 +37,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions, join_warnings
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -253,13 +253,16 @@ def _open_image(path: Path, src: str) -> Image.Image:
     try:
         image = Image.open(path)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise DocumentError(src, f"corrupt or unreadable image ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable image ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
         image.close()
         raise DocumentError(
             src,
             f"image too large: {width}x{height} pixels (limit {MAX_IMAGE_PIXELS // 1_000_000} megapixels)",
+            SkipReason.IMAGE_TOO_LARGE,
         )
     return image
 
@@ -285,7 +288,9 @@ def load_image(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[st
     except DocumentError:
         raise
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or damaged image data
-        raise DocumentError(src, f"corrupt or unreadable image ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable image ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     finally:
         image.close()
     if frames > options.ocr_max_pages:
@@ -294,7 +299,10 @@ def load_image(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[st
         )
     body = "\n".join(texts[n] for n in sorted(texts))
     if not body.strip():
-        raise DocumentError(src, _nothing_read(warnings))
+        unclear = any("confidence" in w for w in warnings)
+        raise DocumentError(
+            src, _nothing_read(warnings), SkipReason.OCR_UNCLEAR if unclear else SkipReason.NO_TEXT_RECOGNISED
+        )
     meta = {META_OCR: str(len(texts)), META_WARNINGS: join_warnings(warnings)}
     return body, meta
 
@@ -386,7 +394,9 @@ def scanned_pages(path: Path, layer_texts: list[str], src: str = "") -> list[int
     try:
         pdf = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError as exc:  # pypdf read it, PDFium cannot: damaged
-        raise DocumentError(src or path.name, f"corrupt or unreadable .pdf (PDFium: {exc})") from exc
+        raise DocumentError(
+            src or path.name, f"corrupt or unreadable .pdf (PDFium: {exc})", SkipReason.CORRUPT
+        ) from exc
     try:
         return [i for i in candidates if i < len(pdf) and _has_picture(pdf[i])]
     finally:
@@ -409,7 +419,7 @@ def ocr_pdf_pages(
     try:
         pdf = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError as exc:
-        raise DocumentError(src, f"corrupt or unreadable .pdf ({exc})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .pdf ({exc})", SkipReason.CORRUPT) from exc
     try:
         texts, warnings = _recognise_pages(
             _render(pdf, chosen, options.ocr_max_side), len(chosen), src, options

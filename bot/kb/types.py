@@ -29,6 +29,8 @@ class SkipReason(StrEnum):
     NOTHING_INDEXED = "nothing_indexed"  # a scan that gave no usable text
     NO_TEXT_RECOGNISED = "no_text_recognised"  # a picture with no text in it
     IMAGE_TOO_LARGE = "image_too_large"
+    BOMB = "bomb"  # a container that unpacks to far more than its size (bot.kb.limits)
+    TOO_MANY = "too_many"  # more pages, paragraphs or HTML elements than one document has
     OTHER = "other"
 
 

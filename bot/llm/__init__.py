@@ -18,10 +18,11 @@ from bot.llm.pipeline import AnswerPipeline, Outcome, SearchesKnowledge
 __all__ = ["AnswerPipeline", "LLMConfig", "Outcome", "open_pipeline"]
 
 
-def open_pipeline(settings: Settings, kb: SearchesKnowledge) -> AnswerPipeline:
-    """The product's answer pipeline: with a model client when LLM_BASE_URL is set, else without."""
+def open_pipeline(settings: Settings, kb: SearchesKnowledge, *, use_model: bool = True) -> AnswerPipeline:
+    """The product's answer pipeline: with a model client when LLM_BASE_URL is set (and `use_model`),
+    else extractive only."""
     config = LLMConfig.from_settings(settings)
-    if config is None:
+    if config is None or not use_model:
         return AnswerPipeline(kb)
     # Deferred import: langchain-openai and the OpenAI client load only when a model is configured.
     from bot.llm.chain import LLMClient

@@ -66,8 +66,13 @@ class Outcome:
     answer: Answer
     mode: Mode
     gate: str | None
-    search_question: str  # what retrieval searched: the question, or its condensed form
+    result: SearchResult  # the search behind the answer
     seconds: float
+
+    @property
+    def search_question(self) -> str:
+        """What retrieval searched: the question, or its condensed form."""
+        return self.result.question
 
     @property
     def llm_failed(self) -> bool:
@@ -108,8 +113,8 @@ class AnswerPipeline:
         started = self._clock()
         question = question.strip()
         if self.model is None:
-            answer = compose(self.kb.search(question, k))
-            return Outcome(answer, "extractive", None, question, self._clock() - started)
+            result = self.kb.search(question, k)
+            return Outcome(compose(result), "extractive", None, result, self._clock() - started)
 
         search_question, condense_failure = question, None
         if history and self.breaker.allow():
@@ -125,7 +130,7 @@ class AnswerPipeline:
             if code is not None:
                 with self._lock:
                     self.counts[code] += 1
-            return Outcome(answer, mode, code, search_question, self._clock() - started)
+            return Outcome(answer, mode, code, result, self._clock() - started)
 
         if not result.grounded or not result.hits:
             return done(extractive, "extractive", None)
@@ -175,7 +180,10 @@ class AnswerPipeline:
     @staticmethod
     def _llm_answer(question: str, verdict: gate.GateResult, result: SearchResult) -> Answer:
         hits = [result.hits[n - 1] for n in verdict.cited]
-        sources = [Source(h.chunk.title, h.chunk.source, h.chunk.section, h.chunk.text, round(h.score, 4)) for h in hits]
+        sources = [
+            Source(h.chunk.title, h.chunk.source, h.chunk.section, h.chunk.text, round(h.score, 4), h.chunk.ocr)
+            for h in hits
+        ]
         return Answer(question, f"{texts.ANSWER_HEADER}{verdict.text}", True, sources)
 
     def _failure(self, exc: Exception) -> str:

@@ -189,10 +189,13 @@ class ProgressMessage:
                 self._shown = latest
                 await _edit(self.message, escape(latest), None)
 
-    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    async def stop(self) -> None:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+        await self.stop()
         messages = render_reply(reply)
         if len(messages) == 1 and not isinstance(messages[0][1], ReplyKeyboardMarkup):
             text, markup = messages[0]
@@ -201,6 +204,29 @@ class ProgressMessage:
                     await deliver(context.bot, reply.notices)
                 return
         await respond(update, context, reply)
+
+
+# Edits of a streaming answer: at most one per second per chat (Telegram allows about one), all
+# through the bot's global rate limiter (AIORateLimiter) like every other call.
+STREAM_EDIT_SECONDS = 1.0
+
+
+async def respond_streaming(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., Reply], *args: Any
+) -> None:
+    """Show "正在查找……" at once, run `fn(*args, on_text=…)` in a worker thread, edit the message as
+    text streams in, and finally edit it into the reply (with its sources and buttons)."""
+    chat = update.effective_chat
+    assert chat is not None
+    svc = services(context)
+    placeholder = await context.bot.send_message(chat.id, escape(texts.BOT_LOOKING_UP))
+    progress = ProgressMessage(placeholder, interval=STREAM_EDIT_SECONDS)
+    try:
+        reply = await svc.run(fn, *args, on_text=progress.set)
+    except BaseException:
+        await progress.stop()
+        raise
+    await progress.finish(update, context, reply)
 
 
 class JsonCheckingTelegramHandler(ptb_webhook.TelegramHandler):

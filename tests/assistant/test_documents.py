@@ -61,4 +61,4 @@ def test_every_skip_reason_is_worded_or_said_to_be_unknown() -> None:
     assert reason_zh(SkipReason.OTHER) == texts.BOT_REASON_UNKNOWN
     # Every code but the catch-alls has its own wording.
     worded = {code for code in SkipReason if reason_zh(code) != texts.BOT_REASON_UNKNOWN}
-    assert worded == set(SkipReason) - {SkipReason.OTHER, SkipReason.UNREADABLE, SkipReason.LINK}
+    assert worded == set(SkipReason) - {SkipReason.OTHER, SkipReason.UNREADABLE}

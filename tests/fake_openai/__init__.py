@@ -5,6 +5,8 @@ with FakeOpenAI() as llm:
     settings = Settings(llm_base_url=llm.base_url, llm_model=llm.model)
 """
 
-from .server import FakeOpenAI, Reply, Request, citing, passage_number, question_of
+from .server import FakeOpenAI, Reply, Request, citing, is_condensing, passage_number, question_of, unchanged
 
-__all__ = ["FakeOpenAI", "Reply", "Request", "citing", "passage_number", "question_of"]
+__all__ = [
+    "FakeOpenAI", "Reply", "Request", "citing", "is_condensing", "passage_number", "question_of", "unchanged",
+]

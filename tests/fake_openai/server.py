@@ -60,6 +60,8 @@ class FakeOpenAI:
     host: str = "127.0.0.1"
     model: str = "qwen-test"
     default: Reply | Callable[[Request], Reply] = field(default_factory=lambda: Reply("资料里没有写。"))
+    # Answers the condensing of follow-ups ("新问题：" prompts) instead of the queue, when set.
+    condense: Callable[[Request], Reply] | None = None
     port: int = 0
     requests: list[Request] = field(default_factory=list)
     _queue: deque[Reply | Callable[[Request], Reply]] = field(default_factory=deque)
@@ -138,7 +140,10 @@ class FakeOpenAI:
         recorded = Request(body, dict(request.headers))
         with self._lock:
             self.requests.append(recorded)
-            script = self._queue.popleft() if self._queue else self.default
+            if self.condense is not None and is_condensing(recorded):
+                script = self.condense
+            else:
+                script = self._queue.popleft() if self._queue else self.default
         reply = script(recorded) if callable(script) else script
         if reply.status != 200:
             kind = "rate_limit_error" if reply.status == 429 else "server_error"
@@ -201,13 +206,24 @@ def question_of(request: Request) -> str:
     return last.rsplit("问题：", 1)[-1].strip()
 
 
+def is_condensing(request: Request) -> bool:
+    """A request to rewrite a follow-up with the conversation (bot/llm/prompt.py CONDENSE_HUMAN)."""
+    return "新问题：" in (request.messages[-1]["content"] if request.messages else "")
+
+
+def unchanged(request: Request) -> Reply:
+    """Condensing reply: the new question as it stands."""
+    return Reply(request.messages[-1]["content"].rsplit("新问题：", 1)[-1].strip())
+
+
 def passage_number(request: Request, phrase: str) -> int:
     """The number [n] the prompt gave the passage containing `phrase` (AssertionError if none)."""
     last = request.messages[-1]["content"] if request.messages else ""
     passages = last.rsplit("问题：", 1)[0]
     starts = list(re.finditer(r"^\[(\d+)\] 《", passages, re.M))
-    for start, end in zip(starts, [*starts[1:], None], strict=True):
-        if phrase in passages[start.start() : end.start() if end else None]:
+    ends = [m.start() for m in starts[1:]] + [len(passages)]
+    for start, end in zip(starts, ends, strict=True):
+        if phrase in passages[start.start() : end]:
             return int(start.group(1))
     raise AssertionError(f"no passage in the prompt contains {phrase!r}:\n{passages}")
 

@@ -22,8 +22,8 @@ from bot.kb import KnowledgeBase
 from bot.kb import convert as convert_module
 from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions
 from bot.kb.loaders import SUPPORTED_SUFFIXES, load_text
+from bot.kb.loaders.sheets import table_lines
 from bot.kb.ocr import clean_ocr_text
-from bot.kb.sheets import table_lines
 from bot.kb.types import DocumentError
 from tests.formats import make
 
@@ -359,3 +359,14 @@ def test_admins_read_the_new_skip_reasons_and_notes_in_chinese() -> None:
                    "198 scanned page(s) not read, pages 3-200 (OCR_MAX_PAGES=2)") == (
         texts.BOT_NOTES["ocr confidence below"] + "；" + texts.BOT_NOTES["not read"]
     )  # fmt: skip
+
+
+def test_a_spreadsheet_past_the_row_limit_stops_while_reading(tmp_path: Path) -> None:
+    from bot.kb import limits
+
+    rows = [["户", "元"]] + [[str(i % 10), "5"] for i in range(limits.MAX_BLOCKS + 5)]  # short: under the char limit
+    path = tmp_path / "huge.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), "utf-8")
+    with pytest.raises(DocumentError) as info:
+        load_text(path)
+    assert info.value.reason.startswith("too many paragraphs or rows")

@@ -234,7 +234,7 @@ def test_markdown_headings_paragraphs_tables_lists(tmp_path: Path) -> None:
     assert "## 一、工作职责" in lines
     assert "驻村工作队要吃透政策、找准方向，通过学习夯实基本功。" in lines  # wrapped line joined
     assert "学理论" in lines and "学业务" in lines
-    assert "项目 | 标准" in lines and "运转经费 | 十万元" in lines
+    assert "项目：运转经费；标准：十万元。" in lines  # a row names its columns
     assert "## 二、经费保障" in lines  # setext heading
     assert "代码块保留" in lines
     assert "png" not in text and "http" not in text and "**" not in text
@@ -293,7 +293,7 @@ def test_html_structure_meta_and_chrome(tmp_path: Path) -> None:
         in lines
     )
     assert "啃下脱贫攻坚这块硬骨头，关键在落实，根本在基层。" in lines  # <br> breaks the line
-    assert "指标 | 目标" in lines and "贫困人口 | 全部脱贫" in lines
+    assert "指标：贫困人口；目标：全部脱贫。" in lines  # a <th> row heads the others
     for junk in ("网站地图", "党政院校", "原创专区", "热门文章", "分享到", "版权所有", "广告", "color"):
         assert junk not in text, junk
 
@@ -374,8 +374,7 @@ def test_docx_headings_tables_and_properties(tmp_path: Path) -> None:
         "# 一、调研情况",
         "## （一）基本情况分析",
         "我市有自治区级贫困村若干个，建档立卡贫困人口若干户。",
-        "村名 | 人口 | 状态",
-        "柳家坪村 | 812 | 已脱贫",
+        "村名：柳家坪村；人口：812；状态：已脱贫。",  # a row names its columns
         "表格之后的段落。",
     ]
     assert meta == {"title": "贫困村党建调研", "author": "组织部", "date": "2020-06-01", "format": "docx"}

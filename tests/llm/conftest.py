@@ -10,6 +10,15 @@ import pytest
 
 from bot.config import Settings
 from tests.fake_openai import FakeOpenAI
+from tests.telegram.conftest import (  # noqa: F401 - fixtures, found by name
+    analytics,
+    bot_settings,
+    db_url,
+    helpdesk,
+    start_bot,
+    tg,
+    world,
+)
 
 # Two fictional county documents whose figures the gate checks against.
 HOUSING = """石岭县农村危房改造补助办法

@@ -98,3 +98,37 @@ def test_every_path_through_ask_json(
     asked = {question_of(r) for r in fake_llm.chat_requests()}
     assert NOT_COVERED_Q not in asked and "" not in asked, "the model is asked only about covered questions"
 
+
+
+def test_eval_llm_reports_the_model_on_a_question_file(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fake_llm: FakeOpenAI
+) -> None:
+    questions = cli_env / "q.jsonl"
+    rows = [
+        {"q": HOUSING_Q, "gold": "3.5万元", "answer_must": ["3.5万元"]},
+        {"q": INVENTED_Q, "gold": "3.5万元", "answer_must": ["3.5万元"]},
+        {"q": NOT_COVERED_Q, "gold": ""},
+    ]
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["eval", str(questions), "--llm"]) == 2
+    assert "error: --llm needs LLM_BASE_URL and LLM_MODEL" in capsys.readouterr().err
+
+    fake_llm.default = respond
+    monkeypatch.setenv("LLM_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("LLM_MODEL", fake_llm.model)
+    assert main(["eval", str(questions), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert "llm" not in plain and fake_llm.chat_requests() == [], "without --llm the model is not asked"
+
+    assert main(["eval", str(questions), "--json", "--llm"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    llm = out["llm"]
+    assert {name: llm[name] for name in ("llm_asked", "llm_answers", "gate_rejections", "llm_failures")} == {
+        "llm_asked": 2, "llm_answers": 1, "gate_rejections": 1, "llm_failures": 0,
+    }  # fmt: skip
+    assert 0 < llm["latency_p50_s"] <= llm["latency_p95_s"]
+    assert out["llm_fallbacks"] == [{"q": INVENTED_Q, "gate": "unsupported_figure"}]
+    assert out["metrics"]["misleading"] == 0 and out["metrics"]["answer_has_facts"] == 1.0
+    assert main(["eval", str(questions), "--llm"]) == 0
+    table = capsys.readouterr().out
+    assert "| gate_rejections | 1 |" in table and "gate: passed 1, unsupported_figure 1" in table

@@ -27,9 +27,11 @@ import openpyxl
 import xlrd
 from openpyxl.utils.exceptions import InvalidFileException
 
+from bot.kb import limits
 from bot.kb.convert import check_not_garbled, converted
 from bot.kb.formats import ReadOptions
-from bot.kb.types import DocumentError
+from bot.kb.loaders.tables import row_text
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["csv_lines", "load_xls", "load_xlsx", "table_lines"]
 
@@ -103,17 +105,16 @@ def table_lines(rows: Iterable[list[str]]) -> list[str]:
 
 
 def _row_line(cells: list[str], header: list[str], label_col: int, last_label: str) -> str:
-    """"列名：值；列名：值。" — the form bot.kb.loaders gives .docx and HTML table rows."""
+    """"列名：值；列名：值。" — bot.kb.loaders.tables.row_text, the form .docx and HTML table rows
+    take — after filling a merged label down and leaving out a 序号 column."""
     cells = list(cells)
     if label_col < len(cells) and not cells[label_col] and last_label:
         cells[label_col] = last_label  # vertically merged category: only the top cell is filled
-    parts: list[str] = []
-    for i, value in enumerate(cells):
-        name = header[i] if i < len(header) else ""
-        if value in _EMPTY_VALUES or _SERIAL_RE.match(name):
-            continue
-        parts.append(f"{name}：{value}" if name and name != value else value)
-    return "；".join(parts).rstrip("。；;") + "。" if parts else ""
+    cells = [
+        "" if value in _EMPTY_VALUES or (i < len(header) and _SERIAL_RE.match(header[i])) else value
+        for i, value in enumerate(cells)
+    ]
+    return row_text(header, cells)
 
 
 def _sheet_lines(name: str, rows: Iterable[list[str]], named: bool) -> list[str]:
@@ -127,12 +128,21 @@ def _sheet_lines(name: str, rows: Iterable[list[str]], named: bool) -> list[str]
     return [ln.replace("## ", "# ", 1) if ln.startswith("## ") else ln for ln in lines]
 
 
-def _sheets_text(sheets: list[tuple[str, Iterator[list[str]]]]) -> str:
+def _sheets_text(sheets: list[tuple[str, Iterator[list[str]]]], src: str) -> str:
     named = len(sheets) > 1 or any(not _DEFAULT_SHEET_RE.match(n.strip()) for n, _ in sheets)
+    budget = limits.CharBudget(src)  # a sheet of a million rows stops here, not after parsing it all
     out: list[str] = []
     for name, rows in sheets:
-        out.extend(_sheet_lines(name.strip(), rows, named and not _DEFAULT_SHEET_RE.match(name.strip())))
+        counted = _counted(rows, budget)
+        out.extend(_sheet_lines(name.strip(), counted, named and not _DEFAULT_SHEET_RE.match(name.strip())))
     return "\n".join(out)
+
+
+def _counted(rows: Iterator[list[str]], budget: limits.CharBudget) -> Iterator[list[str]]:
+    """The rows, each counted against the document's character and block limits as it is read."""
+    for row in rows:
+        budget.take("".join(row))
+        yield row
 
 
 # --------------------------------------------------------------------------- cell values
@@ -169,20 +179,28 @@ def load_xlsx(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str
     with open(path, "rb") as fh:
         if fh.read(8) == _OLE_MAGIC:
             # Office writes an encrypted .xlsx as an OLE container around the encrypted package.
-            raise DocumentError(src, "password-protected spreadsheet (remove the password and upload again)")
+            raise DocumentError(
+                src,
+                "password-protected spreadsheet (remove the password and upload again)",
+                SkipReason.PASSWORD,
+            )
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DocumentError(src, f"corrupt or unreadable .xlsx ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable .xlsx ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     try:
         sheets = [(ws.title, _openpyxl_rows(ws)) for ws in book.worksheets]
-        text = _sheets_text(sheets)
+        text = _sheets_text(sheets, src)
         # Only the title: a workbook's "creator" is mostly the program ("openpyxl", "Calc").
         meta = {"title": book.properties.title or ""}
     except DocumentError:
         raise
     except Exception as exc:  # openpyxl surfaces broken XML and styles with many types
-        raise DocumentError(src, f"corrupt or unreadable .xlsx ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable .xlsx ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     finally:
         book.close()
     return text, meta
@@ -206,7 +224,9 @@ def load_xls(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
     except xlrd.XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise DocumentError(
-                src, "password-protected spreadsheet (remove the password and upload again)"
+                src,
+                "password-protected spreadsheet (remove the password and upload again)",
+                SkipReason.PASSWORD,
             ) from exc
         return _unparsed(path, src, options, exc)
     except Exception as exc:  # xlrd's own parser errors are not all XLRDError (struct, index, assertion)
@@ -216,10 +236,10 @@ def load_xls(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             sheets.append((sheet.name, _xlrd_rows(sheet, book.datemode)))
-        text = _sheets_text(sheets)
+        text = _sheets_text(sheets, src)
     except Exception as exc:
         raise DocumentError(
-            src, f"corrupt or unreadable {path.suffix.lower()} ({type(exc).__name__})"
+            src, f"corrupt or unreadable {path.suffix.lower()} ({type(exc).__name__})", SkipReason.CORRUPT
         ) from exc
     finally:
         book.release_resources()
@@ -232,7 +252,9 @@ def _unparsed(path: Path, src: str, options: ReadOptions, exc: Exception) -> tup
     with open(path, "rb") as fh:
         binary = fh.read(8) == _OLE_MAGIC
     if binary and path.suffix.lower() == ".xls":
-        raise DocumentError(src, f"corrupt or unreadable .xls ({type(exc).__name__})") from exc
+        raise DocumentError(
+            src, f"corrupt or unreadable .xls ({type(exc).__name__})", SkipReason.CORRUPT
+        ) from exc
     return _via_libreoffice(path, src, options)
 
 
@@ -256,6 +278,7 @@ def _xlrd_rows(sheet: xlrd.sheet.Sheet, datemode: int) -> Iterator[list[str]]:
 
 def _via_libreoffice(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     with converted(path, "xlsx", src, timeout=options.convert_timeout) as xlsx:
+        limits.check_before_parsing(xlsx, src)  # what LibreOffice wrote is bounded like an upload
         text, meta = load_xlsx(xlsx, src, options)
     meta["converted"] = "libreoffice"
     return check_not_garbled(text, src, path.suffix.lower()), meta
@@ -264,7 +287,7 @@ def _via_libreoffice(path: Path, src: str, options: ReadOptions) -> tuple[str, d
 # --------------------------------------------------------------------------- .csv
 
 
-def csv_lines(text: str) -> str:
+def csv_lines(text: str, src: str) -> str:
     """Decoded CSV (comma, tab, semicolon or vertical-bar separated) → table text."""
     sample = text[:20_000]
     try:
@@ -272,4 +295,4 @@ def csv_lines(text: str) -> str:
     except csv.Error:
         dialect = csv.excel
     rows = csv.reader(io.StringIO(text), dialect)
-    return "\n".join(table_lines(rows))
+    return "\n".join(table_lines(_counted(rows, limits.CharBudget(src))))
