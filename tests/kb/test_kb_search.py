@@ -124,8 +124,10 @@ def test_ask_cli_json_lines(seeded_kb, model_settings) -> None:
     rows = [json.loads(line) for line in out]
     assert [r["question"] for r in rows] == ["扶贫最关键是扶什么？", "", "给我讲个笑话吧"]
     first = rows[0]
-    assert set(first) == {"question", "answer", "grounded", "sources"} and first["grounded"]
+    assert set(first) == {"question", "answer", "grounded", "sources", "mode", "gate"} and first["grounded"]
+    assert (first["mode"], first["gate"]) == ("extractive", None)  # no LLM_BASE_URL: no model
     assert 1 <= len(first["sources"]) <= 3
-    assert set(first["sources"][0]) == {"title", "source", "section", "text", "score"}
+    assert set(first["sources"][0]) == {"title", "source", "section", "text", "score", "ocr"}
+    assert first["sources"][0]["ocr"] is False  # the seeds are text files, not scans
     assert rows[1]["answer"] == texts.EMPTY_QUESTION and not rows[1]["grounded"]
     assert rows[2]["answer"] == texts.NOT_COVERED and rows[2]["sources"] == []
