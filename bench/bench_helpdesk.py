@@ -88,11 +88,11 @@ def seed(hd: Helpdesk, rows: int, rng: random.Random) -> float:
     """Villages and cadres through the API; people, requests and events bulk-inserted."""
     started = time.perf_counter()
     now = datetime.now(UTC)
-    villages = [hd.add_village(OPERATOR, f"村{i:02d}", f"镇{i % 5}", "示范县").id for i in range(VILLAGES)]
+    villages = [hd.directory.add_village(OPERATOR, f"村{i:02d}", f"镇{i % 5}", "示范县").id for i in range(VILLAGES)]
     for i, vid in enumerate(villages):
-        hd.bind_cadre(OPERATOR, 10_000 + i, vid, "第一书记", display_name=f"书记{i:02d}")
-        hd.bind_cadre(OPERATOR, 20_000 + i, vid, "村两委干部", display_name=f"委员{i:02d}")
-    hd.add_person(OPERATOR, ADMIN, "管理员", "admin")
+        hd.directory.bind_cadre(OPERATOR, 10_000 + i, vid, "第一书记", display_name=f"书记{i:02d}")
+        hd.directory.bind_cadre(OPERATOR, 20_000 + i, vid, "村两委干部", display_name=f"委员{i:02d}")
+    hd.directory.add_person(OPERATOR, ADMIN, "管理员", "admin")
     with hd.engine.begin() as conn:
         first_person = (conn.execute(text("SELECT max(id) FROM people")).scalar() or 0) + 1
         conn.execute(
@@ -185,14 +185,14 @@ def timed(fn: Callable[[], object], repeats: int) -> list[float]:
 
 
 def measure(hd: Helpdesk, result: Result, args: argparse.Namespace, rng: random.Random) -> None:
-    villages = [v.id for v in hd.list_villages()]
+    villages = [v.id for v in hd.directory.list_villages()]
     secretary = {vid: 10_000 + i for i, vid in enumerate(sorted(villages))}
 
     # Filing, sequential: one villager after another.
     n = args.filings
     t = time.perf_counter()
     for i in range(n):
-        hd.file_request(3_000_000 + i, rng.choice(villages), TEXTS[i % len(TEXTS)], phone="13812345678")
+        hd.intake.file_request(3_000_000 + i, rng.choice(villages), TEXTS[i % len(TEXTS)], phone="13812345678")
     result.filing_seq = n / (time.perf_counter() - t)
 
     # Filing, 4 threads at once (the bot serves several chats concurrently).
@@ -202,7 +202,7 @@ def measure(hd: Helpdesk, result: Result, args: argparse.Namespace, rng: random.
         local = random.Random(w)
         barrier.wait()
         for i in range(n // 4):
-            hd.file_request(4_000_000 + w * n + i, local.choice(villages), TEXTS[i % len(TEXTS)])
+            hd.intake.file_request(4_000_000 + w * n + i, local.choice(villages), TEXTS[i % len(TEXTS)])
 
     t = time.perf_counter()
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -211,32 +211,32 @@ def measure(hd: Helpdesk, result: Result, args: argparse.Namespace, rng: random.
 
     # Warm-up, then latencies.
     for _ in range(10):
-        hd.list_requests(ADMIN, limit=20)
+        hd.queries.list_requests(ADMIN, limit=20)
     q = args.queries
 
     # Time only villages that have open requests (with small --rows some have none; an empty
     # page would measure nothing and used to trip an assertion).
     busy = [
         vid for vid in villages
-        if hd.list_requests(secretary[vid], RequestFilter(village=vid, open_only=True), limit=1).items
+        if hd.queries.list_requests(secretary[vid], RequestFilter(village=vid, open_only=True), limit=1).items
     ] or villages
 
     def village_list() -> None:
         vid = rng.choice(busy)
-        hd.list_requests(secretary[vid], RequestFilter(village=vid, open_only=True), limit=20)
+        hd.queries.list_requests(secretary[vid], RequestFilter(village=vid, open_only=True), limit=20)
 
     def admin_page() -> None:
-        hd.list_requests(ADMIN, limit=20, offset=20 * rng.randrange(50))
+        hd.queries.list_requests(ADMIN, limit=20, offset=20 * rng.randrange(50))
 
     numbers = [f"{datetime.now(UTC).year - 1}-{rng.randrange(1, result.rows + 1):06d}" for _ in range(q)]
 
     result.village_list = timed(village_list, q)
     result.admin_page = timed(admin_page, q)
     it = iter(numbers)
-    result.show = timed(lambda: hd.show(ADMIN, next(it)), q)
+    result.show = timed(lambda: hd.queries.show(ADMIN, next(it)), q)
 
     t = time.perf_counter()
-    result.digest_cadres = len(hd.overdue_digest())
+    result.digest_cadres = len(hd.queries.overdue_digest())
     result.digest_seconds = time.perf_counter() - t
 
     if not args.skip_export:

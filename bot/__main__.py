@@ -1,47 +1,37 @@
-"""`python -m bot [run|chat|ask|eval|ingest|requests|admin] ...` — one entry point for every front end."""
+"""`python -m bot COMMAND ...`: one entry point for every front end and operator command.
+
+    run                         the Telegram bot (default; long polling, or webhook with WEBHOOK_URL)
+    chat                        the assistant in this terminal, no Telegram needed
+    ingest                      index the knowledge-base folder (also `python ingest.py`)
+    ask QUESTION                answer a question (or JSON lines from stdin)
+    eval FILE                   score retrieval on a JSONL question file
+    requests list|show|export   help requests (operators)
+    admin village|cadre|person|invite   bootstrap villages, cadres and users
+    check                       validate settings and reach the database and Chroma
+    start [COMMAND ...]         check, then run COMMAND (default: run)
+    health                      container health check
+    backup create|restore|verify   back up or restore requests, knowledge base and question log
+    db current|upgrade          the help-request database schema
+
+The commands live in `bot/cli/`; `python -m bot COMMAND --help` describes each.
+"""
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import logging
-import os
 import sys
 
 from bot.config import set_offline_environment
 
+set_offline_environment()  # before bot.cli brings in chromadb and the model libraries, which read it
 
-def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_kb
-
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Village policy assistant")
-    sub = parser.add_subparsers(dest="command")
-    cli_kb.register(sub)
-    for module in ("bot.helpdesk.cli", "bot.front_cli", "bot.ops.cli"):
-        try:
-            importlib.import_module(module).register(sub)
-        except ModuleNotFoundError as exc:  # a front end not installed in this build
-            if exc.name != module:
-                raise
-    return parser
+from bot.cli import build_parser  # noqa: E402
+from bot.cli.common import configure_logging, dispatch  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    set_offline_environment()
+    configure_logging()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        argv = ["run"]
-    level = os.environ.get("LOG_LEVEL", "WARNING").upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        print(f"LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {level!r}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    return int(args.func(args) or 0)
+    return dispatch(build_parser(), argv or ["run"])
 
 
 if __name__ == "__main__":

@@ -43,9 +43,8 @@ from sqlalchemy import (
     update,
 )
 
+from bot.db import UTCDateTime, create_database_engine, write_engine
 from bot.helpdesk import mask_text
-from bot.helpdesk.db import create_helpdesk_engine, write_engine
-from bot.helpdesk.models import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +71,18 @@ questions = Table(
     Column("feedback_at", UTCDateTime()),
     Index("ix_question_log_created", "created_at"),
     Index("ix_question_log_grounded_normalized", "grounded", "normalized"),
+)
+
+# What the optional model (bot/llm) did with each question it was asked: the answer pipeline's
+# `mode` and `gate` code (docs/llm.md), for /stats. Not in backups: operational, like a log.
+model_answers = Table(
+    "model_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("mode", String(16), nullable=False),  # llm | extractive (the fallback)
+    Column("gate", String(32), nullable=False),
+    Index("ix_model_answers_created", "created_at"),
 )
 
 schema_info = Table(
@@ -135,8 +146,8 @@ class Analytics:
 
     @classmethod
     def open(cls, url: str, clock: Callable[[], datetime] | None = None) -> Analytics:
-        # The helpdesk's engine set-up: WAL, busy timeout, BEGIN IMMEDIATE for write transactions.
-        engine = create_helpdesk_engine(url, pool_size=5)
+        # The shared engine set-up (bot/db.py): WAL, busy timeout, BEGIN IMMEDIATE for writes.
+        engine = create_database_engine(url, pool_size=5)
         if engine.dialect.name == "postgresql":
             engine = engine.execution_options(schema_translate_map={None: PG_SCHEMA})
         ensure_schema(engine)
@@ -168,6 +179,20 @@ class Analytics:
                 )
             )
             return int(result.inserted_primary_key[0])
+
+    def log_model_answer(self, mode: str, gate: str) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(insert(model_answers).values(created_at=self._clock(), mode=mode, gate=gate))
+
+    def model_stats(self, days: int = 7, now: datetime | None = None) -> dict[tuple[str, str], int]:
+        """(mode, gate) → questions in the last `days` days, for the model's line in /stats."""
+        since = (now or self._clock()) - timedelta(days=days)
+        m = model_answers.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(m.mode, m.gate, func.count()).where(m.created_at >= since).group_by(m.mode, m.gate)
+            ).all()
+        return {(mode, gate): int(n) for mode, gate, n in rows}
 
     def set_feedback(self, question_id: int, chat_user_id: int, useful: bool) -> bool:
         """Record 👍/👎; only the asker may rate their own question (False otherwise)."""

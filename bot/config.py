@@ -7,23 +7,22 @@ start-up with the setting's name, instead of deep inside a request.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.vocab import CATEGORIES, FALLBACK_CATEGORY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_TOP_K = 50  # passages one search may return (TOP_K, `ask --k`, `eval --k`)
 
-# Help-request categories: the default vocabulary, and the one every request can fall back to
-# (always accepted, even when REQUEST_CATEGORIES leaves it out).
-FALLBACK_CATEGORY = "其他"
-DEFAULT_REQUEST_CATEGORIES: tuple[str, ...] = (
-    "医疗", "教育", "住房安全", "饮水安全", "就业", "产业发展", "低保/救助", FALLBACK_CATEGORY,
-)
+# Help-request categories: the vocabulary lives in bot/vocab.py; these names stay for callers.
+DEFAULT_REQUEST_CATEGORIES = CATEGORIES
 
 
 class Settings(BaseSettings):
@@ -62,10 +61,13 @@ class Settings(BaseSettings):
     )
     embedding_query_prompt: str = "query: "
     embedding_passage_prompt: str = "passage: "
-    embedding_precision: Literal["fp32", "bf16", "int8"] = Field(
-        default="int8",
-        description="int8 (default) is the fastest on CPU and ranks as fp32 does in our evaluation; bf16 "
-        "and fp32 are the references (docs/embeddings.md).",
+    embedding_precision: Literal["auto", "fp32", "bf16", "int8", "onnx-int8", "onnx-mixed", "fp16"] = Field(
+        default="auto",
+        description="auto (default): the fastest runtime that agrees with fp32, measured once per CPU "
+        "(fp16 on a GPU); or one of them by name (docs/embeddings.md).",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="auto: a CUDA GPU when torch sees one, else the CPU."
     )
     embedding_batch_size: int = Field(default=8, ge=1, le=256)
     embedding_threads: int | None = Field(default=None, ge=1, le=64)
@@ -75,6 +77,12 @@ class Settings(BaseSettings):
 
     # --- retrieval -------------------------------------------------------------------------
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
+
+    # --- converting and scanned documents (bot.kb.convert, bot.kb.ocr) ----------------------
+    convert_timeout_s: float = Field(default=120, gt=0, le=3600, description="LibreOffice conversion of one .doc/.wps/.xls; killed after this.")
+    ocr_page_seconds: float = Field(default=60, gt=0, le=3600, description="OCR time budget per page of a scan.")
+    ocr_max_pages: int = Field(default=100, ge=1, le=5000, description="Pages of one scanned PDF read by OCR.")
+    ocr_min_confidence: float = Field(default=0.80, ge=0, le=1, description="Scan pages read with less confidence are reported, not indexed.")
 
     # --- help requests ---------------------------------------------------------------------
     request_categories: Annotated[list[str], NoDecode] = Field(
@@ -110,13 +118,60 @@ class Settings(BaseSettings):
     form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Threads for search and database calls: the event loop never waits on either.
     bot_workers: int = Field(default=8, ge=1, le=64)
-    # Conversation state (forms in progress) survives restarts here; default data_dir/bot_state.pickle.
+    # Conversation state (forms in progress) survives restarts here, as JSON (never pickle);
+    # default data_dir/bot_state.json.
     bot_state_file: Path | None = None
     # Question log and feedback for /stats; default: data_dir/analytics.db beside SQLite, or the
     # schema "analytics" of the PostgreSQL database (kept out of the helpdesk's migrated schema).
     analytics_database_url: SecretStr | None = None
 
-    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    # --- optional language model (docs/llm.md) ----------------------------------------------
+    # Unset = extractive answers only, exactly as without the feature; no model object is created.
+    # Any OpenAI-compatible server: vLLM, Ollama, Xinference (e.g. http://10.0.0.5:8000/v1).
+    llm_base_url: str | None = None
+    llm_model: str | None = Field(default=None, max_length=200, validate_default=True)
+    llm_api_key: SecretStr | None = None  # most intranet servers need none
+    # Seconds to wait for the reply to start (and for any later pause in it), and for all of it;
+    # past either the villager gets the extractive answer.
+    llm_first_token_timeout: float = Field(default=6.0, gt=0, le=120)
+    llm_timeout: float = Field(default=30.0, gt=0, le=600)
+    # Circuit breaker: after this many failures in a row the endpoint is skipped for LLM_COOLDOWN
+    # seconds, so questions do not each wait for a timeout while the server is down.
+    llm_max_failures: int = Field(default=3, ge=1, le=100)
+    llm_cooldown: int = Field(default=120, ge=1, le=3600)
+
+    # Every command logs at this level (bot/cli/common.py); INFO adds start-up and per-job lines.
+    log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("llm_base_url", "llm_model", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`LLM_BASE_URL=` in .env means "no model", as leaving the line out does."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+\S*", value.strip()):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://10.0.0.5:8000/v1")
+        return value.strip() if value else value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _model_with_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Both or neither: a URL without a model name (or the reverse) is a half-done setup."""
+        if "llm_base_url" not in info.data:
+            return value  # LLM_BASE_URL itself is malformed; that is the error to report
+        if info.data["llm_base_url"] and value is None:
+            raise ValueError("required when LLM_BASE_URL is set: the model name the server serves")
+        if value is not None and not info.data["llm_base_url"]:
+            raise ValueError("set LLM_BASE_URL too (the model server's address), or leave LLM_MODEL unset")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -4,15 +4,16 @@ Type a question, a menu word (问政策 / 我要求助 / 我的求助 / 帮助) 
 Buttons are listed as `[1] 原文1  [2] 👍 有用 …`; type the number to press one. Messages the bot
 would send to other people (a cadre's new-request alert, the villager's 问题解决了吗？) are shown
 as `→ 用户 123:` lines, so a whole request lifecycle can be demonstrated from one terminal by
-switching users with `/as villager|cadre|admin [USER_ID]`.
+running the chat again on the same data folder as another user
+(`--as villager|cadre|admin --user-id N`).
+
+This module is the terminal front end only; `bot/cli/chat.py` builds the services and starts it.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shlex
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,12 +49,15 @@ class Session:
     buttons: list[Button] = field(default_factory=list)
     dialog: dict[str, Any] | None = None
 
-    def show(self, reply: Reply) -> None:
+    def show(self, reply: Reply, printed: str = "") -> None:
+        """Print `reply`; `printed` is what streaming already printed of it (not printed twice)."""
         text = render_text(reply)
         if reply.toast and not text:
             text = reply.toast
-        if text:
-            print(text, file=self.out)
+        if printed and text.startswith(printed):
+            print(text[len(printed) :], file=self.out)
+        elif text:
+            print(f"\n{text}" if printed else text, file=self.out)
         if reply.attachment is not None:
             path = self.out_dir / reply.attachment.filename
             path.write_bytes(reply.attachment.data)
@@ -83,9 +87,26 @@ class Session:
             self.command(line)
         elif self.dialog is not None:
             self.show(self.assistant.dialog_input(self.user, self.dialog, text=line))
+        elif self.assistant.streams_answers and self.assistant.is_question(line):
+            self.ask_streaming(line)
         else:
             self.show(self.assistant.handle_text(self.user, line))
         return True
+
+    def ask_streaming(self, line: str) -> None:
+        """A model answers (docs/llm.md): print its sentences as they come, then the rest of the reply."""
+        print(texts.BOT_LOOKING_UP, file=self.out, flush=True)
+        head = f"【{texts.ANSWER_HEADER}】\n"
+        printed = ""
+
+        def on_text(text: str) -> None:
+            nonlocal printed
+            now = head + text
+            if now.startswith(printed):
+                print(now[len(printed) :], end="", file=self.out, flush=True)
+                printed = now
+
+        self.show(self.assistant.handle_text(self.user, line, on_text=on_text), printed)
 
     def press(self, button: Button) -> None:
         if not valid_press(button.action, button.arg):
@@ -154,60 +175,3 @@ def run(session: Session, stdin: TextIO, *, interactive: bool = False) -> int:
             continue
         if not session.handle(line):
             return 0
-
-
-# ----------------------------------------------------------------------------- CLI
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--as",
-        dest="role",
-        choices=("villager", "cadre", "admin"),
-        default="villager",
-        help="who you are (default villager); admin makes --user-id an admin in the local database",
-    )
-    p.add_argument("--user-id", type=int, default=1, help="your user id (default 1)")
-    p.add_argument("--name", default="体验用户", help="your display name")
-    p.add_argument("--village", help="with --as cadre: the village you serve (must exist)")
-    p.add_argument("--post", default="第一书记", help="with --as cadre: your post (default 第一书记)")
-    p.add_argument("--out-dir", type=Path, default=Path.cwd(), help="where /export writes the ledger")
-
-
-def main(args: argparse.Namespace) -> int:
-    from bot.cli_kb import ensure_ingested, settings_from
-    from bot.front_cli import open_services
-
-    settings = settings_from(args)
-    if args.role == "admin" and args.user_id not in settings.admin_ids:
-        settings = settings.model_copy(update={"admin_ids": [*settings.admin_ids, args.user_id]})
-    assistant = open_services(settings, batching=False)
-    ensure_ingested(assistant.kb)
-    user = UserRef(args.user_id, args.name)
-    if args.role == "cadre":
-        error = _bind_cadre(assistant, user, args.village, args.post)
-        if error:
-            print(f"错误：{error}", file=sys.stderr)
-            return 2
-    session = Session(assistant, user, sys.stdout, out_dir=args.out_dir)
-    try:
-        return run(session, sys.stdin, interactive=sys.stdin.isatty())
-    except KeyboardInterrupt:
-        print(file=sys.stdout)
-        return 0
-    finally:
-        assistant.helpdesk.close()
-
-
-def _bind_cadre(assistant: Assistant, user: UserRef, village: str | None, post: str) -> str | None:
-    """Make the terminal user a cadre of `village` (an operator action on the local database)."""
-    from bot.helpdesk import OPERATOR, HelpdeskError
-
-    villages = assistant.helpdesk.list_villages()
-    if not village:
-        if not villages:
-            return "还没有村庄。先登记一个：python -m bot admin village add 新寨村"
-        village = villages[0].name
-    try:
-        assistant.helpdesk.bind_cadre(OPERATOR, user.id, village, post, display_name=user.name)
-    except HelpdeskError as exc:
-        return exc.message_zh
-    return None

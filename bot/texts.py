@@ -6,6 +6,19 @@ without hunting through code. Engineers' log messages stay in English in the cod
 
 from __future__ import annotations
 
+
+# ----------------------------------------------------------------------------- previews
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with "…", line breaks kept (a description in an alert)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """`text` on one line (runs of whitespace become one space), cut to `limit` characters with "…"
+    (a line in a list, a note in a history)."""
+    return clip(" ".join((text or "").split()), limit)
+
+
 # ----------------------------------------------------------------------------- answering
 NOT_COVERED = (
     "抱歉，知识库里没有找到与您问题相关的政策内容，为避免误导，暂不作答。\n"
@@ -25,6 +38,8 @@ EMPTY_QUESTION = "请输入您想咨询的问题，例如：“低保怎么申�
 QUESTION_TOO_LONG = "问题太长了（超过 {limit} 个字），请简要描述您想问的内容。"
 ANSWER_HEADER = "根据知识库中的政策资料："
 SOURCES_HEADER = "来源："
+# After a source's title when its text was read from a scan or photo (OCR may misread a figure).
+SOURCE_SCANNED = "（扫描件）"
 
 # ----------------------------------------------------------------------------- ingestion
 # (ingest reports are for operators and stay in English; see bot/kb/ingest.py)
@@ -67,14 +82,17 @@ HD_FIELD_NOTE = "说明"
 HD_FIELD_ADDRESS = "住址/户号"
 HD_THIS_VILLAGE = "该村"
 
-# -- event-log notes (shown in a request's history)
-HD_EVENT_FILED = "类别：{category}（系统建议：{suggested}）"
-HD_EVENT_AUTO_ASSIGNED = "自动派给{post}{name}"
-HD_EVENT_ASSIGNED = "派给{post}{name}"
-HD_EVENT_DUPLICATE = "与 {original} 重复"
-HD_EVENT_SATISFIED = "求助人表示问题已解决"
-HD_EVENT_UNSATISFIED = "求助人表示问题未解决"
-HD_EVENT_NEW_DUE = "新的办理时限 {due}"
+# -- event-log notes (shown in a request's history), by event code (bot/helpdesk/events.py).
+# Rows store the code and its parameters, so a rewording here reaches every request's history.
+# {note} is the actor's own words as HD_EVENT_NOTE_SUFFIX, or empty.
+HD_EVENT_TEXTS = {
+    "filed": "类别：{category}（系统建议：{suggested}）",
+    "auto_assigned": "自动派给{post}{name}",
+    "assigned": "派给{post}{name}{note}",
+    "duplicate_of": "与 {original} 重复{note}",
+    "satisfied": "求助人表示问题已解决{note}",
+    "unsatisfied": "求助人表示问题未解决{note}；新的办理时限 {due}",
+}
 HD_EVENT_NOTE_SUFFIX = "：{note}"
 HD_OPERATOR_ACTOR = "后台管理员"
 
@@ -84,8 +102,7 @@ HD_ERR_DESCRIPTION_TOO_LONG = "描述太长了（{length} 个字，最多 {limit
 HD_ERR_TEXT_TOO_LONG = "“{field}”太长了（最多 {limit} 个字）。"
 HD_ERR_FIELD_EMPTY = "“{field}”不能为空。"
 HD_ERR_PHONE = (
-    "联系电话“{phone}”格式不正确，请填写 11 位手机号（如 13812345678）"
-    "或带区号的固定电话（如 0851-1234567）。"
+    "联系电话“{phone}”格式不正确，请填写 11 位手机号（如 13812345678）或带区号的固定电话（如 0851-1234567）。"
 )
 HD_ERR_UNKNOWN_VILLAGE = "没有找到村庄“{village}”，请从村庄列表中选择。"
 HD_ERR_AMBIGUOUS_VILLAGE = "有多个名为“{village}”的村，请改用村庄编号：{choices}"
@@ -133,7 +150,9 @@ HD_MSG_NEW_REQUEST_YOURS = "已派给您办理，请尽快联系求助人。"
 HD_MSG_NEW_REQUEST_OTHERS = "已派给{post}{name}办理。"
 HD_MSG_POSSIBLE_POLICIES = "可能适用的政策：\n{hints}"
 HD_MSG_UNROUTED = "【待派单】{village}还没有绑定帮扶干部，工单 {number}（{category}）无人接收，请尽快派单。"
-HD_MSG_ASSIGNED = "【派单】工单 {number}（{village}，{category}）已派给您办理，时限：{due}。\n问题：{description}"
+HD_MSG_ASSIGNED = (
+    "【派单】工单 {number}（{village}，{category}）已派给您办理，时限：{due}。\n问题：{description}"
+)
 HD_MSG_STATUS_CHANGED = "您的工单 {number} 状态更新：{old} → {new}。"
 HD_MSG_STATUS_NOTE = "说明：{note}"
 HD_MSG_ASK_FEEDBACK = "您的工单 {number} 已办结。\n{note}问题解决了吗？请回复“已解决”或“未解决”。"
@@ -197,7 +216,10 @@ BOT_WELCOME_CADRE = "您是{posts}，可以用 /tickets 处理本村工单，用
 BOT_WELCOME_ADMIN = "您是管理员，发送 /help 查看管理命令。"
 BOT_HELP_TITLE = "可以使用的命令"
 BOT_HELP_VILLAGER_NOTE = "直接发送文字就是提问；发送“已解决”或“未解决”可以回复办结回访。"
-BOT_HELP_ADMIN_NOTE = "把 .txt、.md、.docx、.pdf、.html 文件直接发给我，即可加入知识库（不超过 {mb} MB）。"
+BOT_HELP_ADMIN_NOTE = (
+    "把文件直接发给我，即可加入知识库（不超过 {mb} MB）：Word（.doc .docx .wps）、表格（.xls .xlsx .et .csv）、"
+    "PDF（包括扫描件）、通知的照片或扫描图片（.jpg .png）、网页和文本（.html .txt .md）。"
+)
 SMALL_TALK_GREETING = (
     "您好！我是乡村政策助手。请直接用文字提问，比如“驻村工作队要做哪些工作？”；"
     "遇到生活困难，可以发送“我要求助”登记，干部会跟进办理。"
@@ -283,7 +305,9 @@ BOT_DUTIES_MISSING = "职责说明文件暂缺，请联系管理员。"
 BOT_DUTIES_BUTTON = "📋 {post}岗位职责"
 BOT_TICKETS_EMPTY = "您负责的村目前没有待办工单。"
 BOT_TICKETS_TITLE = "待办工单（{count} 件，超期和时限最近的在前）"
-BOT_TICKET_LINE = "{flag}{number} {village} · {category} · {status}\n时限 {due} · 承办：{assignee}\n{description}"
+BOT_TICKET_LINE = (
+    "{flag}{number} {village} · {category} · {status}\n时限 {due} · 承办：{assignee}\n{description}"
+)
 BOT_TICKET_OVERDUE_FLAG = "⚠️超期 "
 BOT_TICKET_TAKE = "接单"
 BOT_TICKET_START = "开始办理"
@@ -305,11 +329,15 @@ BOT_TICKET_NOTE_CANCELLED = "已取消，工单没有改动。"
 
 # -- admins
 BOT_ADMIN_ONLY = "抱歉，这个功能只有管理员可以使用。"
-BOT_CADRE_ONLY = "抱歉，这个功能只有村干部和管理员可以使用。如果您是干部，请向管理员索取邀请码，然后发送 /join 邀请码。"
+BOT_CADRE_ONLY = (
+    "抱歉，这个功能只有村干部和管理员可以使用。如果您是干部，请向管理员索取邀请码，然后发送 /join 邀请码。"
+)
 BOT_RELOAD_STARTED = "开始更新知识库……更新期间照常回答问题。"
 BOT_RELOAD_BUSY = "知识库正在更新中，请稍后再试。"
 BOT_RELOAD_PROGRESS = "正在更新知识库：{stage} {done}/{total}"
-BOT_RELOAD_STAGES = {"scan": "扫描文件", "read": "读取文件", "embed": "计算向量", "write": "写入索引"}
+BOT_RELOAD_STAGES = {
+    "scan": "扫描文件", "read": "读取文件", "ocr": "识别扫描件（页）", "embed": "计算向量", "write": "写入索引",
+}  # fmt: skip
 BOT_RELOAD_DONE = (
     "知识库已更新：新增 {added}，更新 {updated}，删除 {removed}，未变 {unchanged}，"
     "无法读取 {skipped}；共 {chunks} 段，用时 {seconds:.1f} 秒。"
@@ -317,6 +345,8 @@ BOT_RELOAD_DONE = (
 BOT_RELOAD_SKIPPED_LINE = "· {source}：{reason}"
 BOT_RELOAD_FAILED = "知识库更新失败，仍在使用原来的版本。请查看服务器日志。"
 BOT_UPLOAD_RECEIVED = "已收到《{name}》，正在加入知识库……"
+# The file name a photo sent from the chat (not as a file) is stored under.
+BOT_PHOTO_FILENAME = "照片{stamp}-{id}.jpg"
 BOT_UPLOAD_BAD_TYPE = "不支持这种文件（{suffix}）。可以上传：{allowed}。"
 BOT_UPLOAD_TOO_LARGE = "文件太大（{size:.1f} MB），上限是 {limit} MB。请拆分后再上传。"
 BOT_UPLOAD_BAD_NAME = "文件名不合适（不能以“.”开头，也不能为空），请改名后再上传。"
@@ -324,20 +354,39 @@ BOT_UPLOAD_UNREADABLE = "《{name}》无法读取：{reason}。知识库没有�
 BOT_UPLOAD_DONE = "已加入知识库：《{title}》，共 {chunks} 段。现在就可以针对它提问了。"
 BOT_UPLOAD_UNCHANGED = "《{name}》与知识库中已有的版本相同，没有改动。"
 BOT_UPLOAD_DOWNLOAD_FAILED = "文件下载失败，请重新发送。"
+# Why a file could not be added, by bot.kb SkipReason code; codes not listed read BOT_REASON_UNKNOWN.
 BOT_REASONS = {
-    "empty file": "文件是空的",
-    "no text content": "文件里没有可提取的文字",
-    "no text layer": "PDF 没有文字层（可能是扫描件），请上传可复制文字的版本",
-    "encrypted PDF": "PDF 有密码保护",
-    "corrupt or unreadable": "文件已损坏或格式不对",
-    "binary content": "文件内容不是文字",
-    "undecodable text": "无法识别文件的文字编码",
-    "file too large": "文件太大",
-    "text too long": "文字太多，请拆分成几个文件",
-    "no text left after cleaning": "清理网页杂项后没有剩下正文",
-    "unsupported file type": "不支持这种文件类型",
+    "unsupported": "不支持这种文件类型",
+    "empty": "文件是空的",
+    "too_large": "文件太大",
+    "no_text": "文件里没有可提取的文字",
+    "no_text_layer": "PDF 里没有可提取的文字，也没有可识别的图片",
+    "encrypted": "PDF 有密码保护",
+    "password": "文件有密码保护，请去掉密码后再上传",
+    "corrupt": "文件已损坏或格式不对",
+    "binary": "文件内容不是文字",
+    "undecodable": "无法识别文件的文字编码",
+    "too_long": "文字太多，请拆分成几个文件",
+    "nothing_left": "清理网页杂项后没有剩下正文",
+    "conversion_timeout": "文件转换超时（文件可能过大或已损坏）",
+    "converter_missing": "服务器没有安装 LibreOffice，读不了这种文件，请联系管理员",
+    "ocr_unclear": "照片或扫描件太模糊，识别不清，没有收录。请拍清楚一些再上传",
+    "nothing_indexed": "扫描件识别不清或没有文字，没有收录",
+    "no_text_recognised": "图片里没有识别出文字",
+    "image_too_large": "图片像素太大，请缩小后再上传",
+    "link": "是指向知识库文件夹以外的链接，没有读取",
+    "bomb": "文件解压后大得异常（可能是恶意文件），没有读取",
+    "too_many": "内容太多（页数、段落或网页元素过多），请拆分成几个文件",
 }
 BOT_REASON_UNKNOWN = "文件无法解析"
+# Files indexed only in part (scans): one line each after the reload/upload summary.
+BOT_PARTLY_READ_LINE = "· {source}：只收录了部分内容（{note}）"
+BOT_NOTES = {
+    "ocr confidence below": "有的页字迹不清，没有收录",
+    "not read": "页数太多或识别超时，后面的页没有识别",
+    "ocr stopped": "识别超时，后面的页没有识别",
+    "no text recognised": "有的页没有识别出文字",
+}
 BOT_DOCS_EMPTY = "知识库里还没有文档。把文件直接发给我即可添加。"
 BOT_DOCS_TITLE = "知识库文档（{count} 个，共 {chunks} 段）"
 BOT_DOCS_LINE = "{n}. 《{title}》\n　{source} · {chunks} 段 · {size}"
@@ -350,7 +399,9 @@ BOT_DOCS_REMOVED = "已从知识库删除《{title}》（{source}），剩 {coun
 BOT_DOCS_KEPT = "好的，没有删除。"
 BOT_DOCS_UNKNOWN = "知识库里没有“{source}”。发送 /docs 查看文档列表。"
 BOT_RMDOC_USAGE = "用法：/rmdoc 文件名（文件名见 /docs）"
-BOT_INVITE_USAGE = "用法：/invite 职务 村名，例如：/invite 驻村工作队员 新寨村\n可选职务：{posts}\n已登记村庄：{villages}"
+BOT_INVITE_USAGE = (
+    "用法：/invite 职务 村名，例如：/invite 驻村工作队员 新寨村\n可选职务：{posts}\n已登记村庄：{villages}"
+)
 BOT_INVITE_DONE = (
     "邀请码：{code}\n{village} · {post}，{expires} 前有效，只能使用一次。\n"
     "请把下面这句话转发给对方，让对方发给本机器人："
@@ -371,6 +422,27 @@ BOT_STATS_QUESTIONS = (
 BOT_STATS_TOP_UNANSWERED = "未能回答最多的问题（提示缺少哪些资料）"
 BOT_STATS_TOP_LINE = "{n}. {question}（{count} 次）"
 BOT_STATS_NONE = "暂无"
+# Shown at once while a model answer streams (docs/llm.md), then edited into the answer.
+BOT_LOOKING_UP = "正在查找……"
+# The optional model (docs/llm.md): how often its answer was shown, and why the original text was
+# shown instead. Codes are the answer pipeline's `gate` codes.
+BOT_STATS_MODEL_TITLE = "大模型回答（近 7 天）"
+BOT_STATS_MODEL = "大模型回答 {llm} 次，改用资料原文 {fallback} 次。"
+BOT_STATS_MODEL_REASONS = "改用原文的原因：{reasons}"
+BOT_STATS_MODEL_REASON = "{label} {count} 次"
+MODEL_FALLBACK_LABELS = {
+    "timeout": "模型超时",
+    "http_error": "模型服务报错",
+    "unreachable": "连不上模型服务",
+    "error": "模型出错",
+    "empty": "模型没回答",
+    "garbage": "模型回答乱码",
+    "circuit_open": "连续出错后暂停调用",
+    "too_long": "回答太长",
+    "bad_citation": "引用了不存在的资料",
+    "no_citation": "没注明出处",
+    "unsupported_figure": "数字和资料对不上",
+}
 BOT_STATS_BY_STATUS = "求助工单按状态（共 {total} 件）"
 BOT_STATS_STATUS_LINE = "{status}：{count}"
 BOT_STATS_BY_VILLAGE = "求助工单按村"

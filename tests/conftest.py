@@ -1,5 +1,6 @@
 """Shared fixtures: one real embedding model per session, knowledge bases in temp folders,
-a real `chroma run` server. Database fixtures live in tests/helpdesk/conftest.py."""
+a real `chroma run` server, a migrated helpdesk template and settings isolated from the machine.
+Database fixtures live in tests/helpdesk/conftest.py."""
 
 from __future__ import annotations
 
@@ -10,12 +11,90 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT, Settings, set_offline_environment
+from bot.config import PROJECT_ROOT, Settings, get_settings, set_offline_environment
 
 set_offline_environment()  # before anything imports huggingface_hub, transformers or chromadb
 
+from bot.helpdesk import Helpdesk  # noqa: E402  (after the offline switches)
+
 SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
+# Environment variables pydantic-settings would read (it matches names case-insensitively).
+SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
+ENV_FILE = Settings.model_config.get("env_file")  # what the bot reads: `.env` in the working directory
+# Settings the whole session runs with, whatever the shell says (subprocesses inherit them):
+# EMBEDDING_PRECISION=auto would measure runtimes per CPU and write its choice beside the shared
+# model build, so the suite pins one known precision.
+SUITE_SETTINGS = {"EMBEDDING_PRECISION": "int8"}
+
+
+def _scrub_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.upper() in SETTING_NAMES and key not in SUITE_SETTINGS:
+            monkeypatch.delenv(key)
+    for key, value in SUITE_SETTINGS.items():
+        monkeypatch.setenv(key, value)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts (or shares) a server carries its marker, so the fast development command
+    (`-m "not slow and not postgres and not chroma_server"`) never starts one, without every test
+    having to remember the decorator."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "pg_server" in names:
+            item.add_marker(pytest.mark.postgres)
+        if "chroma_server_address" in names:
+            item.add_marker(pytest.mark.chroma_server)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _machine_independent_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests see only the settings they pass: not the shell's variables, not a `.env` anywhere.
+
+    The README tells operators to put `.env` in the repo root, which is where pytest runs. So for
+    the whole session: every variable named like a setting is removed except SUITE_SETTINGS
+    (subprocesses inherit that), `Settings` reads no env file, and the working directory is an
+    empty folder, so a subprocess
+    that builds `Settings()` finds no `.env` either. PYTHONPATH names this checkout so that
+    `python -m bot` / `python -c "import bot"` in a subprocess still import it from there.
+    Session-scoped so that session fixtures (the model, the seeded knowledge base) are covered.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        _scrub_settings_environment(mp)
+        mp.setitem(Settings.model_config, "env_file", None)
+        mp.chdir(tmp_path_factory.mktemp("cwd"))
+        pythonpath = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        mp.setenv("PYTHONPATH", os.pathsep.join(pythonpath))
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def dotenv_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of `.env` handling itself (`@pytest.mark.usefixtures("dotenv_enabled")`): `Settings`
+    reads `.env` from the working directory again, so the test must chdir into its own folder."""
+    monkeypatch.setitem(Settings.model_config, "env_file", ENV_FILE)
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_leak_between_tests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that set a setting's variable without monkeypatch, or filled `get_settings()`'s
+    cache, must not hand that to the next test."""
+    _scrub_settings_environment(monkeypatch)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the schema head, built once per session by the real migrations."""
+    path = tmp_path_factory.mktemp("template") / "helpdesk.db"
+    Helpdesk.open(f"sqlite:///{path}").close()  # the last connection's close checkpoints the WAL
+    assert not path.with_name(path.name + "-wal").exists(), "the template must be one self-contained file"
+    return path
 
 
 @pytest.fixture(scope="session")

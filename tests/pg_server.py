@@ -180,11 +180,15 @@ class PostgresServer:
         assert self.admin_url is not None, "server not started"
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
-        if not _NAME_RE.match(name):
-            raise ValueError(f"bad database name {name!r}")
-        self._admin_sql(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    def create_database(self, name: str, *, template: str = "template0") -> str:
+        """Create a database (empty, or a copy of `template`) and return its SQLAlchemy URL.
+
+        A template must have no open connections while it is copied (PostgreSQL refuses otherwise).
+        """
+        for checked in (name, template):
+            if not _NAME_RE.match(checked):
+                raise ValueError(f"bad database name {checked!r}")
+        self._admin_sql(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE \"{template}\"")
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:
@@ -193,10 +197,10 @@ class PostgresServer:
         self._admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     @contextlib.contextmanager
-    def temporary_database(self, prefix: str) -> Iterator[str]:
-        """The URL of a fresh database `<prefix>_<random>`, dropped afterwards."""
+    def temporary_database(self, prefix: str, *, template: str = "template0") -> Iterator[str]:
+        """The URL of a fresh database `<prefix>_<random>` (a copy of `template`), dropped afterwards."""
         name = f"{prefix}_{uuid.uuid4().hex[:16]}"
-        url = self.create_database(name)
+        url = self.create_database(name, template=template)
         try:
             yield url
         finally:

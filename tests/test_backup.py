@@ -78,13 +78,13 @@ def drop_collections(host: str, port: int, prefix: str) -> None:
 def populate(helpdesk: Helpdesk) -> list[str]:
     """A small but complete case log: villages, cadres, a villager, requests in several states with
     notes, feedback, a duplicate pointing at a *later* request, and an invitation."""
-    v1 = helpdesk.add_village(OPERATOR, "新寨村", "城关镇", "开江县")
-    v2 = helpdesk.add_village(OPERATOR, "红旗村", "普安镇", "开江县")
-    helpdesk.bind_cadre(OPERATOR, 100, v1.id, "第一书记", display_name="王书记")
-    helpdesk.bind_cadre(OPERATOR, 101, v1.id, "村两委干部", display_name="李干部")
-    helpdesk.bind_cadre(OPERATOR, 200, v2.id, "第一书记", display_name="张书记")
-    helpdesk.register_villager(500, "赵大爷")
-    r1 = helpdesk.file_request(
+    v1 = helpdesk.directory.add_village(OPERATOR, "新寨村", "城关镇", "开江县")
+    v2 = helpdesk.directory.add_village(OPERATOR, "红旗村", "普安镇", "开江县")
+    helpdesk.directory.bind_cadre(OPERATOR, 100, v1.id, "第一书记", display_name="王书记")
+    helpdesk.directory.bind_cadre(OPERATOR, 101, v1.id, "村两委干部", display_name="李干部")
+    helpdesk.directory.bind_cadre(OPERATOR, 200, v2.id, "第一书记", display_name="张书记")
+    helpdesk.directory.register_villager(500, "赵大爷")
+    r1 = helpdesk.intake.file_request(
         500,
         v1.id,
         "家里房子漏雨，墙体有裂缝，电话13812345678",
@@ -92,31 +92,33 @@ def populate(helpdesk: Helpdesk) -> list[str]:
         address="三组12号",
         urgency="urgent",
     ).request.number
-    r2 = helpdesk.file_request(
+    r2 = helpdesk.intake.file_request(
         501, v2.id, "孩子上学学费困难，想申请助学补助", display_name="孙大姐"
     ).request.number
-    r3 = helpdesk.file_request(500, v1.id, "房子漏雨一直没人来修", phone="13812345678").request.number
-    r4 = helpdesk.file_request(501, v2.id, "村里自来水停水三天了", urgency="critical").request.number
-    helpdesk.assign(100, r3, 101, "请尽快上门查看")
-    helpdesk.start(101, r3, "已到现场")
-    helpdesk.resolve(101, r3, "已修补屋顶")
-    helpdesk.feedback(500, r3, True, "修好了，谢谢")
-    helpdesk.mark_duplicate(100, r1, r3, "同一处房屋")  # r1 → r3: a reference to a later row
-    helpdesk.add_note(200, r2, "已联系学校资助办")
-    helpdesk.start(200, r4)
-    helpdesk.return_to_dispatch(200, r4, "需要乡镇水管站处理")
-    helpdesk.create_invite(OPERATOR, "网格员", v2.id)
+    r3 = helpdesk.intake.file_request(500, v1.id, "房子漏雨一直没人来修", phone="13812345678").request.number
+    r4 = helpdesk.intake.file_request(501, v2.id, "村里自来水停水三天了", urgency="critical").request.number
+    helpdesk.casework.assign(100, r3, 101, "请尽快上门查看")
+    helpdesk.casework.start(101, r3, "已到现场")
+    helpdesk.casework.resolve(101, r3, "已修补屋顶")
+    helpdesk.casework.feedback(500, r3, True, "修好了，谢谢")
+    helpdesk.casework.mark_duplicate(100, r1, r3, "同一处房屋")  # r1 → r3: a reference to a later row
+    helpdesk.casework.add_note(200, r2, "已联系学校资助办")
+    helpdesk.casework.start(200, r4)
+    helpdesk.casework.return_to_dispatch(200, r4, "需要乡镇水管站处理")
+    helpdesk.directory.create_invite(OPERATOR, "网格员", v2.id)
     return [r1, r2, r3, r4]
 
 
 def helpdesk_state(helpdesk: Helpdesk) -> dict[str, Any]:
     """Everything the public API shows: each request with its full event history, the people, the villages."""
-    numbers = [view.number for view in helpdesk.iter_requests(OPERATOR)]
+    numbers = [view.number for view in helpdesk.queries.iter_requests(OPERATOR)]
     return {
-        "requests": [dataclasses.asdict(helpdesk.show(OPERATOR, n)) for n in numbers],
-        "villages": [dataclasses.asdict(v) for v in helpdesk.list_villages()],
-        "people": [dataclasses.asdict(p) if p else None for p in map(helpdesk.get_person, CHAT_IDS)],
-        "cadres": [dataclasses.asdict(p) for p in helpdesk.list_cadres(OPERATOR)],
+        "requests": [dataclasses.asdict(helpdesk.queries.show(OPERATOR, n)) for n in numbers],
+        "villages": [dataclasses.asdict(v) for v in helpdesk.directory.list_villages()],
+        "people": [
+            dataclasses.asdict(p) if p else None for p in map(helpdesk.directory.get_person, CHAT_IDS)
+        ],
+        "cadres": [dataclasses.asdict(p) for p in helpdesk.directory.list_cadres(OPERATOR)],
     }
 
 
@@ -322,9 +324,9 @@ def test_restore_drill_embedded_chroma_and_sqlite(embedded_origin: Origin, embed
     with open_helpdesk(settings) as helpdesk:
         assert helpdesk_state(helpdesk) == origin.helpdesk
         # Life goes on: the next request gets the next id and number.
-        new = helpdesk.file_request(500, "新寨村", "低保申请材料不知道怎么准备").request
+        new = helpdesk.intake.file_request(500, "新寨村", "低保申请材料不知道怎么准备").request
         assert new.number not in {r["number"] for r in origin.helpdesk["requests"]}
-        assert helpdesk.count_requests() == 5
+        assert helpdesk.queries.count_requests() == 5
 
 
 def test_restore_refuses_to_overwrite_data_unless_forced(
@@ -332,7 +334,7 @@ def test_restore_refuses_to_overwrite_data_unless_forced(
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", kb_source=tmp_path / "kb")
     with open_helpdesk(settings) as helpdesk:
-        helpdesk.add_village(OPERATOR, "别的村")
+        helpdesk.directory.add_village(OPERATOR, "别的村")
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "local.txt").write_text("本地文件", encoding="utf-8")
 
@@ -342,7 +344,7 @@ def test_restore_refuses_to_overwrite_data_unless_forced(
     assert "refusing to restore over existing data" in message and "--force" in message
     assert "1 villages" in message and f"KB_SOURCE {tmp_path / 'kb'} holds 1 files" in message
     with open_helpdesk(settings) as helpdesk:  # nothing was touched
-        assert [v.name for v in helpdesk.list_villages()] == ["别的村"]
+        assert [v.name for v in helpdesk.directory.list_villages()] == ["别的村"]
     assert source_files(tmp_path / "kb") == {"local.txt": "本地文件".encode()}
 
     restore_backup(settings, embedded_origin.backup, force=True)
@@ -497,8 +499,8 @@ def test_restore_drill_chroma_server_and_postgresql(
     with open_helpdesk(settings) as helpdesk:
         assert helpdesk_state(helpdesk) == before_helpdesk
         # PostgreSQL sequences were moved past the restored ids: new rows do not collide.
-        helpdesk.add_village(OPERATOR, "新村")
-        new = helpdesk.file_request(501, "新村", "申请公益性岗位").request
+        helpdesk.directory.add_village(OPERATOR, "新村")
+        new = helpdesk.intake.file_request(501, "新村", "申请公益性岗位").request
         assert new.number not in {r["number"] for r in before_helpdesk["requests"]}
 
     # A restore over the live data is refused with the reason, and changes nothing ...
@@ -561,7 +563,7 @@ def test_laptop_backup_restores_onto_the_servers(
     assert_same_kb(kb_state(kb), embedded_origin.kb)
     with open_helpdesk(settings) as helpdesk:
         assert helpdesk_state(helpdesk) == embedded_origin.helpdesk
-        assert helpdesk.file_request(500, "新寨村", "医保报销问题").request.number
+        assert helpdesk.intake.file_request(500, "新寨村", "医保报销问题").request.number
     # An incremental ingest on the servers reuses every restored vector: nothing is re-embedded.
     report = kb.ingest()
     assert report.embedded == 0 and not report.changed and report.generation == snap.generation

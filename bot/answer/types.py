@@ -14,6 +14,7 @@ class Source:
     section: str
     text: str
     score: float
+    ocr: bool = False  # passage read from a scan or photo: labelled 扫描件, it may hold misreadings
 
 
 @dataclass(frozen=True)
@@ -46,4 +47,5 @@ class Answer:
 
 
 def source_label(source: Source) -> str:
-    return f"《{source.title}》" + (f" · {source.section}" if source.section else "")
+    scanned = texts.SOURCE_SCANNED if source.ocr else ""
+    return f"《{source.title}》{scanned}" + (f" · {source.section}" if source.section else "")

@@ -9,30 +9,31 @@ escape everything they are given.
 
 All methods are synchronous and may block (search, database); front ends run them in threads.
 
-`Assistant` is one class composed of one part per concern, all sharing `AssistantBase`'s state:
+`Assistant` is a facade over parts that share one `AssistantContext` and call each other only
+through public methods:
 
     replies.py    Reply, Block, Button, Notice, … and the button table (ACTIONS, valid_press)
-    base.py       AssistantBase (settings, kb, helpdesk, analytics, clock), friendly
-    roles.py      Identity, who is villager / cadre / admin, command menus
-    cards.py      how a request reads: card, alerts for others, previews
+    context.py    AssistantContext (settings, kb, helpdesk, analytics, clock, who is acting), friendly
+    roles.py      Roles: command menus per user
+    cards.py      how a request reads: card, alerts for others
     dialogs.py    dialog states (help-request form, ticket note)
-    questions.py  ask, source passages, 👍/👎; validate_question, policy_lookup
-    requests.py   the help-request form, my requests, 问题解决了吗？
+    questions.py  Questions: ask, source passages, 👍/👎; validate_question, policy_lookup
+    requests.py   Requests: the help-request form, my requests, 问题解决了吗？
     duties.py     role handbooks and questions about a post's duties
-    cadre.py      duties, tickets, ticket actions, overdue digest
-    admin.py      reload, documents, invites and /join, villages, stats, export
-    facade.py     Assistant: start, help, and routing of text, dialog turns and buttons
+    cadre.py      Cadre: duties, tickets, ticket actions, overdue digest
+    admin.py      Admin: reload, documents, invites and /join, villages, stats, export
+    facade.py     Assistant: the parts, start, help, and routing of text, dialog turns and buttons
 """
 
 from __future__ import annotations
 
-from bot.assistant.admin import doc_key, reason_zh
-from bot.assistant.base import AssistantBase, friendly
-from bot.assistant.cadre import TICKETS_PAGE
+from bot.assistant.admin import Admin, doc_key, reason_zh
+from bot.assistant.cadre import TICKETS_PAGE, Cadre
+from bot.assistant.context import AssistantContext, Identity, friendly
 from bot.assistant.dialogs import DIALOG_REQUEST_STEPS, DIALOG_STATES
 from bot.assistant.duties import DUTY_ALIASES, DUTY_POSTS, duty_post_asked, markdown_blocks
 from bot.assistant.facade import Assistant
-from bot.assistant.questions import MAX_QUESTION_CHARS, policy_lookup, validate_question
+from bot.assistant.questions import MAX_QUESTION_CHARS, Questions, policy_lookup, validate_question
 from bot.assistant.replies import (
     ACTIONS,
     Attachment,
@@ -45,8 +46,8 @@ from bot.assistant.replies import (
     keyboard,
     valid_press,
 )
-from bot.assistant.requests import MINE_PAGE, VILLAGE_BUTTONS
-from bot.assistant.roles import Identity
+from bot.assistant.requests import MINE_PAGE, VILLAGE_BUTTONS, Requests
+from bot.assistant.roles import Roles
 
 __all__ = [
     "ACTIONS",
@@ -58,15 +59,20 @@ __all__ = [
     "MINE_PAGE",
     "TICKETS_PAGE",
     "VILLAGE_BUTTONS",
+    "Admin",
     "Assistant",
-    "AssistantBase",
+    "AssistantContext",
     "Attachment",
     "Block",
     "Button",
+    "Cadre",
     "Identity",
     "Keyboard",
     "Notice",
+    "Questions",
     "Reply",
+    "Requests",
+    "Roles",
     "UserRef",
     "doc_key",
     "duty_post_asked",

@@ -15,11 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import texts
-from bot.assistant.base import friendly
-from bot.assistant.cards import preview
+from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
-from bot.assistant.roles import RolesMixin
-from bot.helpdesk.notify import local_time
+from bot.helpdesk import export_ledger, local_time
+from bot.kb.types import SkipReason
 
 log = logging.getLogger(__name__)
 
@@ -31,39 +30,48 @@ def doc_key(source: str) -> str:
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:10]
 
 
-def reason_zh(reason: str) -> str:
-    """A Chinese explanation for a knowledge-base skip reason (which is English, for operators)."""
-    lowered = reason.lower()
-    for key, zh in texts.BOT_REASONS.items():
-        if key in lowered:
-            return zh
-    return texts.BOT_REASON_UNKNOWN
+def reason_zh(code: SkipReason) -> str:
+    """Why a file was not added, in Chinese (the knowledge base gives the reason as a code)."""
+    return texts.BOT_REASONS.get(code.value, texts.BOT_REASON_UNKNOWN)
+
+
+def note_zh(note: str) -> str:
+    """Chinese for a partly-read note (English "; "-joined warnings from the OCR reader)."""
+    found = [zh for key, zh in texts.BOT_NOTES.items() if key in note.lower()]
+    return "；".join(dict.fromkeys(found)) or texts.BOT_REASON_UNKNOWN
 
 
 def _size(n: int) -> str:
     return f"{n / _MB:.1f} MB" if n >= _MB else f"{max(n // 1024, 1)} KB"
 
 
-class AdminMixin(RolesMixin):
+class Admin:
+    """An admin's side: knowledge-base documents, invites and villages, statistics, the ledger."""
+
+    def __init__(self, context: AssistantContext) -> None:
+        self._ctx = context
+
     # ------------------------------------------------------------------------ documents
     @friendly
     def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
-        if not self._reload_lock.acquire(blocking=False):
+        if not self._ctx.kb_lock.acquire(blocking=False):
             return Reply.of(texts.BOT_RELOAD_BUSY)
         try:
-            report = self.kb.ingest(progress=self._progress(progress))
+            report = self._ctx.kb.ingest(progress=self._progress(progress))
         except Exception:
             log.exception("reload failed")
             return Reply.of(texts.BOT_RELOAD_FAILED)
         finally:
-            self._reload_lock.release()
+            self._ctx.kb_lock.release()
         log.info("reload by %s: %s", user.id, report.summary().splitlines()[0])
         lines = [
-            texts.BOT_RELOAD_SKIPPED_LINE.format(source=src, reason=reason_zh(reason))
-            for src, reason in report.skipped
-        ]
+            texts.BOT_RELOAD_SKIPPED_LINE.format(
+                source=src, reason=reason_zh(report.skip_codes.get(src, SkipReason.OTHER))
+            )
+            for src, _ in report.skipped
+        ] + [texts.BOT_PARTLY_READ_LINE.format(source=src, note=note_zh(note)) for src, note in report.notes]
         done = texts.BOT_RELOAD_DONE.format(
             added=len(report.added),
             updated=len(report.updated),
@@ -88,7 +96,7 @@ class AdminMixin(RolesMixin):
 
     def check_upload(self, user: UserRef, filename: str | None, size: int | None) -> Reply | None:
         """Why this upload is refused (before downloading it), or None if it may proceed."""
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_DOCUMENT_NOT_ALLOWED)
         from bot.kb.ingest import MAX_FILE_BYTES
         from bot.kb.loaders import SUPPORTED_SUFFIXES
@@ -105,7 +113,7 @@ class AdminMixin(RolesMixin):
             safe_filename(name)
         except KnowledgeBaseError:
             return Reply.of(texts.BOT_UPLOAD_BAD_NAME)
-        limit = min(self.settings.max_upload_mb * _MB, MAX_FILE_BYTES)
+        limit = min(self._ctx.settings.max_upload_mb * _MB, MAX_FILE_BYTES)
         if size is not None and size > limit:
             return Reply.of(texts.BOT_UPLOAD_TOO_LARGE.format(size=size / _MB, limit=limit // _MB))
         return None
@@ -120,36 +128,42 @@ class AdminMixin(RolesMixin):
         from bot.kb.service import KnowledgeBaseError, safe_filename
 
         name = safe_filename(filename)
-        if not self._reload_lock.acquire(blocking=False):
+        if not self._ctx.kb_lock.acquire(blocking=False):
             return Reply.of(texts.BOT_RELOAD_BUSY)
         try:
-            report = self.kb.add_file(filename, data, progress=self._progress(progress))
+            report = self._ctx.kb.add_file(filename, data, progress=self._progress(progress))
         except KnowledgeBaseError as exc:
             log.info("upload %r refused: %s", name, exc)
-            return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason_zh(str(exc))))
+            return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason_zh(exc.code)))
         except Exception:  # e.g. another process is ingesting: the served index is untouched
             log.exception("upload %r failed", name)
             return Reply.of(texts.BOT_RELOAD_FAILED)
         finally:
-            self._reload_lock.release()
-        for source, reason in report.skipped:
-            if source == name:
-                return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason_zh(reason)))
+            self._ctx.kb_lock.release()
+        if name in report.skip_codes:
+            reason = reason_zh(report.skip_codes[name])
+            return Reply.of(texts.BOT_UPLOAD_UNREADABLE.format(name=name, reason=reason))
         if name in report.unchanged:
             return Reply.of(texts.BOT_UPLOAD_UNCHANGED.format(name=name))
-        info = next((d for d in self.kb.documents() if d.source == name), None)
+        info = next((d for d in self._ctx.kb.documents() if d.source == name), None)
         log.info("document %s added by %s", name, user.id)
+        notes = [
+            texts.BOT_PARTLY_READ_LINE.format(source=name, note=note_zh(note))
+            for source, note in report.notes
+            if source == name
+        ]
         return Reply.of(
             texts.BOT_UPLOAD_DONE.format(
                 title=info.title if info else name, chunks=info.chunks if info else 0
-            )
+            ),
+            *notes,
         )
 
     @friendly
     def documents(self, user: UserRef) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
-        docs = self.kb.documents()
+        docs = self._ctx.kb.documents()
         if not docs:
             return Reply.of(texts.BOT_DOCS_EMPTY)
         lines = [
@@ -168,7 +182,7 @@ class AdminMixin(RolesMixin):
 
     @friendly
     def ask_remove_document(self, user: UserRef, key_or_name: str) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         wanted = key_or_name.strip()
         if not wanted:
@@ -176,7 +190,7 @@ class AdminMixin(RolesMixin):
         doc = next(
             (
                 d
-                for d in self.kb.documents()
+                for d in self._ctx.kb.documents()
                 if wanted in (doc_key(d.source), d.source, d.title, Path(d.source).name)
             ),
             None,
@@ -195,26 +209,26 @@ class AdminMixin(RolesMixin):
 
     @friendly
     def remove_document(self, user: UserRef, key: str) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
-        doc = next((d for d in self.kb.documents() if doc_key(d.source) == key), None)
+        doc = next((d for d in self._ctx.kb.documents() if doc_key(d.source) == key), None)
         if doc is None:
             return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=key), edit=True)
-        if not self._reload_lock.acquire(blocking=False):
+        if not self._ctx.kb_lock.acquire(blocking=False):
             return Reply.of(texts.BOT_RELOAD_BUSY)
         from bot.kb.service import KnowledgeBaseError
 
         try:
-            self.kb.remove_document(doc.source)
+            self._ctx.kb.remove_document(doc.source)
         except KnowledgeBaseError:  # removed by someone else meanwhile
             return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=doc.source), edit=True)
         except Exception:
             log.exception("removing %s failed", doc.source)
             return Reply.of(texts.BOT_RELOAD_FAILED, edit=True)
         finally:
-            self._reload_lock.release()
+            self._ctx.kb_lock.release()
         log.info("document %s removed by %s", doc.source, user.id)
-        left = len(self.kb.documents())
+        left = len(self._ctx.kb.documents())
         return Reply.of(
             texts.BOT_DOCS_REMOVED.format(title=doc.title, source=doc.source, count=left), edit=True
         )
@@ -222,20 +236,25 @@ class AdminMixin(RolesMixin):
     # ------------------------------------------------------------------------ people
     @friendly
     def invite(self, user: UserRef, args: Sequence[str]) -> Reply:
-        who = self.identity(user)
+        who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         if len(args) < 2:
-            villages = "、".join(v.name for v in self.helpdesk.list_villages()) or texts.BOT_STATS_NONE
-            return Reply.of(
-                texts.BOT_INVITE_USAGE.format(posts="、".join(self.helpdesk.config.posts), villages=villages)
+            villages = (
+                "、".join(v.name for v in self._ctx.helpdesk.directory.list_villages())
+                or texts.BOT_STATS_NONE
             )
-        invitation = self.helpdesk.create_invite(user.id, args[0], " ".join(args[1:]))
+            return Reply.of(
+                texts.BOT_INVITE_USAGE.format(
+                    posts="、".join(self._ctx.helpdesk.config.posts), villages=villages
+                )
+            )
+        invitation = self._ctx.helpdesk.directory.create_invite(user.id, args[0], " ".join(args[1:]))
         done = texts.BOT_INVITE_DONE.format(
             code=invitation.code,
             village=invitation.village.name,
             post=invitation.post,
-            expires=local_time(invitation.expires_at, self.settings.timezone),
+            expires=local_time(invitation.expires_at, self._ctx.tz),
         )
         return Reply((Block(done), Block(texts.BOT_INVITE_COMMAND.format(code=invitation.code), code=True)))
 
@@ -243,15 +262,15 @@ class AdminMixin(RolesMixin):
     def join(self, user: UserRef, code: str) -> Reply:
         if not code.strip():
             return Reply.of(texts.BOT_JOIN_USAGE)
-        person = self.helpdesk.redeem_invite(code, user.id, user.name)
+        person = self._ctx.helpdesk.directory.redeem_invite(code, user.id, user.name)
         places = "、".join(f"{p.village.name}的{p.post}" for p in person.posts)
         return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True)
 
     @friendly
     def villages(self, user: UserRef) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
-        villages = self.helpdesk.list_villages()
+        villages = self._ctx.helpdesk.directory.list_villages()
         if not villages:
             return Reply.of(texts.BOT_VILLAGES_EMPTY)
         lines = "\n".join(texts.BOT_VILLAGE_LINE.format(id=v.id, name=v.full_name) for v in villages)
@@ -259,22 +278,39 @@ class AdminMixin(RolesMixin):
 
     @friendly
     def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         if not args:
             return Reply.of(texts.BOT_ADDVILLAGE_USAGE)
         name, township, county = ([*list(args), "", ""])[:3]
-        village = self.helpdesk.add_village(user.id, name, township, county)
+        village = self._ctx.helpdesk.directory.add_village(user.id, name, township, county)
         return Reply.of(texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id))
 
     # ------------------------------------------------------------------------ numbers
+    @staticmethod
+    def _model_block(counts: dict[tuple[str, str], int]) -> Block:
+        """How the optional model did (bot/llm): its answers, and each reason the original was shown."""
+        fallbacks = {gate: n for (mode, gate), n in counts.items() if mode == "extractive"}
+        lines = [
+            texts.BOT_STATS_MODEL.format(
+                llm=sum(n for (mode, _), n in counts.items() if mode == "llm"), fallback=sum(fallbacks.values())
+            )
+        ]
+        if fallbacks:
+            reasons = "；".join(
+                texts.BOT_STATS_MODEL_REASON.format(label=texts.MODEL_FALLBACK_LABELS.get(gate, gate), count=n)
+                for gate, n in sorted(fallbacks.items(), key=lambda item: (-item[1], item[0]))
+            )
+            lines.append(texts.BOT_STATS_MODEL_REASONS.format(reasons=reasons))
+        return Block("\n".join(lines), title=texts.BOT_STATS_MODEL_TITLE)
+
     @friendly
     def stats(self, user: UserRef) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         blocks: list[Block] = []
-        if self.analytics is not None:
-            q = self.analytics.question_stats()
+        if self._ctx.analytics is not None:
+            q = self._ctx.analytics.question_stats()
             blocks.append(
                 Block(
                     texts.BOT_STATS_QUESTIONS.format(
@@ -290,11 +326,13 @@ class AdminMixin(RolesMixin):
                 )
             )
             top = "\n".join(
-                texts.BOT_STATS_TOP_LINE.format(n=n, question=preview(question, 40), count=count)
+                texts.BOT_STATS_TOP_LINE.format(n=n, question=texts.one_line(question, 40), count=count)
                 for n, (question, count) in enumerate(q.top_unanswered, 1)
             )
             blocks.append(Block(top or texts.BOT_STATS_NONE, title=texts.BOT_STATS_TOP_UNANSWERED))
-        counts = self.helpdesk.request_counts(user.id)  # counted in the database, not read
+            if self._ctx.answers.uses_model:
+                blocks.append(self._model_block(self._ctx.analytics.model_stats()))
+        counts = self._ctx.helpdesk.queries.request_counts(user.id)  # counted in the database, not read
         status_lines = "　".join(
             texts.BOT_STATS_STATUS_LINE.format(status=status.label, count=count)
             for status, count in counts["by_status"].items()
@@ -319,13 +357,11 @@ class AdminMixin(RolesMixin):
 
     @friendly
     def export(self, user: UserRef) -> Reply:
-        if not self.identity(user).is_admin:
+        if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
-        from bot.helpdesk.export import ledger_rows, write_xlsx
-
         buffer = io.BytesIO()
-        count = write_xlsx(ledger_rows(self.helpdesk, user.id), buffer)
-        now = datetime.now(UTC).astimezone(self._tz)
+        count = export_ledger(self._ctx.helpdesk, user.id, buffer, "xlsx")
+        now = datetime.now(UTC).astimezone(self._ctx.tz)
         attachment = Attachment(
             texts.BOT_EXPORT_FILENAME.format(date=now.strftime("%Y-%m-%d")),
             buffer.getvalue(),

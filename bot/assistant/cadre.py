@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from bot import texts
-from bot.assistant.base import friendly
-from bot.assistant.cards import notice, preview, request_card, split
+from bot.assistant.cards import notice, request_card, split
+from bot.assistant.context import AssistantContext, Identity, friendly
 from bot.assistant.dialogs import stale
 from bot.assistant.duties import DUTY_ALIASES, DUTY_POSTS, duty_blocks
 from bot.assistant.replies import (
@@ -29,7 +29,6 @@ from bot.assistant.replies import (
     chunks,
     keyboard,
 )
-from bot.assistant.roles import Identity, RolesMixin
 from bot.helpdesk import (
     Action,
     HelpdeskError,
@@ -39,19 +38,24 @@ from bot.helpdesk import (
     RequestView,
     Status,
     allowed_actions,
+    local_time,
 )
-from bot.helpdesk.notify import local_time
 
 log = logging.getLogger(__name__)
 
 TICKETS_PAGE = 8
 
 
-class CadreMixin(RolesMixin):
+class Cadre:
+    """A cadre's side: duty handbooks, the villages' open tickets, actions on a ticket, the digest."""
+
+    def __init__(self, context: AssistantContext) -> None:
+        self._ctx = context
+
     # ------------------------------------------------------------------------ duties
     @friendly
     def duties(self, user: UserRef, index: int | None = None) -> Reply:
-        who = self.identity(user)
+        who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
         chooser = keyboard(*chunks([Button(p, "du", str(i)) for i, p in enumerate(DUTY_POSTS)], 3))
@@ -72,15 +76,15 @@ class CadreMixin(RolesMixin):
         return Reply(tuple(blocks), chooser if who.is_admin else ())
 
     def _duty_blocks(self, post: str) -> list[Block]:
-        return duty_blocks(self.settings.duties_dir, post)
+        return duty_blocks(self._ctx.settings.duties_dir, post)
 
     # ------------------------------------------------------------------------ tickets
     @friendly
     def tickets(self, user: UserRef, offset: int = 0) -> Reply:
-        who = self.identity(user)
+        who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        page = self.helpdesk.list_requests(
+        page = self._ctx.helpdesk.queries.list_requests(
             user.id, RequestFilter(open_only=True), limit=TICKETS_PAGE, offset=offset
         )
         if not page.items and offset == 0:
@@ -95,9 +99,9 @@ class CadreMixin(RolesMixin):
                         village=view.village.name,
                         category=view.category,
                         status=view.status.label,
-                        due=local_time(view.due_at, self.settings.timezone),
+                        due=local_time(view.due_at, self._ctx.tz),
                         assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
-                        description=preview(view.description, 60),
+                        description=texts.one_line(view.description, 60),
                     )
                 )
             )
@@ -108,23 +112,23 @@ class CadreMixin(RolesMixin):
 
     @friendly
     def ticket(self, user: UserRef, number: str, *, edit: bool = False) -> Reply:
-        who = self.identity(user)
+        who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        view = self.helpdesk.show(user.id, number)
-        card = request_card(view, self.settings.timezone, history=True)
+        view = self._ctx.helpdesk.queries.show(user.id, number)
+        card = request_card(view, self._ctx.tz, history=True)
         return Reply(tuple(card), self._ticket_buttons(who, view), edit=edit)
 
     def _is_dispatcher(self, who: Identity, view: RequestView) -> bool:
         if who.is_admin:
             return True
-        dispatch_posts = self.helpdesk.config.dispatcher_posts
+        dispatch_posts = self._ctx.helpdesk.config.dispatcher_posts
         mine = [p for p in (who.person.posts if who.person else ()) if p.village.id == view.village.id]
         if any(p.post in dispatch_posts for p in mine):
             return True
         if not mine:
             return False
-        team = self.helpdesk.list_cadres(who.user.id, view.village.id)
+        team = self._ctx.helpdesk.directory.list_cadres(who.user.id, view.village.id)
         return not any(
             p.post in dispatch_posts
             for person in team
@@ -159,16 +163,18 @@ class CadreMixin(RolesMixin):
     # ------------------------------------------------------------------------ ticket actions
     @friendly
     def ticket_action(self, user: UserRef, code: str, number: str) -> Reply:
-        who = self.identity(user)
+        who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY, toast=texts.BOT_CADRE_ONLY[:180])
         if code == "take":
-            return self._after(who, self.helpdesk.assign(user.id, number, user.id), Action.ASSIGN.label)
+            return self._after(
+                who, self._ctx.helpdesk.casework.assign(user.id, number, user.id), Action.ASSIGN.label
+            )
         if code == "start":
-            return self._after(who, self.helpdesk.start(user.id, number), Action.START.label)
-        view = self.helpdesk.show(user.id, number)
+            return self._after(who, self._ctx.helpdesk.casework.start(user.id, number), Action.START.label)
+        view = self._ctx.helpdesk.queries.show(user.id, number)
         if code == "reassign":
-            team = self.helpdesk.list_cadres(user.id, view.village.id)
+            team = self._ctx.helpdesk.directory.list_cadres(user.id, view.village.id)
             choices = [
                 Button(
                     f"{p.display_name}（{'、'.join(x.post for x in p.posts if x.village.id == view.village.id)}）",
@@ -189,18 +195,20 @@ class CadreMixin(RolesMixin):
             "state": "ticket.note",
             "data": {"action": code, "number": number},
             "user_id": user.id,
-            "at": self._clock(),
+            "at": self._ctx.clock(),
         }
-        return self._note_prompt(dialog)
+        return self.note_prompt(dialog)
 
     @friendly
     def assign(self, user: UserRef, number: str, assignee: int) -> Reply:
-        who = self.identity(user)
+        who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        return self._after(who, self.helpdesk.assign(user.id, number, assignee), Action.ASSIGN.label)
+        return self._after(
+            who, self._ctx.helpdesk.casework.assign(user.id, number, assignee), Action.ASSIGN.label
+        )
 
-    def _note_prompt(self, dialog: dict[str, Any], *, error: str | None = None) -> Reply:
+    def note_prompt(self, dialog: dict[str, Any], *, error: str | None = None) -> Reply:
         """Ask for the note an action needs (after `error`, if the last one was refused)."""
         action, number = dialog["data"]["action"], dialog["data"]["number"]
         blocks: list[Block] = [Block(error)] if error else []
@@ -223,16 +231,16 @@ class CadreMixin(RolesMixin):
         if user_id is None:
             return []
         try:
-            view = self.helpdesk.show(user_id, number)
-            page = self.helpdesk.list_requests(
+            view = self._ctx.helpdesk.queries.show(user_id, number)
+            page = self._ctx.helpdesk.queries.list_requests(
                 user_id, RequestFilter(village=view.village.id, category=view.category), limit=7
             )
         except HelpdeskError:
             return []
         return [v.number for v in page.items if v.number != number][:6]
 
-    def _ticket_note(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
-        who = self.identity(user)
+    def note_input(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
+        who = self._ctx.identity(user)
         action, number = dialog["data"]["action"], dialog["data"]["number"]
         note = (text or "").strip() or None
         if button is not None:
@@ -243,18 +251,18 @@ class CadreMixin(RolesMixin):
             else:
                 return stale(dialog)
         elif note is None:
-            return self._note_prompt(dialog)
+            return self.note_prompt(dialog)
         try:
             if action == "resolve":
-                outcome = self.helpdesk.resolve(user.id, number, note)
+                outcome = self._ctx.helpdesk.casework.resolve(user.id, number, note)
             elif action == "return":
-                outcome = self.helpdesk.return_to_dispatch(user.id, number, note or "")
+                outcome = self._ctx.helpdesk.casework.return_to_dispatch(user.id, number, note or "")
             elif action == "unable":
-                outcome = self.helpdesk.mark_unable(user.id, number, note or "")
+                outcome = self._ctx.helpdesk.casework.mark_unable(user.id, number, note or "")
             else:
-                outcome = self.helpdesk.mark_duplicate(user.id, number, note or "")
+                outcome = self._ctx.helpdesk.casework.mark_duplicate(user.id, number, note or "")
         except InvalidInput as exc:
-            return self._note_prompt(dialog, error=exc.message_zh)
+            return self.note_prompt(dialog, error=exc.message_zh)
         labels = {
             "resolve": Action.RESOLVE,
             "return": Action.RETURN,
@@ -268,12 +276,12 @@ class CadreMixin(RolesMixin):
         """A ticket card refreshed after an action, plus the messages the action caused."""
         own, notices = split(outcome, who.user.id)
         try:  # with its history, so the cadre sees their note recorded
-            view = self.helpdesk.show(who.user.id, outcome.request.number)
+            view = self._ctx.helpdesk.queries.show(who.user.id, outcome.request.number)
         except HelpdeskError:
             view = outcome.request
         blocks = [
             Block(texts.BOT_TICKET_DONE.format(action=label)),
-            *request_card(view, self.settings.timezone, history=True),
+            *request_card(view, self._ctx.tz, history=True),
             *own,
         ]
         return Reply(
@@ -287,4 +295,4 @@ class CadreMixin(RolesMixin):
     # ------------------------------------------------------------------------ digest
     def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
         """Daily 超期提醒 for every cadre with overdue requests (run by the front end's scheduler)."""
-        return [notice(n) for n in self.helpdesk.overdue_digest(now)]
+        return [notice(n) for n in self._ctx.helpdesk.queries.overdue_digest(now)]

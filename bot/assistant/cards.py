@@ -1,4 +1,4 @@
-"""How help requests look in replies: the request card, alerts for other people, short previews.
+"""How help requests look in replies: the request card and alerts for other people.
 
 Shared by the villager side (my requests, the form) and the cadre side (tickets, the digest), so
 a request reads the same to everyone who may see it.
@@ -6,10 +6,11 @@ a request reads the same to everyone who may see it.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot import texts
 from bot.assistant.replies import Block, Button, Keyboard, Notice, Reply, keyboard
-from bot.helpdesk import Notification, NotificationKind, Outcome, RequestView
-from bot.helpdesk.notify import hint_lines, local_time
+from bot.helpdesk import Notification, NotificationKind, Outcome, RequestView, hint_lines, local_time
 
 # Alerts that a cadre answers from the ticket card.
 CADRE_KINDS = {
@@ -21,12 +22,6 @@ CADRE_KINDS = {
 }
 
 
-def preview(text: str | None, limit: int) -> str:
-    """`text` on one line, cut to `limit` characters."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def satisfaction_buttons(number: str) -> list[Button]:
     return [
         Button(f"{texts.BOT_SOLVED_BUTTON} {number}", "sat", f"{number}.1"),
@@ -34,7 +29,7 @@ def satisfaction_buttons(number: str) -> list[Button]:
     ]
 
 
-def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Block]:
+def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Block]:
     """The request as a card: fields, description, policy hints, and the last events if `history`."""
     fields = texts.BOT_REQUEST_FIELDS.format(
         category=view.category,
@@ -43,8 +38,8 @@ def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Blo
         requester=view.requester_name,
         phone=view.phone or texts.BOT_FORM_NO_PHONE,
         address=view.address or texts.BOT_FORM_NO_PHONE,
-        created=local_time(view.created_at, timezone),
-        due=local_time(view.due_at, timezone),
+        created=local_time(view.created_at, tz),
+        due=local_time(view.due_at, tz),
         overdue=texts.BOT_REQUEST_OVERDUE if view.overdue else "",
         assignee=view.assignee_name or texts.BOT_REQUEST_UNASSIGNED,
     )
@@ -66,10 +61,10 @@ def request_card(view: RequestView, timezone: str, *, history: bool) -> list[Blo
             )
             lines.append(
                 texts.BOT_REQUEST_EVENT.format(
-                    at=local_time(event.at, timezone),
+                    at=local_time(event.at, tz),
                     actor=event.actor,
                     change=change,
-                    note=texts.HD_EVENT_NOTE_SUFFIX.format(note=preview(event.note, 80))
+                    note=texts.HD_EVENT_NOTE_SUFFIX.format(note=texts.one_line(event.note, 80))
                     if event.note
                     else "",
                 )

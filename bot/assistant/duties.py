@@ -3,7 +3,7 @@
 The handbooks are written for this product, not policy sources, and they are kept out of the
 policy index: their generic wording outranked policy passages for unrelated questions. A cadre
 whose question names a post and asks what it does ("第一书记的职责是什么？") still gets the policy
-answer, plus a button opening that post's handbook (`QuestionsMixin.ask`).
+answer, plus a button opening that post's handbook (`Questions.ask`).
 """
 
 from __future__ import annotations
@@ -12,29 +12,29 @@ import logging
 import re
 from pathlib import Path
 
-from bot import texts
+from bot import texts, vocab
 from bot.assistant.replies import Block
 from bot.kb.normalize import to_simplified
 
 log = logging.getLogger(__name__)
 
-# The five posts with handbooks; other posts read the closest one.
-DUTY_POSTS = ("第一书记", "驻村工作队员", "村党组织书记", "村两委干部", "帮扶责任人")
-DUTY_ALIASES = {"驻村工作队长": "驻村工作队员", "村委会主任": "村两委干部"}
+# The posts with handbooks, and the handbook other posts read (bot/vocab.py).
+DUTY_POSTS = vocab.HANDBOOK_POSTS
+DUTY_ALIASES = vocab.HANDBOOK_FOR
 
 # What people call the posts in questions, besides the posts' own names and DUTY_ALIASES.
 _COLLOQUIAL_NAMES = {
-    "驻村第一书记": "第一书记",
-    "驻村工作队": "驻村工作队员",
-    "驻村干部": "驻村工作队员",
-    "工作队员": "驻村工作队员",
-    "村党支部书记": "村党组织书记",
-    "村支部书记": "村党组织书记",
-    "村支书": "村党组织书记",
-    "村两委成员": "村两委干部",
-    "村委干部": "村两委干部",
-    "结对帮扶干部": "帮扶责任人",
-    "帮扶干部": "帮扶责任人",
+    "驻村第一书记": vocab.FIRST_SECRETARY,
+    "驻村工作队": vocab.TEAM_MEMBER,
+    "驻村干部": vocab.TEAM_MEMBER,
+    "工作队员": vocab.TEAM_MEMBER,
+    "村党支部书记": vocab.PARTY_SECRETARY,
+    "村支部书记": vocab.PARTY_SECRETARY,
+    "村支书": vocab.PARTY_SECRETARY,
+    "村两委成员": vocab.TWO_COMMITTEES,
+    "村委干部": vocab.TWO_COMMITTEES,
+    "结对帮扶干部": vocab.HELPER,
+    "帮扶干部": vocab.HELPER,
 }
 # Longest first, so 驻村第一书记 is not read as 村…书记.
 _POST_NAMES: tuple[tuple[str, str], ...] = tuple(

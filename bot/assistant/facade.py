@@ -1,31 +1,64 @@
-"""`Assistant`: the parts composed into one object, plus what routes between them.
+"""`Assistant`: the one object front ends call, built from parts that share one context.
 
-Routing lives here so each part stays about one concern: a typed message outside a dialog (menu
-button, 已解决/未解决, or a question), a turn of the open dialog (form step or ticket note), and a
-pressed button.
+Each part is about one concern and talks to the others only through public methods; routing
+lives here: a typed message outside a dialog (menu button, 已解决/未解决, or a question), a turn
+of the open dialog (form step or ticket note), and a pressed button. The methods below that only
+hand over to a part are the front ends' API (bot/telegram, bot/console.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from bot.assistant.admin import AdminMixin
-from bot.assistant.base import friendly
-from bot.assistant.cadre import CadreMixin
-from bot.assistant.questions import QuestionsMixin
-from bot.assistant.replies import Block, Reply, UserRef, valid_press
-from bot.assistant.requests import RequestsMixin
+from bot.assistant.admin import Admin
+from bot.assistant.cadre import Cadre
+from bot.assistant.context import AssistantContext, Identity, friendly
+from bot.assistant.questions import Questions
+from bot.assistant.replies import Block, Notice, Reply, UserRef, valid_press
+from bot.assistant.requests import Requests
+from bot.assistant.roles import Roles
 from bot.helpdesk import HelpdeskError
 
+if TYPE_CHECKING:
+    from bot.analytics import Analytics
+    from bot.config import Settings
+    from bot.helpdesk import Helpdesk
+    from bot.kb import KnowledgeBase
+    from bot.llm import AnswerPipeline
 
-class Assistant(QuestionsMixin, RequestsMixin, CadreMixin, AdminMixin):
+
+class Assistant:
     """What villagers, cadres and admins can do. Thread-safe; every method may block."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        helpdesk: Helpdesk,
+        analytics: Analytics | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        answers: AnswerPipeline | None = None,
+    ) -> None:
+        self.context = AssistantContext(settings, kb, helpdesk, analytics, clock=clock, answers=answers)
+        # The services, for front ends that manage their lifetime (ingest on start, close on exit).
+        self.settings, self.kb, self.helpdesk, self.analytics = settings, kb, helpdesk, analytics
+        self.roles = Roles(self.context)
+        self.questions = Questions(self.context)
+        self.requests = Requests(self.context)
+        self.cadre = Cadre(self.context)
+        self.admin = Admin(self.context)
+
+    def identity(self, user: UserRef) -> Identity:
+        return self.context.identity(user)
 
     # ------------------------------------------------------------------------ everyone
     @friendly
     def start(self, user: UserRef) -> Reply:
-        who = self.identity(user)
+        who = self.context.identity(user)
         blocks = [Block(texts.BOT_WELCOME.format(name=user.name))]
         if who.posts:
             posts = "、".join(f"{v}{p}" for v, p in who.posts)
@@ -36,34 +69,50 @@ class Assistant(QuestionsMixin, RequestsMixin, CadreMixin, AdminMixin):
 
     @friendly
     def help(self, user: UserRef) -> Reply:
-        commands = self.commands_for(user)
+        commands = self.roles.commands_for(user)
         lines = "\n".join(f"/{name}　{desc}" for name, desc in commands.items())
         blocks = [Block(lines, title=texts.BOT_HELP_TITLE), Block(texts.BOT_HELP_VILLAGER_NOTE)]
         if "reload" in commands:
-            blocks.append(Block(texts.BOT_HELP_ADMIN_NOTE.format(mb=self.settings.max_upload_mb)))
+            blocks.append(Block(texts.BOT_HELP_ADMIN_NOTE.format(mb=self.context.settings.max_upload_mb)))
         return Reply(tuple(blocks), menu=True)
 
     @friendly
-    def handle_text(self, user: UserRef, text: str) -> Reply:
-        """A text message outside any dialog: a menu button, an answer to 问题解决了吗？, or a question."""
+    def handle_text(self, user: UserRef, text: str, on_text: Callable[[str], None] | None = None) -> Reply:
+        """A text message outside any dialog: a menu button, an answer to 问题解决了吗？, or a question.
+
+        `on_text` receives a model answer's text as it streams (bot/llm; never called without one)."""
         stripped = (text or "").strip()
         if stripped == texts.BOT_MENU_ASK:
             return Reply.of(texts.BOT_ASK_PROMPT)
         if stripped == texts.BOT_MENU_REQUEST:
-            return self.start_request(user)
+            return self.requests.start_request(user)
         if stripped == texts.BOT_MENU_MINE:
-            return self.my_requests(user)
+            return self.requests.my_requests(user)
         if stripped == texts.BOT_MENU_HELP:
             return self.help(user)
         if stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
-            return self.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
-        return self.ask(user, text)
+            return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
+        return self.questions.ask(user, text, on_text)
+
+    @property
+    def streams_answers(self) -> bool:
+        """Answers may stream (a model is configured): front ends show a placeholder at once."""
+        return self.context.answers.uses_model
+
+    def is_question(self, text: str) -> bool:
+        """`handle_text` would look `text` up in the knowledge base (not a menu word or small talk)."""
+        stripped = (text or "").strip()
+        menu = (texts.BOT_MENU_ASK, texts.BOT_MENU_REQUEST, texts.BOT_MENU_MINE, texts.BOT_MENU_HELP)
+        if stripped in menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
+            return False
+        return self.questions.is_question(text)
 
     # ------------------------------------------------------------------------ the open dialog
     def dialog_expired(self, dialog: dict[str, Any] | None) -> bool:
         if not dialog:
             return True
-        return self._clock() - float(dialog.get("at", 0)) > self.settings.form_timeout_minutes * 60
+        timeout = self.context.settings.form_timeout_minutes * 60
+        return self.context.clock() - float(dialog.get("at", 0)) > timeout
 
     @friendly
     def cancel_dialog(self, user: UserRef, dialog: dict[str, Any] | None) -> Reply:
@@ -80,19 +129,15 @@ class Assistant(QuestionsMixin, RequestsMixin, CadreMixin, AdminMixin):
         if button == "x":
             return self.cancel_dialog(user, dialog)
         state = str(dialog.get("state", ""))
-        dialog = {**dialog, "data": dict(dialog.get("data") or {}), "at": self._clock()}
+        dialog = {**dialog, "data": dict(dialog.get("data") or {}), "at": self.context.clock()}
         try:
             if state == "ticket.note":
-                return self._ticket_note(user, dialog, text, button)
-            step = state.removeprefix("request.")
-            handler = getattr(self, f"_form_{step}", None)
-            if handler is None:
-                return Reply.of(texts.BOT_FORM_GONE)
-            return handler(user, dialog, text, button)
+                return self.cadre.note_input(user, dialog, text, button)
+            return self.requests.form_input(user, dialog, text, button)
         except HelpdeskError as exc:  # ask the same step again, saying what was wrong
             if state == "ticket.note":
-                return self._note_prompt(dialog, error=exc.message_zh)
-            return self._form_prompt(dialog, error=exc.message_zh)
+                return self.cadre.note_prompt(dialog, error=exc.message_zh)
+            return self.requests.form_prompt(dialog, error=exc.message_zh)
 
     # ------------------------------------------------------------------------ buttons
     def press(self, user: UserRef, action: str, arg: str) -> Reply:
@@ -105,34 +150,86 @@ class Assistant(QuestionsMixin, RequestsMixin, CadreMixin, AdminMixin):
     def _press(self, user: UserRef, action: str, arg: str) -> Reply:
         head, _, tail = arg.partition(".")
         if action == "src":
-            return self.show_source(user, int(head), int(tail))
+            return self.questions.show_source(user, int(head), int(tail))
         if action == "fb":
-            return self.feedback(user, int(head), tail == "1")
+            return self.questions.feedback(user, int(head), tail == "1")
         if action == "rq":
-            return self.start_request(user, int(arg) if arg else None)
+            return self.requests.start_request(user, int(arg) if arg else None)
         if action == "my":
-            return self.my_requests(user, int(arg))
+            return self.requests.my_requests(user, int(arg))
         if action == "rv":
-            return self.request_detail(user, arg)
+            return self.requests.request_detail(user, arg)
         if action == "sat":
             number, satisfied = arg.rsplit(".", 1)
-            return self.answer_follow_up(user, satisfied == "1", number)
+            return self.requests.answer_follow_up(user, satisfied == "1", number)
         if action == "tl":
-            return self.tickets(user, int(arg))
+            return self.cadre.tickets(user, int(arg))
         if action == "tk":
-            return self.ticket(user, arg)
+            return self.cadre.ticket(user, arg)
         if action == "ta":
-            return self.ticket_action(user, head, tail)
+            return self.cadre.ticket_action(user, head, tail)
         if action == "as":
             number, assignee = arg.rsplit(".", 1)
-            return self.assign(user, number, int(assignee))
+            return self.cadre.assign(user, number, int(assignee))
         if action == "du":
-            return self.duties(user, int(arg))
+            return self.cadre.duties(user, int(arg))
         if action == "dr":
-            return self.ask_remove_document(user, arg)
+            return self.admin.ask_remove_document(user, arg)
         if action == "dx":
-            return self.remove_document(user, arg)
+            return self.admin.remove_document(user, arg)
         if action == "dk":
             return Reply.of(texts.BOT_DOCS_KEPT, edit=True)
         # "f" outside a dialog: the form it belonged to has ended.
         return Reply(toast=texts.BOT_FORM_GONE)
+
+    # ------------------------------------------------------------------------ commands
+    # Front ends call these by name (e.g. `command(Assistant.stats)` in bot/telegram).
+    def start_request(self, user: UserRef, question_id: int | None = None) -> Reply:
+        return self.requests.start_request(user, question_id)
+
+    def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
+        return self.requests.my_requests(user, offset)
+
+    def duties(self, user: UserRef, index: int | None = None) -> Reply:
+        return self.cadre.duties(user, index)
+
+    def tickets(self, user: UserRef, offset: int = 0) -> Reply:
+        return self.cadre.tickets(user, offset)
+
+    def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
+        return self.cadre.overdue_digest(now)
+
+    def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
+        return self.admin.reload(user, progress)
+
+    def check_upload(self, user: UserRef, filename: str | None, size: int | None) -> Reply | None:
+        return self.admin.check_upload(user, filename, size)
+
+    def add_document(
+        self, user: UserRef, filename: str, data: bytes, progress: Callable[[str], None] | None = None
+    ) -> Reply:
+        return self.admin.add_document(user, filename, data, progress)
+
+    def documents(self, user: UserRef) -> Reply:
+        return self.admin.documents(user)
+
+    def ask_remove_document(self, user: UserRef, key_or_name: str) -> Reply:
+        return self.admin.ask_remove_document(user, key_or_name)
+
+    def invite(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.invite(user, args)
+
+    def join(self, user: UserRef, code: str) -> Reply:
+        return self.admin.join(user, code)
+
+    def villages(self, user: UserRef) -> Reply:
+        return self.admin.villages(user)
+
+    def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.add_village(user, args)
+
+    def stats(self, user: UserRef) -> Reply:
+        return self.admin.stats(user)
+
+    def export(self, user: UserRef) -> Reply:
+        return self.admin.export(user)

@@ -3,37 +3,59 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import texts
-from bot.assistant.base import friendly
-from bot.assistant.cards import preview, request_card, satisfaction_buttons, split
+from bot.assistant.cards import request_card, satisfaction_buttons, split
+from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.dialogs import stale
 from bot.assistant.replies import Block, Button, Reply, UserRef, chunks, keyboard
-from bot.assistant.roles import RolesMixin
-from bot.helpdesk import InvalidInput, RequestFilter, Status
-from bot.helpdesk.notify import local_time
+from bot.helpdesk import InvalidInput, RequestFilter, Status, local_time
 
 MINE_PAGE = 5
 VILLAGE_BUTTONS = 24
 
 
-class RequestsMixin(RolesMixin):
+FormStep = Callable[[UserRef, dict, "str | None", "str | None"], Reply]
+
+
+class Requests:
+    """A villager's side of help requests: the form, my requests, the follow-up answer."""
+
+    def __init__(self, context: AssistantContext) -> None:
+        self._ctx = context
+        self._steps: dict[str, FormStep] = {
+            "category": self._form_category,
+            "description": self._form_description,
+            "village": self._form_village,
+            "phone": self._form_phone,
+            "confirm": self._form_confirm,
+        }
+
     # ------------------------------------------------------------------------ the form
     @friendly
     def start_request(self, user: UserRef, question_id: int | None = None) -> Reply:
-        if not self.helpdesk.list_villages():
+        if not self._ctx.helpdesk.directory.list_villages():
             return Reply.of(texts.BOT_FORM_NO_VILLAGES)
         data: dict[str, Any] = {}
-        if question_id and self.analytics:
-            logged = self.analytics.get(question_id)
+        if question_id and self._ctx.analytics:
+            logged = self._ctx.analytics.get(question_id)
             if logged and logged.chat_user_id == user.id:
                 data["question"] = logged.question
-        return self._form_prompt({"state": "request.category", "data": data, "at": self._clock()})
+        return self.form_prompt({"state": "request.category", "data": data, "at": self._ctx.clock()})
+
+    def form_input(
+        self, user: UserRef, dialog: dict[str, Any], text: str | None, button: str | None
+    ) -> Reply:
+        """One turn of the form: the answer to its current step (typed `text` or a pressed `button`)."""
+        step = self._steps.get(str(dialog.get("state", "")).removeprefix("request."))
+        if step is None:
+            return Reply.of(texts.BOT_FORM_GONE)
+        return step(user, dialog, text, button)
 
     def _form_category(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
-        categories = self.helpdesk.categories
+        categories = self._ctx.helpdesk.categories
         chosen = None
         if button is not None:
             if not re.fullmatch(r"c\d{1,3}", button) or int(button[1:]) >= len(categories):
@@ -42,26 +64,24 @@ class RequestsMixin(RolesMixin):
         elif text and text.strip() in categories:
             chosen = text.strip()
         if chosen is None:
-            return self._form_prompt(dialog, error=texts.BOT_FORM_CATEGORY_AGAIN)
+            return self.form_prompt(dialog, error=texts.BOT_FORM_CATEGORY_AGAIN)
         dialog["data"]["category"] = chosen
-        return self._form_prompt({**dialog, "state": "request.description"})
+        return self.form_prompt({**dialog, "state": "request.description"})
 
     def _form_description(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
-        from bot.helpdesk.validate import clean_description
-
         data = dialog["data"]
         if button is not None:
             if button != "q" or not data.get("question"):
                 return stale(dialog)
             text = data["question"]
         try:
-            data["description"] = clean_description(text, self.helpdesk.config)
+            data["description"] = self._ctx.helpdesk.intake.clean_description(text)
         except InvalidInput as exc:
-            return self._form_prompt(dialog, error=exc.message_zh)
-        return self._form_prompt({**dialog, "state": "request.village"})
+            return self.form_prompt(dialog, error=exc.message_zh)
+        return self.form_prompt({**dialog, "state": "request.village"})
 
     def _form_village(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
-        villages = self.helpdesk.list_villages()
+        villages = self._ctx.helpdesk.directory.list_villages()
         if not villages:
             return Reply.of(texts.BOT_FORM_NO_VILLAGES)
         chosen = None
@@ -78,43 +98,39 @@ class RequestsMixin(RolesMixin):
             if len(matches) == 1:
                 chosen = matches[0]
             elif matches:
-                return self._form_prompt(dialog, error=texts.BOT_FORM_VILLAGE_MATCHES, villages=matches)
+                return self.form_prompt(dialog, error=texts.BOT_FORM_VILLAGE_MATCHES, villages=matches)
             else:
-                return self._form_prompt(
-                    dialog, error=texts.HD_ERR_UNKNOWN_VILLAGE.format(village=typed[:30])
-                )
+                return self.form_prompt(dialog, error=texts.HD_ERR_UNKNOWN_VILLAGE.format(village=typed[:30]))
         dialog["data"].update(village_id=chosen.id, village=chosen.name)
-        return self._form_prompt({**dialog, "state": "request.phone"})
+        return self.form_prompt({**dialog, "state": "request.phone"})
 
     def _form_phone(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
-        from bot.helpdesk.validate import clean_phone
-
         if button is not None:
             if button != "skip":
                 return stale(dialog)
             phone = None
         else:
             try:
-                phone = clean_phone(text or "")
+                phone = self._ctx.helpdesk.intake.clean_phone(text or "")
             except InvalidInput as exc:
-                return self._form_prompt(dialog, error=exc.message_zh)
+                return self.form_prompt(dialog, error=exc.message_zh)
             if phone is None:
-                return self._form_prompt(dialog)
+                return self.form_prompt(dialog)
         dialog["data"]["phone"] = phone
-        return self._form_prompt({**dialog, "state": "request.confirm"})
+        return self.form_prompt({**dialog, "state": "request.confirm"})
 
     def _form_confirm(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
         data = dialog["data"]
         if button == "redo":
             fresh = {k: v for k, v in data.items() if k == "question"}
-            return self._form_prompt({**dialog, "state": "request.category", "data": fresh})
+            return self.form_prompt({**dialog, "state": "request.category", "data": fresh})
         if button != "ok":
             return (
                 stale(dialog)
                 if button is not None
-                else self._form_prompt(dialog, error=texts.BOT_FORM_CONFIRM_AGAIN)
+                else self.form_prompt(dialog, error=texts.BOT_FORM_CONFIRM_AGAIN)
             )
-        outcome = self.helpdesk.file_request(
+        outcome = self._ctx.helpdesk.intake.file_request(
             user.id,
             int(data["village_id"]),
             data["description"],
@@ -125,7 +141,7 @@ class RequestsMixin(RolesMixin):
         own, notices = split(outcome, user.id)
         return Reply(tuple(own), notices=notices, menu=True, replace_buttons=())
 
-    def _form_prompt(
+    def form_prompt(
         self,
         dialog: dict[str, Any],
         *,
@@ -138,7 +154,7 @@ class RequestsMixin(RolesMixin):
         buttons: list[Sequence[Button]] = []
         if state == "request.category":
             blocks.append(Block(texts.BOT_FORM_CATEGORY))
-            cats = [Button(c, "f", f"c{i}") for i, c in enumerate(self.helpdesk.categories)]
+            cats = [Button(c, "f", f"c{i}") for i, c in enumerate(self._ctx.helpdesk.categories)]
             buttons.extend(chunks(cats, 2))
         elif state == "request.description":
             blocks.append(Block(texts.BOT_FORM_DESCRIPTION.format(category=data.get("category", ""))))
@@ -148,7 +164,7 @@ class RequestsMixin(RolesMixin):
         elif state == "request.village":
             if villages is None:
                 blocks.append(Block(texts.BOT_FORM_VILLAGE))
-                villages = self.helpdesk.list_villages()[:VILLAGE_BUTTONS]
+                villages = self._ctx.helpdesk.directory.list_villages()[:VILLAGE_BUTTONS]
             buttons.extend(chunks([Button(v.name, "f", f"v{v.id}") for v in villages[:VILLAGE_BUTTONS]], 3))
         elif state == "request.phone":
             blocks.append(Block(texts.BOT_FORM_PHONE))
@@ -170,10 +186,10 @@ class RequestsMixin(RolesMixin):
     # ------------------------------------------------------------------------ my requests
     @friendly
     def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
-        if self.helpdesk.get_person(user.id) is None:
+        if self._ctx.helpdesk.directory.get_person(user.id) is None:
             return Reply.of(texts.BOT_MINE_EMPTY)
         # Cadres also see their villages' requests in lists; "mine" means the ones they filed.
-        page = self.helpdesk.list_requests(
+        page = self._ctx.helpdesk.queries.list_requests(
             user.id, RequestFilter(requester=user.id), limit=MINE_PAGE, offset=offset
         )
         items = page.items
@@ -187,8 +203,8 @@ class RequestsMixin(RolesMixin):
                 status=view.status.label,
                 category=view.category,
                 village=view.village.name,
-                created=local_time(view.created_at, self.settings.timezone),
-                description=preview(view.description, 60),
+                created=local_time(view.created_at, self._ctx.tz),
+                description=texts.one_line(view.description, 60),
             )
             if view.status is Status.RESOLVED:
                 line += "\n" + texts.BOT_MINE_WAITING
@@ -202,17 +218,17 @@ class RequestsMixin(RolesMixin):
 
     @friendly
     def request_detail(self, user: UserRef, number: str) -> Reply:
-        view = self.helpdesk.show(user.id, number)
+        view = self._ctx.helpdesk.queries.show(user.id, number)
         buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
-        return Reply(tuple(request_card(view, self.settings.timezone, history=True)), keyboard(*buttons))
+        return Reply(tuple(request_card(view, self._ctx.tz, history=True)), keyboard(*buttons))
 
     @friendly
     def answer_follow_up(self, user: UserRef, satisfied: bool, number: str | None = None) -> Reply:
         """问题解决了吗？ — 已解决 closes the request, 未解决 reopens it for the cadres."""
         if number is None:
-            if self.helpdesk.get_person(user.id) is None:
+            if self._ctx.helpdesk.directory.get_person(user.id) is None:
                 return Reply.of(texts.BOT_NO_FEEDBACK_PENDING)
-            waiting = self.helpdesk.list_requests(
+            waiting = self._ctx.helpdesk.queries.list_requests(
                 user.id, RequestFilter(requester=user.id, statuses=(Status.RESOLVED,)), limit=10
             ).items
             if not waiting:
@@ -223,6 +239,6 @@ class RequestsMixin(RolesMixin):
                     buttons=keyboard(*(satisfaction_buttons(v.number) for v in waiting)),
                 )
             number = waiting[0].number
-        outcome = self.helpdesk.feedback(user.id, number, satisfied)
+        outcome = self._ctx.helpdesk.casework.feedback(user.id, number, satisfied)
         own, notices = split(outcome, user.id)
         return Reply(tuple(own), notices=notices, replace_buttons=(), toast=texts.BOT_FEEDBACK_RECORDED)

@@ -4,7 +4,7 @@ Public surface for front ends (the Telegram bot, the CLI). Typical use::
 
     from bot.helpdesk import Helpdesk, OPERATOR, open_helpdesk
     helpdesk = open_helpdesk()                      # settings, migrations, admins from ADMIN_IDS
-    outcome = helpdesk.file_request(chat_id, village_id, "家里房子漏雨", phone="13812345678")
+    outcome = helpdesk.intake.file_request(chat_id, village_id, "家里房子漏雨", phone="13812345678")
     for n in outcome.notifications: send(n.chat_user_id, n.text_zh)
 
 Every error meant for users is a `HelpdeskError` whose `message_zh` can be shown as is.
@@ -24,7 +24,10 @@ from bot.helpdesk.errors import (
     NotFound,
     PermissionDenied,
 )
+from bot.helpdesk.export import export_ledger
+from bot.helpdesk.facade import Helpdesk
 from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Role, Status, Urgency, allowed_actions, transitions
+from bot.helpdesk.notify import hint_lines, local_time
 from bot.helpdesk.policy import CategorySuggestion, KeywordOverlapLookup, PolicyHint, PolicyLookup
 from bot.helpdesk.privacy import mask_phone, mask_text
 from bot.helpdesk.views import (
@@ -43,7 +46,6 @@ from bot.helpdesk.views import (
     VillageCounts,
     VillageView,
 )
-from bot.helpdesk.workflow import Helpdesk
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -94,6 +96,9 @@ __all__ = [
     "VillageCounts",
     "VillageView",
     "allowed_actions",
+    "export_ledger",
+    "hint_lines",
+    "local_time",
     "mask_phone",
     "mask_text",
     "open_helpdesk",

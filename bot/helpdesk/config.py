@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from bot.config import DEFAULT_REQUEST_CATEGORIES, FALLBACK_CATEGORY
+from bot import vocab
 from bot.helpdesk.lifecycle import Urgency
+from bot.vocab import FALLBACK_CATEGORY
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -22,14 +24,14 @@ if TYPE_CHECKING:
 # Hours to resolve a request, per category: urgent physical risks (water, housing, illness) first.
 DEFAULT_DEADLINE_HOURS: Mapping[str, int] = MappingProxyType(
     {
-        "医疗": 72,
-        "饮水安全": 48,
-        "住房安全": 72,
-        "教育": 120,
-        "低保/救助": 168,
-        "就业": 168,
-        "产业发展": 240,
-        "其他": 120,
+        vocab.MEDICAL: 72,
+        vocab.WATER: 48,
+        vocab.HOUSING: 72,
+        vocab.EDUCATION: 120,
+        vocab.WELFARE: 168,
+        vocab.JOBS: 168,
+        vocab.INDUSTRY: 240,
+        vocab.OTHER: 120,
     }
 )
 DEFAULT_DEADLINE = 120
@@ -41,7 +43,7 @@ DEFAULT_URGENCY_CAP_HOURS: Mapping[Urgency, int | None] = MappingProxyType(
 # Keyword rules for category suggestion: plain substrings of simplified Chinese text.
 DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "医疗": (
+        vocab.MEDICAL: (
             "看病",
             "住院",
             "医药费",
@@ -57,7 +59,7 @@ DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "医院",
             "治疗",
         ),
-        "教育": (
+        vocab.EDUCATION: (
             "上学",
             "学费",
             "辍学",
@@ -70,10 +72,10 @@ DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "书本费",
             "退学",
         ),
-        "住房安全": ("房子", "漏雨", "危房", "房屋", "墙体", "裂缝", "倒塌", "屋顶", "改造", "住房"),
-        "饮水安全": ("喝水", "水管", "水质", "饮水", "自来水", "水井", "停水", "没水", "水源", "水浑"),
-        "就业": ("工作", "打工", "失业", "务工", "找活", "招聘", "技能培训", "公益岗", "岗位", "工资"),
-        "产业发展": (
+        vocab.HOUSING: ("房子", "漏雨", "危房", "房屋", "墙体", "裂缝", "倒塌", "屋顶", "改造", "住房"),
+        vocab.WATER: ("喝水", "水管", "水质", "饮水", "自来水", "水井", "停水", "没水", "水源", "水浑"),
+        vocab.JOBS: ("工作", "打工", "失业", "务工", "找活", "招聘", "技能培训", "公益岗", "岗位", "工资"),
+        vocab.INDUSTRY: (
             "种植",
             "养殖",
             "合作社",
@@ -89,38 +91,30 @@ DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "养鸡",
             "大棚",
         ),
-        "低保/救助": ("低保", "救助", "特困", "补助", "五保", "临时救助", "残疾", "孤寡", "生活困难", "没钱"),
+        vocab.WELFARE: ("低保", "救助", "特困", "补助", "五保", "临时救助", "残疾", "孤寡", "生活困难", "没钱"),
     }
 )
 
-# Posts a cadre may hold in a village, in routing priority: the first one bound gets new requests.
-DEFAULT_POSTS: tuple[str, ...] = (
-    "第一书记",
-    "驻村工作队长",
-    "村党组织书记",
-    "村委会主任",
-    "驻村工作队员",
-    "村两委干部",
-    "帮扶责任人",
-    "网格员",
-    "乡镇干部",
-)
-# Posts that dispatch (派单/改派) and receive returned requests.
-DEFAULT_DISPATCHER_POSTS: frozenset[str] = frozenset({"第一书记", "驻村工作队长", "村党组织书记"})
+# Without settings (tests, tools): the product's home timezone, as Settings defaults to.
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+# Posts in routing priority, and the posts that dispatch: the vocabulary's (bot/vocab.py).
+DEFAULT_POSTS: tuple[str, ...] = vocab.POSTS
+DEFAULT_DISPATCHER_POSTS: frozenset[str] = vocab.DISPATCHER_POSTS
 
 
 @dataclass(frozen=True)
 class HelpdeskConfig:
     """Everything the workflow needs to know that is policy rather than code."""
 
-    categories: tuple[str, ...] = DEFAULT_REQUEST_CATEGORIES
+    categories: tuple[str, ...] = vocab.CATEGORIES
     deadline_hours: Mapping[str, int] = field(default_factory=lambda: DEFAULT_DEADLINE_HOURS)
     default_deadline_hours: int = DEFAULT_DEADLINE
     urgency_cap_hours: Mapping[Urgency, int | None] = field(default_factory=lambda: DEFAULT_URGENCY_CAP_HOURS)
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_KEYWORDS)
     posts: tuple[str, ...] = DEFAULT_POSTS
     dispatcher_posts: frozenset[str] = DEFAULT_DISPATCHER_POSTS
-    timezone: str = "Asia/Shanghai"
+    tz: ZoneInfo = DEFAULT_TZ  # from_settings: Settings.tz (TIMEZONE, validated at load)
     max_description_chars: int = 2000
     max_note_chars: int = 1000
     max_address_chars: int = 200
@@ -130,7 +124,7 @@ class HelpdeskConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HelpdeskConfig:
-        categories = tuple(settings.request_categories) or DEFAULT_REQUEST_CATEGORIES
+        categories = tuple(settings.request_categories) or vocab.CATEGORIES
         if FALLBACK_CATEGORY not in categories:
             categories = (*categories, FALLBACK_CATEGORY)
         deadlines = {**DEFAULT_DEADLINE_HOURS, **settings.request_deadline_hours}
@@ -142,7 +136,7 @@ class HelpdeskConfig:
             categories=categories,
             deadline_hours=MappingProxyType(deadlines),
             keywords=MappingProxyType(keywords),
-            timezone=settings.timezone,
+            tz=settings.tz,
             admin_chat_ids=frozenset(settings.admin_ids),
         )
 

@@ -1,110 +1,31 @@
-"""Engine set-up for SQLite (default) and PostgreSQL, and schema migration on start-up.
+"""The helpdesk's database: its engine (the shared set-up in bot/db.py) and schema migration on start-up.
 
-SQLite: WAL journal, a busy timeout, foreign keys on, and SQLAlchemy (not the sqlite3 module)
-emits BEGIN so that every *write* transaction starts with BEGIN IMMEDIATE. That takes the write
-lock up front, so read-then-write transactions (allocate a number, check a status, update) never
-fail half-way with SQLITE_BUSY under concurrent writers; they queue on the busy timeout instead.
-PostgreSQL: READ COMMITTED plus explicit row locks (counter row, SELECT … FOR UPDATE on requests).
+PostgreSQL: READ COMMITTED plus explicit row locks (counter row, SELECT … FOR UPDATE on requests);
+SQLite: BEGIN IMMEDIATE for write transactions (see bot/db.py).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Engine, text
 
+from bot.db import create_database_engine, write_engine
 from bot.helpdesk.privacy import masked_logger
 
 log = masked_logger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-WRITE_OPTION = "helpdesk_write"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Arbitrary constant: serialises concurrent `upgrade head` runs (and restores, see bot/ops) on
 # one PostgreSQL database.
 PG_MIGRATION_LOCK = 0x68656C70
-_PG_MIGRATION_LOCK = PG_MIGRATION_LOCK  # old name, still imported by bot/ops/backup.py
+
+__all__ = ["MIGRATIONS_DIR", "PG_MIGRATION_LOCK", "create_helpdesk_engine", "upgrade_database", "write_engine"]
 
 
 def create_helpdesk_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """An engine configured for safe concurrent use; use `write_engine()` for write transactions."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        # A bare postgresql:// would pick psycopg2, which is not installed; psycopg 3 is.
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        if not database or database == ":memory:":
-            # One in-memory database on one connection for all threads (a pool would give each thread
-            # its own empty one). Tests and one-user tools only: `check` refuses it for serving.
-            kwargs["poolclass"] = StaticPool
-        else:
-            if not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            kwargs["pool_size"] = pool_size
-            kwargs["max_overflow"] = pool_size
-        engine = create_engine(parsed, **kwargs)
-        _configure_sqlite(engine)
-    else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-        engine = create_engine(parsed, **kwargs)
-    return engine
-
-
-def write_engine(engine: Engine) -> Engine:
-    """A view of `engine` whose transactions are write transactions (BEGIN IMMEDIATE on SQLite)."""
-    return engine.execution_options(**{WRITE_OPTION: True})
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy emit BEGIN itself (see module docstring).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            switch_to_wal(cursor)
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def switch_to_wal(cursor: Any) -> None:
-    """Put the database file in WAL mode, waiting out other connections that are switching it too.
-
-    WAL is persistent, so this is usually a read. The switch itself needs an exclusive lock, and
-    SQLite answers SQLITE_BUSY at once there instead of calling the busy handler — several
-    processes (or pool threads) opening a fresh database together would fail at random. Retry
-    with a short back-off until the busy timeout, as every other statement would wait.
-    """
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    delay = 0.005
-    while True:
-        try:
-            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-                return
-            cursor.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # primary code of an extended one
-            if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or time.monotonic() >= deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
+    return create_database_engine(url, pool_size=pool_size, echo=echo)
 
 
 def upgrade_database(engine: Engine) -> None:

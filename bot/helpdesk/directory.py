@@ -1,6 +1,7 @@
 """Villages, people, cadre bindings and one-time invite codes.
 
-Functions take an open session and the acting `Viewer`; the `Helpdesk` facade owns transactions.
+Functions take an open session and the acting `Viewer`; the `Directory` part at the bottom wraps
+each in its own transaction for the `Helpdesk` facade (`helpdesk.directory`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.helpdesk import store
-from bot.helpdesk.access import Viewer, require_admin
+from bot.helpdesk.access import Actor, Viewer, require_admin
 from bot.helpdesk.config import HelpdeskConfig
+from bot.helpdesk.context import DeskContext
 from bot.helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.helpdesk.lifecycle import Role
 from bot.helpdesk.models import CadreBinding, Invite, Person, Village
@@ -232,3 +234,79 @@ def redeem_invite(
         .execution_options(synchronize_session=False)
     )
     return view
+
+
+# ----------------------------------------------------------------------------- the part
+class Directory:
+    """Villages, people, cadre posts and invites, each call in its own transaction."""
+
+    def __init__(self, context: DeskContext) -> None:
+        self._ctx = context
+
+    def add_village(self, actor: Actor, name: str, township: str = "", county: str = "") -> VillageView:
+        with self._ctx.write() as session:
+            viewer = self._ctx.viewer(session, actor)
+            return add_village(session, viewer, name, township, county, self._ctx.now())
+
+    def list_villages(self) -> list[VillageView]:
+        """All villages (public: villagers pick theirs when filing)."""
+        with self._ctx.read() as session:
+            return list_villages(session)
+
+    def register_villager(self, chat_user_id: int, display_name: str) -> PersonView:
+        """Idempotent sign-up for a chat user (an existing person keeps their role)."""
+        with self._ctx.write() as session:
+            return register_villager(session, chat_user_id, display_name, self._ctx.now())
+
+    def get_person(self, chat_user_id: int) -> PersonView | None:
+        with self._ctx.read() as session:
+            person = store.person_by_chat(session, chat_user_id)
+            return person_with_posts(session, person) if person else None
+
+    def add_person(self, actor: Actor, chat_user_id: int, display_name: str, role: Role | str) -> PersonView:
+        """Register someone (admin only); for an existing person, changes name and role."""
+        with self._ctx.write() as session:
+            viewer = self._ctx.viewer(session, actor)
+            return add_person(session, viewer, chat_user_id, display_name, role, self._ctx.now())
+
+    def bind_cadre(
+        self, actor: Actor, chat_user_id: int, village: int | str, post: str, display_name: str | None = None
+    ) -> PersonView:
+        """Bind a cadre to a village with a post (admin only); creates the person if `display_name` is given."""
+        with self._ctx.write() as session:
+            viewer = self._ctx.viewer(session, actor)
+            return bind_cadre(
+                session, viewer, self._ctx.config, chat_user_id, village, post, display_name, self._ctx.now()
+            )
+
+    def list_cadres(self, actor: Actor, village: int | str | None = None) -> list[PersonView]:
+        with self._ctx.read() as session:
+            return list_cadres(session, self._ctx.viewer(session, actor), self._ctx.config, village)
+
+    def create_invite(
+        self, actor: Actor, post: str, village: int | str, ttl: timedelta | None = None
+    ) -> Invitation:
+        """A single-use code that makes its redeemer a cadre of `village` with `post`."""
+        with self._ctx.write() as session:
+            viewer = self._ctx.viewer(session, actor)
+            return create_invite(session, viewer, self._ctx.config, post, village, ttl, self._ctx.now())
+
+    def redeem_invite(self, code: str, chat_user_id: int, display_name: str) -> PersonView:
+        with self._ctx.write() as session:
+            return redeem_invite(session, self._ctx.config, code, chat_user_id, display_name, self._ctx.now())
+
+    def sync_admins(self) -> None:
+        """Make every chat id of ADMIN_IDS an admin person (run when the helpdesk opens)."""
+        now = self._ctx.now()
+        with self._ctx.write() as session:
+            for chat_id in sorted(self._ctx.config.admin_chat_ids):
+                person = store.ensure_person(
+                    session,
+                    chat_id,
+                    texts.HD_DEFAULT_ADMIN_NAME.format(chat_user_id=chat_id),
+                    Role.ADMIN,
+                    now,
+                )
+                if person.role != Role.ADMIN.value:
+                    log.info("person %s promoted to admin from ADMIN_IDS", chat_id)
+                    person.role, person.updated_at = Role.ADMIN.value, now

@@ -19,10 +19,11 @@ from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.files import open_private
 from bot.helpdesk.access import Actor
+from bot.helpdesk.facade import Helpdesk
 from bot.helpdesk.privacy import mask_phone, mask_text
 from bot.helpdesk.views import RequestFilter, RequestView
-from bot.helpdesk.workflow import Helpdesk
 
 Format = Literal["csv", "xlsx"]
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -84,8 +85,8 @@ def ledger_rows(
     helpdesk: Helpdesk, actor: Actor, filters: RequestFilter | None = None, *, masked: bool = False
 ) -> Iterator[list[Value]]:
     """Data rows (no header) in filing order; datetimes are naive local time."""
-    columns = _columns(ZoneInfo(helpdesk.config.timezone))
-    for view in helpdesk.iter_requests(actor, filters):
+    columns = _columns(helpdesk.config.tz)
+    for view in helpdesk.queries.iter_requests(actor, filters):
         shown = _mask_view(view) if masked else view
         yield [getter(shown) for _, getter, _ in columns]
 
@@ -175,7 +176,7 @@ def export_ledger(
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         try:
-            with tmp.open("wb") as handle:
+            with open_private(tmp, "wb") as handle:  # unmasked phones: owner-only
                 count = writer(rows, handle)
             tmp.replace(path)  # a half-written ledger never appears under the final name
         finally:

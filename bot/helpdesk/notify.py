@@ -15,13 +15,14 @@ from bot.helpdesk.policy import PolicyHint
 PREVIEW_CHARS = 200
 
 
-def local_time(value: datetime, timezone: str) -> str:
+def local_time(value: datetime, tz: ZoneInfo) -> str:
     """`2026-05-12 14:00` in the configured timezone (users think in local time)."""
-    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def preview(text: str) -> str:
+    """A description in an alert: cut to `PREVIEW_CHARS`, line breaks kept."""
+    return texts.clip(text, PREVIEW_CHARS)
 
 
 def hint_lines(hints: Sequence[PolicyHint]) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.helpdesk.access import Viewer, sees_full_text
+from bot.helpdesk.events import describe
 from bot.helpdesk.lifecycle import OPEN_STATUSES, Role, Status, Urgency
 from bot.helpdesk.models import CadreBinding, HelpRequest, Person, RequestEvent, RequestPolicyHint, Village
 from bot.helpdesk.policy import PolicyHint
@@ -38,7 +40,11 @@ def request_view(
     duplicate_of: str | None = None,
     hints: Sequence[RequestPolicyHint] = (),
     events: Sequence[RequestEvent] = (),
+    tz: ZoneInfo | None = None,
 ) -> RequestView:
+    """The request as `viewer` may see it; `tz` words the `events` (their due times are local)."""
+    if events and tz is None:
+        raise ValueError("request_view needs the timezone to word events")
     full = sees_full_text(viewer, request)
 
     def m(text: str | None) -> str | None:
@@ -76,7 +82,8 @@ def request_view(
                 kind=e.kind,
                 old_status=Status(e.old_status) if e.old_status else None,
                 new_status=Status(e.new_status) if e.new_status else None,
-                note=m(e.note),
+                code=e.code,
+                note=m(describe(e.code, e.params, e.note, tz)) if tz else None,
             )
             for e in events
         ),

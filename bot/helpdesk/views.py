@@ -72,7 +72,8 @@ class EventView:
     kind: str
     old_status: Status | None
     new_status: Status | None
-    note: str | None
+    code: str | None  # what the system said, as a code (bot/helpdesk/events.py); None: note only
+    note: str | None  # worded for display: the code's text with the actor's words, or their words alone
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ _EXPORTS = {
     "Chunk": "bot.kb.types",
     "DocumentError": "bot.kb.types",
     "Hit": "bot.kb.types",
+    "SkipReason": "bot.kb.types",
     "IngestReport": "bot.kb.ingest",
     "SourceMissingError": "bot.kb.ingest",
     "RetrievalParams": "bot.kb.search",

@@ -5,8 +5,9 @@ A question is answered at rank r when the r-th returned passage contains its gol
 digits compared). Questions with an empty gold phrase are unanswerable and must be abstained.
 
 Passages are only half of it: a villager reads the composed answer. When the caller passes the
-product's `compose` (the kb layer cannot import the answer layer, so it is handed in), every
-question is also answered exactly as a user would be answered and scored on that text:
+product's answer function (the kb layer cannot import the answer layer, so it is handed in; the
+CLI passes the answer pipeline a user's question goes through), every question is also answered
+exactly as a user would be answered and scored on that text:
 `answer_has_facts` (answers holding every `answer_must` fact, same normalisation), `misleading`
 (unanswerable questions answered), `false_refusals` (answerable questions refused) and the median
 answer length; `by_kind` breaks the figures down per question `kind`.
@@ -33,7 +34,7 @@ class ComposedAnswer(Protocol):
     grounded: bool
 
 
-Compose = Callable[[SearchResult], ComposedAnswer]
+AnswerQuestion = Callable[[str], ComposedAnswer]
 
 
 @dataclass
@@ -172,13 +173,13 @@ def evaluate(
     questions: Iterable[dict],
     search: Callable[[str, int], SearchResult],
     k: int = 5,
-    compose: Compose | None = None,
+    answer_question: AnswerQuestion | None = None,
 ) -> EvalReport:
-    """Score `search` (and, given the product's `compose`, the answers users would read)."""
-    report = EvalReport(k=k, answers=compose is not None)
+    """Score `search` (and, given the product's answer function, the answers users would read)."""
+    report = EvalReport(k=k, answers=answer_question is not None)
     for q in questions:
         result = search(q["q"], k)
-        answer = compose(result) if compose is not None else None
+        answer = answer_question(q["q"]) if answer_question is not None else None
         tallies = (report.total, report.kinds[q.get("kind", "")])
         miss = {"id": q.get("id"), "q": q["q"], "rank": None, "grounded": result.grounded,
                 "dense_top": round(result.dense_top, 3), "coverage": round(result.coverage, 3)}  # fmt: skip

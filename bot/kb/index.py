@@ -82,24 +82,77 @@ class IndexDir:
     def __init__(self, root: Path, collection_prefix: str = "kb") -> None:
         self.root = Path(root)
         self.prefix = collection_prefix
+        self._reported: tuple[str, str | None] | None = None
 
     # --- pointer -----------------------------------------------------------------------
-    def current(self) -> str | None:
+    def _read_pointer(self) -> tuple[dict | None, str | None]:
+        """The parsed CURRENT file and, when it cannot be used, why (None, None: no CURRENT yet)."""
+        path = self.root / CURRENT
         try:
-            data = json.loads((self.root / CURRENT).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return None
+            # No pointer yet is normal before the first ingest; gone beside an index is a fault.
+            return None, (f"{path} is missing" if self.complete_generations() else None)
         except (OSError, ValueError) as exc:
-            log.error("unreadable %s: %s", self.root / CURRENT, exc)
-            return None
+            return None, f"{path} is unreadable ({type(exc).__name__}: {exc})"
+        if not isinstance(data, dict):
+            return None, f"{path} does not hold a generation record"
         gen = data.get("generation")
-        return gen if gen and (self.root / gen / MANIFEST).is_file() else None
+        if not isinstance(gen, str) or not gen:
+            return data, f"{path} names no generation"
+        if not self.is_complete(gen):
+            return data, f"{path} names generation {gen!r}, which is missing or incomplete"
+        return data, None
+
+    def current(self) -> str | None:
+        """The generation to serve: the one CURRENT names, or — when CURRENT is unreadable, empty,
+        dangling or gone while generations exist — the newest complete one (see `pointer_problem`).
+
+        A broken pointer must never silence every answer while an intact index lies beside it."""
+        data, problem = self._read_pointer()
+        if problem is None:
+            return data["generation"] if data else None
+        complete = self.complete_generations()
+        fallback = complete[-1] if complete else None
+        key = (problem, fallback)
+        if key != self._reported:  # once per distinct fault, not on every question
+            self._reported = key
+            log.error("knowledge-base pointer broken: %s; serving the newest complete generation %s "
+                      "(the next ingest repairs the pointer)", problem, fallback)
+        return fallback
+
+    def pointer_problem(self) -> str | None:
+        """Why CURRENT cannot be used as it is (English, for logs, `health` and admins), or None."""
+        _, problem = self._read_pointer()
+        if problem is None:
+            return None
+        complete = self.complete_generations()
+        fallback = f"serving the newest complete generation {complete[-1]}" if complete else "nothing to serve"
+        return f"{problem}; {fallback}; run `python -m bot ingest` to repair it"
+
+    def is_complete(self, generation: str) -> bool:
+        """A generation is complete once its manifest is written (it is written last)."""
+        return bool(generation) and "/" not in generation and (self.root / generation / MANIFEST).is_file()
+
+    def complete_generations(self) -> list[str]:
+        """Complete generations, oldest first (by the manifest's creation time, then by name)."""
+        if not self.root.is_dir():
+            return []
+        found: list[tuple[float, str]] = []
+        for child in self.root.iterdir():
+            if not (child.name.startswith("g") and child.is_dir() and not child.is_symlink()):
+                continue
+            try:
+                created = float(json.loads((child / MANIFEST).read_text(encoding="utf-8"))["created"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # no manifest (a run that died) or an unreadable one: not complete
+            found.append((created, child.name))
+        return [name for _, name in sorted(found)]
 
     def previous(self) -> str | None:
-        try:
-            return json.loads((self.root / CURRENT).read_text(encoding="utf-8")).get("previous")
-        except (OSError, ValueError):
-            return None
+        data, _ = self._read_pointer()
+        prev = data.get("previous") if data else None
+        return prev if isinstance(prev, str) else None
 
     def pointer_stamp(self) -> float:
         """Cheap change detector for readers in other processes."""
@@ -109,8 +162,16 @@ class IndexDir:
             return 0
 
     def publish(self, generation: str) -> None:
-        """Atomically make `generation` the one served (write temp, fsync, rename, fsync dir)."""
-        previous = self.current()
+        """Atomically make `generation` the one served (write temp, fsync, rename, fsync dir).
+
+        `previous` is what CURRENT named; with a broken pointer, the newest other complete
+        generation (so a repair keeps the one before it as well)."""
+        data, problem = self._read_pointer()
+        if problem is None:
+            previous = data["generation"] if data else None
+        else:
+            others = [g for g in self.complete_generations() if g != generation]
+            previous = others[-1] if others else None
         tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
         fsync_write_text(tmp, json.dumps({"generation": generation, "previous": previous, "at": time.time()}))
         os.replace(tmp, self.root / CURRENT)
@@ -144,8 +205,21 @@ class IndexDir:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def sweep(self, store: VectorStore) -> list[str]:
-        """Remove generations (folders and collections) that are neither current nor previous."""
-        keep = {g for g in (self.current(), self.previous()) if g}
+        """Remove leftovers: incomplete generations (a run that died) and complete ones older than
+        the one served, except the previous one (a process may still hold its snapshot).
+
+        A complete generation is never removed unless a newer complete one is being served through
+        an intact CURRENT: while the pointer is broken, nothing complete goes."""
+        _, problem = self._read_pointer()
+        served = None if problem else self.current()  # a fallback is served, never trusted to prune
+        complete = self.complete_generations()
+        keep = set(complete)
+        if served in keep:
+            older = complete[: complete.index(served)]
+            keep -= set(older)
+            prev = self.previous()
+            if prev in older:
+                keep.add(prev)
         removed: list[str] = []
         if self.root.is_dir():
             for child in self.root.iterdir():

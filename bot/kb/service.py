@@ -8,17 +8,21 @@ questions keep being answered from the old generation until the new one is publi
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
+from bot.files import write_new_file
 from bot.kb.embeddings import Embedder, load_embedder
+from bot.kb.formats import ReadOptions
 from bot.kb.index import IndexDir
 from bot.kb.ingest import MAX_FILE_BYTES, IngestReport, Progress, ingest
 from bot.kb.loaders import SUPPORTED_SUFFIXES
 from bot.kb.search import RetrievalParams, Retriever, SearchResult
+from bot.kb.types import SkipReason
 from bot.kb.vectorstore import VectorStore, open_store
 
 log = logging.getLogger(__name__)
@@ -33,7 +37,12 @@ class DocumentInfo:
 
 
 class KnowledgeBaseError(Exception):
-    """A user-correctable problem (bad name, unsupported type); `args[0]` is English for logs."""
+    """A user-correctable problem (bad name, unsupported type); `args[0]` is English for logs,
+    `code` says which problem for front ends to word."""
+
+    def __init__(self, message: str, code: SkipReason = SkipReason.OTHER) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class KnowledgeBase:
@@ -51,6 +60,7 @@ class KnowledgeBase:
         self.index = IndexDir(settings.index_dir, settings.chroma_collection_prefix)
         self.retriever = Retriever(self.index, self.store, self.embedder, params)
         self._ingest_lock = threading.Lock()
+        self._alerted: str | None = None
 
     @property
     def source_dir(self) -> Path:
@@ -80,7 +90,7 @@ class KnowledgeBase:
         with self._ingest_lock:
             report = ingest(
                 self.index, self.store, self.embedder, Path(source or self.source_dir),
-                rebuild=rebuild, progress=progress,
+                rebuild=rebuild, progress=progress, read_options=read_options(self.settings),
             )
         self.retriever.snapshot()  # pick up the new generation now, not on the next question
         return report
@@ -94,16 +104,20 @@ class KnowledgeBase:
         """
         name = safe_filename(filename)
         if len(data) > MAX_FILE_BYTES:
-            raise KnowledgeBaseError(f"file too large: {len(data)} bytes")
+            raise KnowledgeBaseError(f"file too large: {len(data)} bytes", SkipReason.TOO_LARGE)
         target = self.source_dir / name
         self.source_dir.mkdir(parents=True, exist_ok=True)
         backup = None
-        if target.exists():
+        if os.path.lexists(target):
             backup = target.with_name(f".{target.name}.bak")
-            shutil.copy2(target, backup)
+            backup.unlink(missing_ok=True)
+            # A link is kept as a link (never copied through), so restoring puts back what was there.
+            shutil.copy2(target, backup, follow_symlinks=False)
+        # Written as a new plain file and renamed over the name: a link planted at either name is
+        # replaced, never written through.
         tmp = target.with_name(f".{target.name}.upload")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_new_file(tmp, data)
+        os.replace(tmp, target)
         try:
             report = self.ingest(progress=progress)
         except BaseException:
@@ -123,11 +137,46 @@ class KnowledgeBase:
             target.unlink(missing_ok=True)
 
     def remove_document(self, source: str, progress: Progress | None = None) -> IngestReport:
-        target = (self.source_dir / source).resolve()
-        if self.source_dir.resolve() not in target.parents or not target.is_file():
+        """Delete one document (the folder entry itself: a link is removed, never its target)."""
+        rel = Path(source)
+        root = self.source_dir.resolve()
+        target = root / rel
+        if (
+            rel.is_absolute() or not rel.parts or ".." in rel.parts
+            or target.parent.resolve() != target.parent  # reached through a linked folder
+            or not (target.is_symlink() or target.is_file())
+        ):
             raise KnowledgeBaseError(f"no such document: {source}")
         target.unlink()
         return self.ingest(progress=progress)
+
+    # --- health ----------------------------------------------------------------------------
+    def pointer_problem(self) -> str | None:
+        """Why the served generation is a fallback (CURRENT unreadable, empty or dangling), or None.
+        English, for logs, `health`/`check` and the admins' alert."""
+        return self.index.pointer_problem()
+
+    def take_alert(self) -> str | None:
+        """The pointer problem, once per distinct fault (None after that, and when all is well):
+        what a front end sends the admins as their one message."""
+        problem = self.pointer_problem()
+        if problem is None:
+            self._alerted = None
+            return None
+        if problem == self._alerted:
+            return None
+        self._alerted = problem
+        return problem
+
+
+def read_options(settings: Settings) -> ReadOptions:
+    """The conversion and OCR limits from the settings."""
+    return ReadOptions(
+        convert_timeout=settings.convert_timeout_s,
+        ocr_page_seconds=settings.ocr_page_seconds,
+        ocr_max_pages=settings.ocr_max_pages,
+        ocr_min_confidence=settings.ocr_min_confidence,
+    )
 
 
 def safe_filename(filename: str) -> str:
@@ -136,5 +185,5 @@ def safe_filename(filename: str) -> str:
     if not name or name.startswith((".", "~$")):
         raise KnowledgeBaseError(f"bad file name: {filename!r}")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise KnowledgeBaseError(f"unsupported file type: {Path(name).suffix or '(none)'}")
+        raise KnowledgeBaseError(f"unsupported file type: {Path(name).suffix or '(none)'}", SkipReason.UNSUPPORTED)
     return name

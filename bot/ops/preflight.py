@@ -21,20 +21,30 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from bot.config import Settings, reveal
-
-if TYPE_CHECKING:
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import Connection
+from bot.helpdesk.revisions import code_head as code_head  # re-exported for `python -m bot db`
+from bot.helpdesk.revisions import known_revisions
+from bot.helpdesk.revisions import schema_revision as schema_revision  # re-exported, as code_head
+from bot.kb.index import IndexDir
+from bot.kb.loaders import SUPPORTED_SUFFIXES
+from bot.kb.model_build import DEFAULT_MODEL_DIRNAME, is_complete
+from bot.llm.check import probe as probe_llm
+from bot.llm.config import LLMConfig
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # not a problem: what a check found (the model endpoint answers)
 
 # What each command needs; `check` without --for checks for `run`, the bot itself.
 COMMANDS = ("run", "ingest", "backup", "restore", "health")
@@ -105,8 +115,6 @@ def describe_settings_error(exc: Exception) -> str:
 
 def load_settings_or_exit(**overrides: object) -> Settings:
     """The settings, or exit with status 2 and one clear line per malformed setting."""
-    from pydantic_settings import SettingsError
-
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -125,21 +133,11 @@ def load_settings_or_exit(**overrides: object) -> Settings:
 def check_token(settings: Settings) -> list[Finding]:
     token = reveal(settings.telegram_bot_token)
     if not token:
-        return [
-            Finding(
-                ERROR,
-                "TELEGRAM_BOT_TOKEN",
-                "is not set; create a bot with @BotFather and put its token in .env",
-            )
-        ]
+        message = "is not set; create a bot with @BotFather and put its token in .env"
+        return [Finding(ERROR, "TELEGRAM_BOT_TOKEN", message)]
     if not TOKEN_RE.match(token.strip()):
-        return [
-            Finding(
-                ERROR,
-                "TELEGRAM_BOT_TOKEN",
-                "does not look like a bot token (expected '<digits>:<about 35 characters>' from @BotFather)",
-            )
-        ]
+        message = "does not look like a bot token (expected '<digits>:<about 35 characters>' from @BotFather)"
+        return [Finding(ERROR, "TELEGRAM_BOT_TOKEN", message)]
     return []
 
 
@@ -162,13 +160,8 @@ def check_webhook(settings: Settings) -> list[Finding]:
         return out
     parts = urlsplit(settings.webhook_url)
     if parts.scheme != "https":
-        out.append(
-            Finding(
-                ERROR,
-                "WEBHOOK_URL",
-                f"must start with https:// (Telegram only calls TLS endpoints), got {settings.webhook_url!r}",
-            )
-        )
+        message = f"must start with https:// (Telegram only calls TLS endpoints), got {settings.webhook_url!r}"
+        out.append(Finding(ERROR, "WEBHOOK_URL", message))
     if not parts.hostname:
         out.append(Finding(ERROR, "WEBHOOK_URL", f"has no host name: {settings.webhook_url!r}"))
     try:
@@ -177,21 +170,11 @@ def check_webhook(settings: Settings) -> list[Finding]:
         port = -1
     if port is not None and port not in WEBHOOK_PORTS:
         allowed = ", ".join(map(str, WEBHOOK_PORTS))
-        out.append(
-            Finding(
-                ERROR,
-                "WEBHOOK_URL",
-                f"port {parts.port if port != -1 else '?'} is not one Telegram calls ({allowed})",
-            )
-        )
+        message = f"port {parts.port if port != -1 else '?'} is not one Telegram calls ({allowed})"
+        out.append(Finding(ERROR, "WEBHOOK_URL", message))
     if not settings.webhook_secret:
-        out.append(
-            Finding(
-                ERROR,
-                "WEBHOOK_SECRET",
-                "is required in webhook mode (1-256 characters A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`",
-            )
-        )
+        message = "is required in webhook mode (1-256 characters A-Z a-z 0-9 _ -), e.g. `openssl rand -hex 32`"
+        out.append(Finding(ERROR, "WEBHOOK_SECRET", message))
     elif not WEBHOOK_SECRET_RE.match(settings.webhook_secret.get_secret_value()):
         out.append(
             Finding(ERROR, "WEBHOOK_SECRET", "may only contain A-Z a-z 0-9 _ - and be at most 256 characters")
@@ -230,28 +213,28 @@ def check_data_dir(settings: Settings) -> list[Finding]:
 def check_kb_source(settings: Settings) -> list[Finding]:
     source = Path(settings.kb_source)
     if not source.is_dir():
-        return [
-            Finding(
-                ERROR,
-                "KB_SOURCE",
-                f"folder {source} does not exist; create it and put policy documents in it",
-            )
-        ]
-    try:
-        from bot.kb.loaders import SUPPORTED_SUFFIXES
-    except ImportError:  # pragma: no cover - the loaders are part of the package
-        SUPPORTED_SUFFIXES = ()
-    if SUPPORTED_SUFFIXES and not any(
-        p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES for p in source.rglob("*")
-    ):
-        return [
-            Finding(
-                WARNING,
-                "KB_SOURCE",
-                f"folder {source} has no documents: every question will be answered 'not covered'",
-            )
-        ]
+        message = f"folder {source} does not exist; create it and put policy documents in it"
+        return [Finding(ERROR, "KB_SOURCE", message)]
+    if not any(p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES for p in source.rglob("*")):
+        message = f"folder {source} has no documents: every question will be answered 'not covered'"
+        return [Finding(WARNING, "KB_SOURCE", message)]
     return []
+
+
+def check_converter(settings: Settings) -> list[Finding]:
+    """Old office files (.doc .wps .et) need LibreOffice; without it they are skipped one by one."""
+    from bot.kb.convert import soffice_path
+
+    if soffice_path() is not None:
+        return []
+    return [
+        Finding(
+            WARNING,
+            "LibreOffice",
+            "not installed: .doc, .wps and .et documents will be skipped; install the Debian packages "
+            "libreoffice-writer-nogui and libreoffice-calc-nogui (the Docker image has them)",
+        )
+    ]
 
 
 def check_model(settings: Settings) -> list[Finding]:
@@ -259,39 +242,20 @@ def check_model(settings: Settings) -> list[Finding]:
     if settings.embedding_model:
         candidate = Path(settings.embedding_model).expanduser()
         if not candidate.exists():
-            return [
-                Finding(
-                    WARNING,
-                    "EMBEDDING_MODEL",
-                    f"{settings.embedding_model!r} is not a local folder; it must already be in the Hugging Face cache (there is no network at run time)",
-                )
-            ]
+            message = f"{settings.embedding_model!r} is not a local folder; it must already be in the Hugging Face cache (there is no network at run time)"
+            return [Finding(WARNING, "EMBEDDING_MODEL", message)]
         return []
-    from bot.kb.model_build import DEFAULT_MODEL_DIRNAME, is_complete
-
     folder = settings.model_cache_dir / DEFAULT_MODEL_DIRNAME
     if is_complete(folder):
         return []
     if check_writable_dir(settings.model_cache_dir, "MODEL_CACHE"):
-        return [
-            Finding(
-                ERROR,
-                "MODEL_CACHE",
-                f"no built embedding model in {folder} and the folder is not writable; build it with `python -m bot.kb.model_build {settings.model_cache_dir}`",
-            )
-        ]
-    return [
-        Finding(
-            WARNING,
-            "MODEL_CACHE",
-            f"no built embedding model in {folder}; the first use builds it (about 30 s)",
-        )
-    ]
+        message = f"no built embedding model in {folder} and the folder is not writable; build it with `python -m bot.kb.model_build {settings.model_cache_dir}`"
+        return [Finding(ERROR, "MODEL_CACHE", message)]
+    message = f"no built embedding model in {folder}; the first use builds it (about 30 s)"
+    return [Finding(WARNING, "MODEL_CACHE", message)]
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -300,40 +264,21 @@ def _safe_url(url: str) -> str:
 
 def check_database(settings: Settings, timeout: float = 5.0) -> list[Finding]:
     """DATABASE_URL parses, names a backend we support, answers, and its schema is not from the future."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-
     raw = settings.resolved_database_url
     try:
         url = make_url(raw)
     except ArgumentError:
-        return [
-            Finding(
-                ERROR,
-                "DATABASE_URL",
-                "is not a database URL (expected e.g. postgresql+psycopg://user:password@host:5432/dbname)",
-            )
-        ]
+        message = "is not a database URL (expected e.g. postgresql+psycopg://user:password@host:5432/dbname)"
+        return [Finding(ERROR, "DATABASE_URL", message)]
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")  # as the helpdesk engine does: psycopg 3 is installed
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
-        return [
-            Finding(
-                ERROR,
-                "DATABASE_URL",
-                f"backend {backend!r} is not supported; use postgresql+psycopg://… or sqlite:///…",
-            )
-        ]
+        message = f"backend {backend!r} is not supported; use postgresql+psycopg://… or sqlite:///…"
+        return [Finding(ERROR, "DATABASE_URL", message)]
     if backend == "postgresql" and url.get_driver_name() != "psycopg":
-        return [
-            Finding(
-                ERROR,
-                "DATABASE_URL",
-                f"driver {url.get_driver_name()!r} is not installed; write the URL as postgresql+psycopg://…",
-            )
-        ]
+        message = f"driver {url.get_driver_name()!r} is not installed; write the URL as postgresql+psycopg://…"
+        return [Finding(ERROR, "DATABASE_URL", message)]
     if backend == "postgresql" and not url.database:
         return [Finding(ERROR, "DATABASE_URL", "names no database (…@host:5432/dbname)")]
     if backend == "sqlite":
@@ -350,7 +295,7 @@ def check_database(settings: Settings, timeout: float = 5.0) -> list[Finding]:
         {"connect_timeout": max(1, int(timeout))} if backend == "postgresql" else {"timeout": timeout}
     )
     try:
-        engine = create_engine(url, connect_args=connect_args, poolclass=_null_pool())
+        engine = create_engine(url, connect_args=connect_args, poolclass=NullPool)
     except (NoSuchModuleError, ImportError) as exc:
         return [Finding(ERROR, "DATABASE_URL", f"database driver missing: {exc}")]
     try:
@@ -369,49 +314,9 @@ def check_database(settings: Settings, timeout: float = 5.0) -> list[Finding]:
     finally:
         engine.dispose()
     if revision is not None and revision not in known_revisions():
-        return [
-            Finding(
-                ERROR,
-                "DATABASE_URL",
-                f"schema revision {revision!r} is newer than this version of the bot; install the version that wrote it or restore a backup",
-            )
-        ]
+        message = f"schema revision {revision!r} is newer than this version of the bot; install the version that wrote it or restore a backup"
+        return [Finding(ERROR, "DATABASE_URL", message)]
     return []
-
-
-def _null_pool() -> type:
-    from sqlalchemy.pool import NullPool
-
-    return NullPool
-
-
-def schema_revision(conn: Connection) -> str | None:
-    from sqlalchemy import inspect, text
-
-    if not inspect(conn).has_table("alembic_version"):
-        return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-
-
-def _scripts() -> ScriptDirectory:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from bot.helpdesk.db import MIGRATIONS_DIR
-
-    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(config)
-
-
-def known_revisions() -> set[str]:
-    """Every migration this version of the code ships."""
-    return {rev.revision for rev in _scripts().walk_revisions()}
-
-
-def code_head() -> str | None:
-    """The newest migration this version of the code ships."""
-    return _scripts().get_current_head()
 
 
 def chroma_heartbeat(host: str, port: int, timeout: float = 5.0) -> str | None:
@@ -434,29 +339,34 @@ def check_chroma(settings: Settings, timeout: float = 5.0) -> list[Finding]:
         return []  # embedded: lives under DATA_DIR, checked there
     problem = chroma_heartbeat(settings.chroma_host, settings.chroma_port, timeout)
     if problem:
-        return [
-            Finding(
-                ERROR,
-                "CHROMA_HOST",
-                f"no Chroma server answers at {settings.chroma_host}:{settings.chroma_port}: {problem}",
-                transient=True,
-            )
-        ]
+        message = f"no Chroma server answers at {settings.chroma_host}:{settings.chroma_port}: {problem}"
+        return [Finding(ERROR, "CHROMA_HOST", message, transient=True)]
     return []
+
+
+def check_index_pointer(settings: Settings) -> list[Finding]:
+    """A broken CURRENT pointer: the bot serves a fallback generation, loudly, until an ingest repairs it."""
+    problem = IndexDir(settings.index_dir, settings.chroma_collection_prefix).pointer_problem()
+    return [Finding(WARNING, "DATA_DIR", f"knowledge-base pointer broken: {problem}")] if problem else []
 
 
 def check_index(settings: Settings) -> list[Finding]:
-    from bot.kb.index import IndexDir
-
+    if pointer := check_index_pointer(settings):
+        return pointer
     if IndexDir(settings.index_dir, settings.chroma_collection_prefix).current() is None:
-        return [
-            Finding(
-                WARNING,
-                "DATA_DIR",
-                f"no knowledge base is indexed under {settings.index_dir} yet; run `python -m bot ingest`",
-            )
-        ]
+        message = f"no knowledge base is indexed under {settings.index_dir} yet; run `python -m bot ingest`"
+        return [Finding(WARNING, "DATA_DIR", message)]
     return []
+
+
+def check_llm(settings: Settings, timeout: float = 5.0) -> list[Finding]:
+    """The optional model endpoint (docs/llm.md): a warning when it does not answer, since the bot
+    still answers extractively; a line saying it answers when it does."""
+    config = LLMConfig.from_settings(settings)
+    if config is None:
+        return []
+    result = probe_llm(config, timeout + config.first_token_timeout)
+    return [Finding(INFO if result.ok else WARNING, "LLM_BASE_URL", result.message)]
 
 
 # ----------------------------------------------------------------------------- combined
@@ -473,15 +383,18 @@ def _plan(command: str, timeout: float) -> list[Callable[[Settings], list[Findin
             check_timezone,
             check_data_dir,
             check_kb_source,
+            check_converter,
             check_model,
             db,
             chroma,
+            check_index_pointer,
         ],
-        "ingest": [check_data_dir, check_kb_source, check_model, chroma],
+        "ingest": [check_data_dir, check_kb_source, check_converter, check_model, chroma, check_index_pointer],
         "backup": [check_data_dir, db, chroma],
         "restore": [check_data_dir, db, chroma],
         "health": [db, chroma, check_index],
     }
+    plans["run"].append(lambda s: check_llm(s, timeout))
     if command not in plans:
         raise ValueError(f"unknown command {command!r}; one of {', '.join(COMMANDS)}")
     return plans[command]

@@ -4,17 +4,15 @@
 - Defaults(parse_mode=HTML): every component sends HTML built by bot.telegram.format (escaped).
 - AIORateLimiter keeps within Telegram's limits on what we send; `PerUserUpdateProcessor` lets
   different users' updates run concurrently, keeps one user's in order, and drops floods.
-- PicklePersistence keeps conversations (forms in progress) and user_data across restarts;
-  the shared services live in bot_data, which is deliberately not persisted.
+- JsonFilePersistence (bot.telegram.state; JSON, never pickle) keeps conversations (forms in
+  progress) and user_data across restarts; the shared services live in bot_data, not persisted.
 - post_init sets command menus per role; the job queue sends the daily overdue digest.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -22,8 +20,6 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     Defaults,
-    PersistenceInput,
-    PicklePersistence,
 )
 
 from bot import texts
@@ -32,31 +28,13 @@ from bot.config import Settings, reveal
 from bot.telegram.components import admin, cadre, errors, help_request, villager
 from bot.telegram.menus import set_default_commands, set_privileged_commands
 from bot.telegram.ratelimit import FloodGuard, MessageRateLimiter, PerUserUpdateProcessor
-from bot.telegram.runtime import SERVICES, Services
+from bot.telegram.runtime import SERVICES, Services, install_webhook_json_check
+from bot.telegram.state import JsonFilePersistence, state_file
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
 PERSISTENCE_INTERVAL = 5.0  # seconds between writes of conversation state
-
-
-class PrivatePicklePersistence(PicklePersistence):
-    """PicklePersistence whose file is readable by the bot's user only: forms in progress hold
-    names, phone numbers and descriptions of household hardship."""
-
-    def _dump_singlefile(self) -> None:
-        # Create (or re-permission) the file owner-only first; PTB then rewrites it in place
-        # ("wb" keeps the mode of an existing file).
-        fd = os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-        finally:
-            os.close(fd)
-        super()._dump_singlefile()
-
-
-def state_file(settings: Settings) -> Path:
-    return Path(settings.bot_state_file or Path(settings.data_dir) / "bot_state.pickle")
 
 
 async def _flood_notice(update: Update) -> None:
@@ -73,11 +51,8 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     path = state_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    persistence = PrivatePicklePersistence(
-        path,
-        store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
-        update_interval=PERSISTENCE_INTERVAL,
-    )
+    persistence = JsonFilePersistence(path, update_interval=PERSISTENCE_INTERVAL)
+    install_webhook_json_check()
     executor = ThreadPoolExecutor(settings.bot_workers, thread_name_prefix="assistant")
     guard = FloodGuard(settings.user_rate_limit_per_minute)
 

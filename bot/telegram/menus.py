@@ -3,6 +3,7 @@ per-chat menu with their extra commands (set at start-up and when someone joins 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
@@ -37,9 +38,7 @@ async def set_default_commands(bot: Bot) -> None:
 
 async def set_user_commands(bot: Bot, assistant: Assistant, user: UserRef) -> None:
     """The menu for one user's private chat (their chat id is their user id)."""
-    import asyncio
-
-    commands = await asyncio.to_thread(assistant.commands_for, user)
+    commands = await asyncio.to_thread(assistant.roles.commands_for, user)
     try:
         await bot.set_my_commands(_commands(commands), scope=BotCommandScopeChat(user.id))
     except TelegramError as exc:  # e.g. a configured admin who never opened the chat
@@ -47,7 +46,5 @@ async def set_user_commands(bot: Bot, assistant: Assistant, user: UserRef) -> No
 
 
 async def set_privileged_commands(bot: Bot, assistant: Assistant) -> None:
-    import asyncio
-
-    for chat_id in await asyncio.to_thread(assistant.privileged_users):
+    for chat_id in await asyncio.to_thread(assistant.roles.privileged_users):
         await set_user_commands(bot, assistant, UserRef(chat_id, str(chat_id)))

@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import tornado.web
 from telegram import Bot, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
+from telegram.ext._utils import webhookhandler as ptb_webhook
 
 from bot import texts
 from bot.assistant import Assistant, Notice, Reply, UserRef
@@ -186,10 +189,13 @@ class ProgressMessage:
                 self._shown = latest
                 await _edit(self.message, escape(latest), None)
 
-    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    async def stop(self) -> None:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+        await self.stop()
         messages = render_reply(reply)
         if len(messages) == 1 and not isinstance(messages[0][1], ReplyKeyboardMarkup):
             text, markup = messages[0]
@@ -198,3 +204,54 @@ class ProgressMessage:
                     await deliver(context.bot, reply.notices)
                 return
         await respond(update, context, reply)
+
+
+# Edits of a streaming answer: at most one per second per chat (Telegram allows about one), all
+# through the bot's global rate limiter (AIORateLimiter) like every other call.
+STREAM_EDIT_SECONDS = 1.0
+
+
+async def respond_streaming(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., Reply], *args: Any
+) -> None:
+    """Show "正在查找……" at once, run `fn(*args, on_text=…)` in a worker thread, edit the message as
+    text streams in, and finally edit it into the reply (with its sources and buttons)."""
+    chat = update.effective_chat
+    assert chat is not None
+    svc = services(context)
+    placeholder = await context.bot.send_message(chat.id, escape(texts.BOT_LOOKING_UP))
+    progress = ProgressMessage(placeholder, interval=STREAM_EDIT_SECONDS)
+    try:
+        reply = await svc.run(fn, *args, on_text=progress.set)
+    except BaseException:
+        await progress.stop()
+        raise
+    await progress.finish(update, context, reply)
+
+
+class JsonCheckingTelegramHandler(ptb_webhook.TelegramHandler):
+    """PTB's webhook request handler, answering 400 (not 500) to a body that is not JSON.
+
+    PTB parses the body with an unguarded `json.loads`, so a caller with the right secret and a
+    broken body got a 500 and a traceback in the log. The content-type and secret checks run first
+    and unchanged (403), so nothing is revealed to a caller without the secret.
+    """
+
+    async def post(self) -> None:
+        self._validate_post()
+        try:
+            json.loads(self.request.body.decode())
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise tornado.web.HTTPError(400, reason="Body is not JSON") from exc
+        await super().post()
+
+
+def install_webhook_json_check() -> None:
+    """Make PTB's webhook server use `JsonCheckingTelegramHandler`.
+
+    PTB 22 builds its tornado app (`WebhookAppClass`) inside `Updater.start_webhook` with no hook
+    for the handler class; the class is looked up by name in PTB's webhook module when the server
+    starts, so replacing that name is the smallest change (pinned by pyproject's <23 and proved by
+    tests/telegram/test_hardening.py; if PTB moves it, importing this module fails loudly).
+    """
+    ptb_webhook.TelegramHandler = JsonCheckingTelegramHandler  # type: ignore[misc]

@@ -6,6 +6,7 @@ started, the PostgreSQL half of the suite fails with the reason; it is never ski
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -90,14 +91,32 @@ def pg_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(pg_server: PostgresServer) -> str:
+    """The name of a PostgreSQL database at the schema head, copied by `CREATE DATABASE … TEMPLATE`."""
+    name = "hd_template"
+    Helpdesk.open(pg_server.create_database(name)).close()  # no connection may stay open on a template
+    return name
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database per test (file-backed SQLite, or a new PostgreSQL database)."""
+    """A fresh database per test (file-backed SQLite, or a new PostgreSQL database).
+
+    Empty for a test that asks for `db_url` itself (it may be testing the migrations); a copy of
+    a database the migrations brought to head when the test works through `hd`, which would
+    only migrate it again — copying is much cheaper than running Alembic for every test.
+    """
+    migrated = "hd" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'helpdesk.db'}"
+        path = tmp_path / "helpdesk.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    with server.temporary_database("hd") as url:
+    template = request.getfixturevalue("migrated_postgres") if migrated else "template0"
+    with server.temporary_database("hd", template=template) as url:
         yield url
 
 
@@ -130,15 +149,15 @@ class World:
 
 @pytest.fixture
 def world(hd: Helpdesk) -> World:
-    a = hd.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
-    b = hd.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
-    hd.add_person(OPERATOR, ADMIN, "赵管理", "admin")
+    a = hd.directory.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
+    b = hd.directory.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
+    hd.directory.add_person(OPERATOR, ADMIN, "赵管理", "admin")
     # Bind the ordinary member first: routing must still prefer the 第一书记.
-    hd.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
-    hd.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
-    hd.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
-    hd.register_villager(VILLAGER_1, "张大爷")
-    hd.register_villager(VILLAGER_2, "刘阿姨")
+    hd.directory.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
+    hd.directory.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
+    hd.directory.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
+    hd.directory.register_villager(VILLAGER_1, "张大爷")
+    hd.directory.register_villager(VILLAGER_2, "刘阿姨")
     return World(a, b)
 
 
@@ -166,7 +185,7 @@ def table_counts(helpdesk: Helpdesk) -> dict[str, int]:
 
 def snapshot(helpdesk: Helpdesk, number: str) -> tuple[object, ...]:
     """Everything about one request that a refused command must leave untouched."""
-    view = helpdesk.show(OPERATOR, number)
+    view = helpdesk.queries.show(OPERATOR, number)
     return (
         view.status,
         view.assignee_name,

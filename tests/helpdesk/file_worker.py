@@ -1,37 +1,32 @@
-"""Subprocess worker for the concurrency test: files requests from a separate OS process.
+"""Worker for the concurrency test: files requests from a separate OS process.
 
-    python -m tests.helpdesk.file_worker URL VILLAGE_ID FIRST_CHAT_ID COUNT START_AT
-
-Waits until wall-clock START_AT (so all workers start together), then files COUNT requests and
-prints the numbers it got as one JSON list on stdout.
+Each worker opens the helpdesk (racing the others' start-up migration check), then waits on a
+`multiprocessing.Barrier` shared with its siblings, so all of them file at the same moment however
+slowly each one started, and puts the numbers it got on a queue.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 
 from bot.helpdesk import Helpdesk
 
+BARRIER_TIMEOUT_S = 300  # generous: only a worker that died before the barrier makes this expire
 
-def main(argv: list[str]) -> int:
-    url, village_id, first, count, start_at = argv
-    helpdesk = Helpdesk.open(url, pool_size=2)  # also races the other workers' start-up migration check
+
+def file_requests(
+    url: str, village_id: int, first: int, count: int, barrier: Barrier, results: Queue
+) -> None:
+    helpdesk = Helpdesk.open(url, pool_size=2)
     try:
-        time.sleep(max(0.0, float(start_at) - time.time()))
+        barrier.wait(BARRIER_TIMEOUT_S)
         numbers = []
-        for i in range(int(count)):
-            chat_id = int(first) + i
-            out = helpdesk.file_request(
-                chat_id, int(village_id), f"第{chat_id}号村民：家里房子漏雨", display_name=f"村民{chat_id}"
+        for chat_id in range(first, first + count):
+            out = helpdesk.intake.file_request(
+                chat_id, village_id, f"第{chat_id}号村民：家里房子漏雨", display_name=f"村民{chat_id}"
             )
             numbers.append(out.request.number)
-        print(json.dumps(numbers))
-        return 0
+        results.put((first, numbers))
     finally:
         helpdesk.close()
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -25,34 +25,34 @@ def file(
     requester: int = VILLAGER_1,
     **kw,
 ) -> str:
-    return hd.file_request(requester, village.id, text, **kw).request.number
+    return hd.intake.file_request(requester, village.id, text, **kw).request.number
 
 
 def perform(hd: Helpdesk, action: Action, number: str, anchor: str, actor: int = ADMIN) -> Outcome:
     """Run `action` as an admin (or the requester, for follow-up answers)."""
     if action is Action.ASSIGN:
-        view = hd.show(OPERATOR, number)
-        cadres = hd.list_cadres(OPERATOR, view.village.id)
+        view = hd.queries.show(OPERATOR, number)
+        cadres = hd.directory.list_cadres(OPERATOR, view.village.id)
         target = next(c.chat_user_id for c in cadres if c.chat_user_id != view.assignee_chat_user_id)
-        return hd.assign(actor, number, target, "改派测试")
+        return hd.casework.assign(actor, number, target, "改派测试")
     if action is Action.START:
-        return hd.start(actor, number)
+        return hd.casework.start(actor, number)
     if action is Action.RESOLVE:
-        return hd.resolve(actor, number, "已安排处理")
+        return hd.casework.resolve(actor, number, "已安排处理")
     if action is Action.RETURN:
-        return hd.return_to_dispatch(actor, number, "不属于本人职责")
+        return hd.casework.return_to_dispatch(actor, number, "不属于本人职责")
     if action is Action.DUPLICATE:
-        return hd.mark_duplicate(actor, number, anchor)
+        return hd.casework.mark_duplicate(actor, number, anchor)
     if action is Action.UNABLE:
-        return hd.mark_unable(actor, number, "超出村级办理能力，已上报乡镇")
+        return hd.casework.mark_unable(actor, number, "超出村级办理能力，已上报乡镇")
     if action is Action.CLOSE:
-        return hd.feedback(VILLAGER_1, number, True, "修好了")
+        return hd.casework.feedback(VILLAGER_1, number, True, "修好了")
     if action is Action.REOPEN:
-        return hd.feedback(VILLAGER_1, number, False, "还是漏")
+        return hd.casework.feedback(VILLAGER_1, number, False, "还是漏")
     raise AssertionError(action)
 
 
 def drive(hd: Helpdesk, number: str, status: Status, anchor: str) -> None:
     for action in PATHS[status]:
         perform(hd, action, number, anchor)
-    assert hd.show(OPERATOR, number).status is status
+    assert hd.queries.show(OPERATOR, number).status is status

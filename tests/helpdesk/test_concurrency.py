@@ -6,21 +6,16 @@ PostgreSQL with the counter row lock and SELECT … FOR UPDATE on requests.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+import multiprocessing
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from sqlalchemy import text
 
 from bot.helpdesk import OPERATOR, Conflict, Helpdesk, IllegalTransition, Status
 from tests.helpdesk.conftest import SECRETARY_A, World
+from tests.helpdesk.file_worker import file_requests
 
-ROOT = Path(__file__).resolve().parents[2]
 TOTAL = 200
 
 
@@ -42,7 +37,7 @@ def _assert_complete(hd: Helpdesk, numbers: list[str], first_chat_id: int) -> No
     assert {r.chat_user_id for r in rows} == set(range(first_chat_id, first_chat_id + TOTAL))
     assert all(r.events == 2 and r.filed == 1 for r in rows)  # filed + auto-assign, each request
     assert counter == TOTAL
-    assert hd.count_requests() == TOTAL
+    assert hd.queries.count_requests() == TOTAL
 
 
 def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None:
@@ -53,7 +48,7 @@ def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None
         out = []
         for i in range(slot, TOTAL, 16):
             chat_id = 10_000 + i
-            filed = hd.file_request(
+            filed = hd.intake.file_request(
                 chat_id, world.a.id, f"村民{chat_id}：孩子上学学费交不起", display_name=f"村民{chat_id}"
             )
             out.append(filed.request.number)
@@ -67,46 +62,36 @@ def test_200_concurrent_filings_from_threads(hd: Helpdesk, world: World) -> None
 
 def test_200_concurrent_filings_from_processes(hd: Helpdesk, world: World, db_url: str) -> None:
     workers, per_worker = 4, TOTAL // 4
-    start_at = time.time() + 4.0  # after every interpreter has imported and connected
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters, as separate bot processes are
+    barrier = ctx.Barrier(workers)  # released only when every worker has imported and connected
+    results = ctx.Queue()
     procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.helpdesk.file_worker",
-                db_url,
-                str(world.a.id),
-                str(20_000 + w * per_worker),
-                str(per_worker),
-                str(start_at),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        ctx.Process(
+            target=file_requests,
+            args=(db_url, world.a.id, 20_000 + w * per_worker, per_worker, barrier, results),
         )
         for w in range(workers)
     ]
-    numbers: list[str] = []
     for proc in procs:
-        stdout, stderr = proc.communicate(timeout=600)
-        assert proc.returncode == 0, stderr
-        numbers += json.loads(stdout.strip().splitlines()[-1])
+        proc.start()
+    batches = [results.get(timeout=600) for _ in procs]  # before join: a full pipe blocks the child
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    numbers = [n for _first, chunk in sorted(batches) for n in chunk]
     _assert_complete(hd, numbers, 20_000)
 
 
 def test_racing_cadres_start_a_request_exactly_once(hd: Helpdesk, world: World) -> None:
-    hd.bind_cadre(OPERATOR, 102, world.a.id, "驻村工作队员", display_name="队员")
-    number = hd.file_request(500, world.a.id, "没水喝").request.number
+    hd.directory.bind_cadre(OPERATOR, 102, world.a.id, "驻村工作队员", display_name="队员")
+    number = hd.intake.file_request(500, world.a.id, "没水喝").request.number
     actors = [SECRETARY_A, 101, 102, OPERATOR] * 2
     barrier = threading.Barrier(len(actors))
 
     def attempt(actor: object) -> str:
         barrier.wait()
         try:
-            hd.start(actor, number)  # type: ignore[arg-type]
+            hd.casework.start(actor, number)  # type: ignore[arg-type]
             return "ok"
         except IllegalTransition:
             return "refused"
@@ -114,19 +99,19 @@ def test_racing_cadres_start_a_request_exactly_once(hd: Helpdesk, world: World) 
     with ThreadPoolExecutor(max_workers=len(actors)) as pool:
         results = list(pool.map(attempt, actors))
     assert sorted(results) == ["ok"] + ["refused"] * (len(actors) - 1)
-    view = hd.show(OPERATOR, number)
+    view = hd.queries.show(OPERATOR, number)
     assert view.status is Status.IN_PROGRESS
     assert [e.kind for e in view.events].count("start") == 1
 
 
 def test_an_invite_code_is_redeemed_once_under_a_race(hd: Helpdesk, world: World) -> None:
-    code = hd.create_invite(OPERATOR, "驻村工作队员", world.a.id).code
+    code = hd.directory.create_invite(OPERATOR, "驻村工作队员", world.a.id).code
     barrier = threading.Barrier(8)
 
     def attempt(chat_id: int) -> str:
         barrier.wait()
         try:
-            hd.redeem_invite(code, chat_id, f"队员{chat_id}")
+            hd.directory.redeem_invite(code, chat_id, f"队员{chat_id}")
             return "ok"
         except Conflict:
             return "used"
@@ -134,5 +119,5 @@ def test_an_invite_code_is_redeemed_once_under_a_race(hd: Helpdesk, world: World
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(attempt, range(700, 708)))
     assert sorted(results) == ["ok"] + ["used"] * 7
-    bound = [p for p in hd.list_cadres(OPERATOR, world.a.id) if 700 <= p.chat_user_id < 708]
+    bound = [p for p in hd.directory.list_cadres(OPERATOR, world.a.id) if 700 <= p.chat_user_id < 708]
     assert len(bound) == 1

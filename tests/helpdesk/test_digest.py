@@ -11,14 +11,18 @@ def test_digest_lists_each_cadres_overdue_requests(hd: Helpdesk, world: World, c
     water = file(hd, world.a, "水管破了没水喝，电话13812345678")  # 饮水安全 48 h → 第一书记
     job = file(hd, world.a, "失业了想找工作")  # 就业 168 h
     mine = file(hd, world.a, "房子漏雨")  # 住房安全 72 h → reassigned to the member
-    hd.assign(SECRETARY_A, mine, MEMBER_A)
+    hd.casework.assign(SECRETARY_A, mine, MEMBER_A)
     in_b = file(hd, world.b, "老人住院看病没钱")  # 医疗 72 h → B's secretary
     returned = file(hd, world.b, "村里水质差")
-    hd.return_to_dispatch(SECRETARY_B, returned, "需要乡镇水管站处理")  # undispatched → B's dispatcher
+    hd.casework.return_to_dispatch(
+        SECRETARY_B, returned, "需要乡镇水管站处理"
+    )  # undispatched → B's dispatcher
 
-    assert hd.overdue_digest() == []
+    assert hd.queries.overdue_digest() == []
     clock.advance(hours=73)
-    by_cadre = {item.cadre.chat_user_id: [v.number for v in item.requests] for item in hd.overdue_by_cadre()}
+    by_cadre = {
+        item.cadre.chat_user_id: [v.number for v in item.requests] for item in hd.queries.overdue_by_cadre()
+    }
     assert by_cadre == {
         SECRETARY_A: [water],
         MEMBER_A: [mine],
@@ -26,7 +30,7 @@ def test_digest_lists_each_cadres_overdue_requests(hd: Helpdesk, world: World, c
     }  # soonest due first
     assert all(job not in numbers for numbers in by_cadre.values())
 
-    digest = {n.chat_user_id: n for n in hd.overdue_digest()}
+    digest = {n.chat_user_id: n for n in hd.queries.overdue_digest()}
     assert set(digest) == {SECRETARY_A, MEMBER_A, SECRETARY_B}
     assert all(
         n.kind is NotificationKind.OVERDUE_DIGEST and n.request_number is None for n in digest.values()
@@ -35,17 +39,17 @@ def test_digest_lists_each_cadres_overdue_requests(hd: Helpdesk, world: World, c
     assert water in digest[SECRETARY_A].text_zh and "饮水安全" in digest[SECRETARY_A].text_zh
 
     # Resolving takes a request out of the digest; a request the villager hasn't confirmed is not overdue.
-    hd.start(SECRETARY_A, water)
-    hd.resolve(SECRETARY_A, water)
-    assert SECRETARY_A not in {n.chat_user_id for n in hd.overdue_digest()}
-    assert VILLAGER_1 not in {n.chat_user_id for n in hd.overdue_digest()}
+    hd.casework.start(SECRETARY_A, water)
+    hd.casework.resolve(SECRETARY_A, water)
+    assert SECRETARY_A not in {n.chat_user_id for n in hd.queries.overdue_digest()}
+    assert VILLAGER_1 not in {n.chat_user_id for n in hd.queries.overdue_digest()}
 
 
 def test_digest_views_respect_privacy(hd: Helpdesk, world: World, clock: Clock) -> None:
     number = file(hd, world.b, "村里水质差，电话13812345678")
-    hd.return_to_dispatch(SECRETARY_B, number, "转乡镇")
+    hd.casework.return_to_dispatch(SECRETARY_B, number, "转乡镇")
     clock.advance(days=30)
-    (item,) = hd.overdue_by_cadre()
+    (item,) = hd.queries.overdue_by_cadre()
     (view,) = item.requests
     assert view.masked and "13812345678" not in view.description  # dispatcher, not the assignee
-    assert hd.show(OPERATOR, number).overdue
+    assert hd.queries.show(OPERATOR, number).overdue

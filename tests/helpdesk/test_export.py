@@ -23,19 +23,19 @@ FORMULA = '=HYPERLINK("http://example.com","点我") 房子漏雨'
 def _seed(hd: Helpdesk, world: World, clock: Clock) -> dict[str, str]:
     """Requests spread over three local days, two villages, several categories and statuses."""
     n = {}
-    n["roof"] = hd.file_request(
+    n["roof"] = hd.intake.file_request(
         VILLAGER_1, world.a.id, "房子漏雨，电话13812345678", phone="13812345678", address="3组12号"
     ).request.number
-    n["school"] = hd.file_request(VILLAGER_2, world.a.id, "孩子上学学费交不起").request.number
+    n["school"] = hd.intake.file_request(VILLAGER_2, world.a.id, "孩子上学学费交不起").request.number
     clock.advance(days=1)
-    n["water"] = hd.file_request(VILLAGER_1, world.b.id, "水管坏了没水喝").request.number
-    n["formula"] = hd.file_request(VILLAGER_2, world.a.id, FORMULA).request.number
+    n["water"] = hd.intake.file_request(VILLAGER_1, world.b.id, "水管坏了没水喝").request.number
+    n["formula"] = hd.intake.file_request(VILLAGER_2, world.a.id, FORMULA).request.number
     clock.advance(days=1)
-    n["job"] = hd.file_request(VILLAGER_2, world.b.id, "失业了想找工作", urgency="紧急").request.number
-    hd.start(SECRETARY_A, n["roof"])
-    hd.resolve(SECRETARY_A, n["roof"], "已修好")
-    hd.feedback(VILLAGER_1, n["roof"], True, "满意")
-    hd.mark_unable(SECRETARY_B, n["water"], "需县水务局立项")
+    n["job"] = hd.intake.file_request(VILLAGER_2, world.b.id, "失业了想找工作", urgency="紧急").request.number
+    hd.casework.start(SECRETARY_A, n["roof"])
+    hd.casework.resolve(SECRETARY_A, n["roof"], "已修好")
+    hd.casework.feedback(VILLAGER_1, n["roof"], True, "满意")
+    hd.casework.mark_unable(SECRETARY_B, n["water"], "需县水务局立项")
     return n
 
 
@@ -73,7 +73,7 @@ def test_xlsx_matches_the_database(hd: Helpdesk, world: World, clock: Clock, tmp
         assert (row[col["住址/户号"]] or "") == d.address
         assert row[col["村"]] == d.village
         assert row[col["求助人"]] == d.requester
-        view = hd.show(OPERATOR, d.number)
+        view = hd.queries.show(OPERATOR, d.number)
         assert row[col["受理时间"]] == _local(view.created_at)
         assert row[col["办理时限"]] == _local(view.due_at)
         assert row[col["办结时间"]] == _local(view.resolved_at)

@@ -44,7 +44,7 @@ def test_bad_input_is_refused_in_chinese_and_writes_nothing(hd: Helpdesk, world:
     args = dict(village=world.a.id, description="家里房子漏雨", phone="13812345678") | BAD_INPUT[case]
     before = table_counts(hd)
     with pytest.raises(HelpdeskError) as caught:
-        hd.file_request(
+        hd.intake.file_request(
             777,
             args.pop("village"),
             args.pop("description"),
@@ -53,37 +53,37 @@ def test_bad_input_is_refused_in_chinese_and_writes_nothing(hd: Helpdesk, world:
     message = caught.value.message_zh
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert table_counts(hd) == before  # no request, no event, no new person, no counter bump
-    assert hd.get_person(777) is None
+    assert hd.directory.get_person(777) is None
     # The next good filing still gets number 1: the failed one consumed nothing.
     assert file(hd, world.a).endswith("-000001")
 
 
 def test_messages_are_specific(hd: Helpdesk, world: World) -> None:
     with pytest.raises(InvalidInput, match="5000 个字，最多 2000 个字"):
-        hd.file_request(VILLAGER_1, world.a.id, "字" * 5000)
+        hd.intake.file_request(VILLAGER_1, world.a.id, "字" * 5000)
     with pytest.raises(InvalidInput, match="联系电话“12345”格式不正确"):
-        hd.file_request(VILLAGER_1, world.a.id, "没水喝", phone="12345")
+        hd.intake.file_request(VILLAGER_1, world.a.id, "没水喝", phone="12345")
     with pytest.raises(NotFound, match="没有找到村庄“不存在村”"):
-        hd.file_request(VILLAGER_1, "不存在村", "没水喝")
+        hd.intake.file_request(VILLAGER_1, "不存在村", "没水喝")
     with pytest.raises(InvalidInput, match="可选：医疗、教育"):
-        hd.file_request(VILLAGER_1, world.a.id, "没水喝", category="天气")
+        hd.intake.file_request(VILLAGER_1, world.a.id, "没水喝", category="天气")
 
 
 @pytest.mark.parametrize("number", ["2026-000999", "2026-999", "abc", "", "2026-00000x"])
 def test_unknown_request_number(hd: Helpdesk, world: World, number: str) -> None:
     file(hd, world.a)
     with pytest.raises(NotFound) as caught:
-        hd.show(OPERATOR, number)
+        hd.queries.show(OPERATOR, number)
     assert "没有找到编号为" in caught.value.message_zh
     with pytest.raises(NotFound):
-        hd.start(SECRETARY_A, number)
+        hd.casework.start(SECRETARY_A, number)
 
 
 def test_numbers_are_sequential_per_local_year(db_url: str, lookup: KeywordOverlapLookup) -> None:
     # 2026-12-31 17:00 UTC is already 2027-01-01 01:00 in Asia/Shanghai.
     clock = Clock(datetime(2026, 12, 31, 15, 0, tzinfo=UTC))
     with Helpdesk.open(db_url, lookup=lookup, clock=clock) as helpdesk:
-        village = helpdesk.add_village(OPERATOR, "新寨村")
+        village = helpdesk.directory.add_village(OPERATOR, "新寨村")
         first = [file(helpdesk, village) for _ in range(3)]
         clock.advance(hours=2)
         second = [file(helpdesk, village) for _ in range(2)]
@@ -93,19 +93,19 @@ def test_numbers_are_sequential_per_local_year(db_url: str, lookup: KeywordOverl
 
 def test_accepts_short_and_compact_numbers(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
-    assert hd.show(OPERATOR, number.replace("-00000", "-")).number == number
-    assert hd.show(OPERATOR, number.replace("-", "")).number == number
+    assert hd.queries.show(OPERATOR, number.replace("-00000", "-")).number == number
+    assert hd.queries.show(OPERATOR, number.replace("-", "")).number == number
 
 
 def test_phone_is_normalised(hd: Helpdesk, world: World) -> None:
-    out = hd.file_request(VILLAGER_1, world.a.id, "没水喝", phone="+86 138-1234-5678")
+    out = hd.intake.file_request(VILLAGER_1, world.a.id, "没水喝", phone="+86 138-1234-5678")
     assert out.request.phone == "13812345678"
-    out = hd.file_request(VILLAGER_1, world.a.id, "没水喝", phone="0851 86543210")
+    out = hd.intake.file_request(VILLAGER_1, world.a.id, "没水喝", phone="0851 86543210")
     assert out.request.phone == "0851-86543210"
 
 
 def test_policy_hints_are_stored_and_shown_to_cadre_and_villager(hd: Helpdesk, world: World) -> None:
-    out = hd.file_request(
+    out = hd.intake.file_request(
         VILLAGER_1, world.a.id, "家里是危房，一下雨房子就漏雨，墙体也开裂了", urgency=Urgency.URGENT
     )
     hints = out.request.policy_hints
@@ -116,14 +116,14 @@ def test_policy_hints_are_stored_and_shown_to_cadre_and_villager(hd: Helpdesk, w
     alert = next(n for n in out.notifications if n.chat_user_id == SECRETARY_A)
     assert "可能适用的政策" in alert.text_zh and "农村危房改造补助政策" in alert.text_zh
     # Stored with the request: still there later, for everyone who may see the request.
-    assert hd.show(SECRETARY_A, out.request.number).policy_hints == hints
-    assert hd.show(VILLAGER_1, out.request.number).policy_hints == hints
+    assert hd.queries.show(SECRETARY_A, out.request.number).policy_hints == hints
+    assert hd.queries.show(VILLAGER_1, out.request.number).policy_hints == hints
 
 
 def test_filing_without_a_lookup_still_works(db_url: str, clock: Clock) -> None:
     with Helpdesk.open(db_url, clock=clock) as helpdesk:
-        village = helpdesk.add_village(OPERATOR, "新寨村")
-        out = helpdesk.file_request(VILLAGER_1, village.id, "老人看病住院没钱")
+        village = helpdesk.directory.add_village(OPERATOR, "新寨村")
+        out = helpdesk.intake.file_request(VILLAGER_1, village.id, "老人看病住院没钱")
         assert out.request.policy_hints == ()
         assert out.request.category == "医疗"
 
@@ -142,7 +142,7 @@ def test_filing_without_a_lookup_still_works(db_url: str, clock: Clock) -> None:
     ],
 )
 def test_category_suggestion_by_keywords(hd: Helpdesk, world: World, text: str, category: str) -> None:
-    out = hd.file_request(VILLAGER_1, world.a.id, text)
+    out = hd.intake.file_request(VILLAGER_1, world.a.id, text)
     assert out.request.category == category
     assert out.request.suggested_category == category
 
@@ -157,7 +157,7 @@ def test_hints_tip_the_category_when_the_villager_uses_no_keyword() -> None:
 
 
 def test_villager_choice_wins_over_suggestion(hd: Helpdesk, world: World) -> None:
-    out = hd.file_request(VILLAGER_1, world.a.id, "房子漏雨", category="低保/救助")
+    out = hd.intake.file_request(VILLAGER_1, world.a.id, "房子漏雨", category="低保/救助")
     assert (out.request.category, out.request.suggested_category) == ("低保/救助", "住房安全")
     assert out.request.due_at - out.request.created_at == HelpdeskConfig().deadline(
         "低保/救助", Urgency.NORMAL
@@ -165,8 +165,8 @@ def test_villager_choice_wins_over_suggestion(hd: Helpdesk, world: World) -> Non
 
 
 def test_unknown_requester_is_registered_as_villager(hd: Helpdesk, world: World) -> None:
-    hd.file_request(8888, world.a.id, "没水喝", display_name="新来的")
-    person = hd.get_person(8888)
+    hd.intake.file_request(8888, world.a.id, "没水喝", display_name="新来的")
+    person = hd.directory.get_person(8888)
     assert person is not None and person.display_name == "新来的" and person.role.value == "villager"
 
 
@@ -179,7 +179,7 @@ def test_keyword_lookup_ranks_by_overlap() -> None:
 
 
 def test_control_characters_are_stripped(hd: Helpdesk, world: World) -> None:
-    out = hd.file_request(VILLAGER_1, world.a.id, "房子\x00漏雨\u200b了\x07")
+    out = hd.intake.file_request(VILLAGER_1, world.a.id, "房子\x00漏雨\u200b了\x07")
     assert out.request.description == "房子漏雨了"
 
 
@@ -201,8 +201,8 @@ def test_operators_tune_deadlines_and_keywords_through_settings(
     assert suggest_category(text, [], DEFAULT_KEYWORDS, config.categories, "其他").category != "饮水安全"
     helpdesk = Helpdesk.open(db_url, lookup=lookup, clock=clock, config=config)
     try:
-        village = helpdesk.add_village(OPERATOR, "新寨村")
-        out = helpdesk.file_request(VILLAGER_1, village.id, text)
+        village = helpdesk.directory.add_village(OPERATOR, "新寨村")
+        out = helpdesk.intake.file_request(VILLAGER_1, village.id, text)
         assert out.request.category == out.request.suggested_category == "饮水安全"
         assert out.request.due_at - out.request.created_at == timedelta(hours=24)
     finally:

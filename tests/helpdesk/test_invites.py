@@ -20,62 +20,66 @@ from tests.helpdesk.conftest import (
 
 
 def test_redeeming_binds_a_new_cadre_with_the_post(hd: Helpdesk, world: World) -> None:
-    invite = hd.create_invite(ADMIN, "驻村工作队员", world.a.id)
+    invite = hd.directory.create_invite(ADMIN, "驻村工作队员", world.a.id)
     assert len(invite.code) == 8 and invite.village == world.a
-    person = hd.redeem_invite(invite.code.lower(), 601, "孙队员")  # case-insensitive
+    person = hd.directory.redeem_invite(invite.code.lower(), 601, "孙队员")  # case-insensitive
     assert person.role is Role.CADRE
     assert [(p.village.id, p.post) for p in person.posts] == [(world.a.id, "驻村工作队员")]
     # …and can now work on the village's requests.
-    number = hd.file_request(VILLAGER_1, world.a.id, "没水喝").request.number
-    assert hd.start(601, number).request.status.value == "in_progress"
+    number = hd.intake.file_request(VILLAGER_1, world.a.id, "没水喝").request.number
+    assert hd.casework.start(601, number).request.status.value == "in_progress"
 
 
 def test_a_code_works_once(hd: Helpdesk, world: World) -> None:
-    code = hd.create_invite(OPERATOR, "帮扶责任人", world.a.id).code
-    hd.redeem_invite(code, 602, "钱")
+    code = hd.directory.create_invite(OPERATOR, "帮扶责任人", world.a.id).code
+    hd.directory.redeem_invite(code, 602, "钱")
     before = table_counts(hd)
     with pytest.raises(Conflict) as caught:
-        hd.redeem_invite(code, 603, "吴")
+        hd.directory.redeem_invite(code, 603, "吴")
     assert "已经被使用" in caught.value.message_zh
     assert table_counts(hd) == before
-    assert hd.get_person(603) is None
+    assert hd.directory.get_person(603) is None
 
 
 def test_expired_code_is_refused(hd: Helpdesk, world: World, clock: Clock) -> None:
-    code = hd.create_invite(OPERATOR, "帮扶责任人", world.a.id, ttl=timedelta(days=2)).code
+    code = hd.directory.create_invite(OPERATOR, "帮扶责任人", world.a.id, ttl=timedelta(days=2)).code
     clock.advance(days=2, seconds=1)
     with pytest.raises(Conflict, match="已过期"):
-        hd.redeem_invite(code, 604, "郑")
-    assert hd.get_person(604) is None
+        hd.directory.redeem_invite(code, 604, "郑")
+    assert hd.directory.get_person(604) is None
 
 
 def test_unknown_code(hd: Helpdesk, world: World) -> None:
     with pytest.raises(NotFound, match="无效"):
-        hd.redeem_invite("ZZZZ-ZZZZ", 605, "王")
+        hd.directory.redeem_invite("ZZZZ-ZZZZ", 605, "王")
 
 
 def test_existing_villager_is_promoted_and_admin_stays_admin(hd: Helpdesk, world: World) -> None:
-    villager = hd.redeem_invite(hd.create_invite(OPERATOR, "网格员", world.b.id).code, VILLAGER_1, "张大爷")
+    villager = hd.directory.redeem_invite(
+        hd.directory.create_invite(OPERATOR, "网格员", world.b.id).code, VILLAGER_1, "张大爷"
+    )
     assert villager.role is Role.CADRE
-    admin = hd.redeem_invite(hd.create_invite(OPERATOR, "乡镇干部", world.b.id).code, ADMIN, "赵管理")
+    admin = hd.directory.redeem_invite(
+        hd.directory.create_invite(OPERATOR, "乡镇干部", world.b.id).code, ADMIN, "赵管理"
+    )
     assert admin.role is Role.ADMIN and admin.posts[0].post == "乡镇干部"
 
 
 def test_who_may_create_invites(hd: Helpdesk, world: World) -> None:
-    assert hd.create_invite(SECRETARY_A, "村两委干部", world.a.id).code  # dispatcher, own village
+    assert hd.directory.create_invite(SECRETARY_A, "村两委干部", world.a.id).code  # dispatcher, own village
     before = table_counts(hd)
     with pytest.raises(PermissionDenied):
-        hd.create_invite(SECRETARY_A, "村两委干部", world.b.id)  # not their village
+        hd.directory.create_invite(SECRETARY_A, "村两委干部", world.b.id)  # not their village
     with pytest.raises(PermissionDenied):
-        hd.create_invite(MEMBER_A, "村两委干部", world.a.id)  # not a dispatcher post
+        hd.directory.create_invite(MEMBER_A, "村两委干部", world.a.id)  # not a dispatcher post
     with pytest.raises(PermissionDenied):
-        hd.create_invite(VILLAGER_1, "村两委干部", world.a.id)
+        hd.directory.create_invite(VILLAGER_1, "村两委干部", world.a.id)
     with pytest.raises(InvalidInput, match="职务“村霸”不正确"):
-        hd.create_invite(ADMIN, "村霸", world.a.id)
+        hd.directory.create_invite(ADMIN, "村霸", world.a.id)
     with pytest.raises(InvalidInput):
-        hd.create_invite(ADMIN, "村两委干部", world.a.id, ttl=timedelta(days=365))
+        hd.directory.create_invite(ADMIN, "村两委干部", world.a.id, ttl=timedelta(days=365))
     with pytest.raises(NotFound):
-        hd.create_invite(ADMIN, "村两委干部", 999)
+        hd.directory.create_invite(ADMIN, "村两委干部", 999)
     assert table_counts(hd) == before
     assert SECRETARY_B  # (B's secretary is untouched by all this)
 
@@ -83,7 +87,7 @@ def test_who_may_create_invites(hd: Helpdesk, world: World) -> None:
 def test_codes_are_stored_hashed(hd: Helpdesk, world: World) -> None:
     from sqlalchemy import text
 
-    code = hd.create_invite(OPERATOR, "网格员", world.a.id).code
+    code = hd.directory.create_invite(OPERATOR, "网格员", world.a.id).code
     with hd.engine.connect() as conn:
         stored = conn.execute(text("SELECT code_hash FROM invites")).scalar_one()
     assert code not in stored and len(stored) == 64

@@ -41,10 +41,10 @@ def test_transition_graph_is_the_specified_one() -> None:
 def _requests_in(hd: Helpdesk, world: World, status: Status, count: int, anchor: str) -> list[str]:
     """`count` fresh requests in `status`. 已受理 needs a village that had no cadre at filing time."""
     if status is S.SUBMITTED:
-        village = hd.add_village(OPERATOR, "无人村", "龙场镇", "安顺县")
+        village = hd.directory.add_village(OPERATOR, "无人村", "龙场镇", "安顺县")
         numbers = [file(hd, village) for _ in range(count)]
-        hd.bind_cadre(OPERATOR, 300, village.id, "第一书记", display_name="周书记")
-        hd.bind_cadre(OPERATOR, 301, village.id, "村两委干部", display_name="吴委员")
+        hd.directory.bind_cadre(OPERATOR, 300, village.id, "第一书记", display_name="周书记")
+        hd.directory.bind_cadre(OPERATOR, 301, village.id, "村两委干部", display_name="吴委员")
     else:
         numbers = [file(hd, world.a) for _ in range(count)]
         for number in numbers:
@@ -61,7 +61,7 @@ def test_every_action_from_every_status(hd: Helpdesk, world: World, status: Stat
         rule = RULES[action]
         if status in rule.sources:
             outcome = perform(hd, action, number, anchor)
-            after = hd.show(OPERATOR, number)
+            after = hd.queries.show(OPERATOR, number)
             assert outcome.request.status is rule.target is after.status, action
             assert len(after.events) == before[-1] + 1
             last = after.events[-1]
@@ -76,7 +76,7 @@ def test_every_action_from_every_status(hd: Helpdesk, world: World, status: Stat
 
 
 def test_happy_path_tells_the_villager_every_step(hd: Helpdesk, world: World) -> None:
-    filed = hd.file_request(VILLAGER_1, world.a.id, "家里房子漏雨，下雨天没法住", phone="13812345678")
+    filed = hd.intake.file_request(VILLAGER_1, world.a.id, "家里房子漏雨，下雨天没法住", phone="13812345678")
     number = filed.request.number
     assert filed.request.status is S.ASSIGNED
     assert filed.request.assignee_name == "王书记"
@@ -84,27 +84,27 @@ def test_happy_path_tells_the_villager_every_step(hd: Helpdesk, world: World) ->
     assert [n.kind for n in receipt] == [NotificationKind.FILED]
     assert number in receipt[0].text_zh and "第一书记王书记" in receipt[0].text_zh
 
-    started = hd.start(SECRETARY_A, number, "明天上门查看")
+    started = hd.casework.start(SECRETARY_A, number, "明天上门查看")
     assert [(n.chat_user_id, n.kind) for n in started.notifications] == [
         (VILLAGER_1, NotificationKind.STATUS_CHANGED)
     ]
     assert "已派单 → 办理中" in started.notifications[0].text_zh
     assert "明天上门查看" in started.notifications[0].text_zh
 
-    resolved = hd.resolve(SECRETARY_A, number, "已请施工队修好屋顶")
+    resolved = hd.casework.resolve(SECRETARY_A, number, "已请施工队修好屋顶")
     (ask,) = resolved.notifications
     assert (ask.chat_user_id, ask.kind) == (VILLAGER_1, NotificationKind.ASK_FEEDBACK)
     assert "问题解决了吗" in ask.text_zh and "已请施工队修好屋顶" in ask.text_zh
     assert resolved.request.resolved_at is not None
 
-    closed = hd.feedback(VILLAGER_1, number, True, "修好了，谢谢")
+    closed = hd.casework.feedback(VILLAGER_1, number, True, "修好了，谢谢")
     assert closed.request.status is S.CLOSED
     assert closed.request.satisfaction == "satisfied"
     assert closed.request.follow_up_note == "修好了，谢谢"
     assert closed.request.closed_at is not None
     assert closed.notifications[0].chat_user_id == VILLAGER_1
 
-    history = hd.show(VILLAGER_1, number).events
+    history = hd.queries.show(VILLAGER_1, number).events
     assert [(e.kind, e.old_status, e.new_status) for e in history] == [
         ("filed", None, S.SUBMITTED),
         ("assign", S.SUBMITTED, S.ASSIGNED),
@@ -120,22 +120,22 @@ def test_unsatisfied_villager_reopens_and_history_keeps_both_answers(
     hd: Helpdesk, world: World, clock: Clock
 ) -> None:
     number = file(hd, world.a)
-    hd.start(SECRETARY_A, number)
-    hd.resolve(SECRETARY_A, number)
+    hd.casework.start(SECRETARY_A, number)
+    hd.casework.resolve(SECRETARY_A, number)
     clock.advance(days=10)
-    reopened = hd.feedback(VILLAGER_1, number, False, "还是漏雨")
+    reopened = hd.casework.feedback(VILLAGER_1, number, False, "还是漏雨")
     assert reopened.request.status is S.REOPENED
     assert reopened.request.due_at == clock.now + timedelta(hours=72)  # 住房安全 deadline, fresh
     alerts = [n for n in reopened.notifications if n.kind is NotificationKind.REOPENED]
     assert [n.chat_user_id for n in alerts] == [SECRETARY_A]
     assert "还是漏雨" in alerts[0].text_zh
 
-    hd.start(SECRETARY_A, number)
-    hd.resolve(SECRETARY_A, number, "换了新瓦")
-    final = hd.feedback(VILLAGER_1, number, True, "这次好了")
+    hd.casework.start(SECRETARY_A, number)
+    hd.casework.resolve(SECRETARY_A, number, "换了新瓦")
+    final = hd.casework.feedback(VILLAGER_1, number, True, "这次好了")
     assert final.request.status is S.CLOSED
     assert final.request.follow_up_note == "这次好了"
-    notes = [e.note or "" for e in hd.show(OPERATOR, number).events]
+    notes = [e.note or "" for e in hd.queries.show(OPERATOR, number).events]
     assert any("还是漏雨" in n for n in notes) and any("这次好了" in n for n in notes)
 
 
@@ -144,24 +144,24 @@ def test_return_and_unable_require_a_reason(hd: Helpdesk, world: World, reason: 
     number = file(hd, world.a)
     before = snapshot(hd, number)
     with pytest.raises(InvalidInput) as caught:
-        hd.return_to_dispatch(SECRETARY_A, number, reason)
+        hd.casework.return_to_dispatch(SECRETARY_A, number, reason)
     assert "原因" in caught.value.message_zh
     with pytest.raises(InvalidInput):
-        hd.mark_unable(SECRETARY_A, number, reason)
+        hd.casework.mark_unable(SECRETARY_A, number, reason)
     assert snapshot(hd, number) == before
 
 
 def test_returned_request_goes_back_to_dispatch(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
-    hd.assign(SECRETARY_A, number, 101)  # 第一书记 dispatches to the member…
-    returned = hd.return_to_dispatch(101, number, "这户不归我联系")  # …who returns it
+    hd.casework.assign(SECRETARY_A, number, 101)  # 第一书记 dispatches to the member…
+    returned = hd.casework.return_to_dispatch(101, number, "这户不归我联系")  # …who returns it
     assert returned.request.status is S.RETURNED
     assert returned.request.assignee_name is None
     to_dispatch = [n for n in returned.notifications if n.kind is NotificationKind.RETURNED]
     assert [n.chat_user_id for n in to_dispatch] == [SECRETARY_A]
     assert "这户不归我联系" in to_dispatch[0].text_zh
     assert any(n.chat_user_id == VILLAGER_1 for n in returned.notifications)
-    again = hd.assign(SECRETARY_A, number, SECRETARY_A)
+    again = hd.casework.assign(SECRETARY_A, number, SECRETARY_A)
     assert (again.request.status, again.request.assignee_name) == (S.ASSIGNED, "王书记")
 
 
@@ -169,52 +169,54 @@ def test_duplicate_points_to_the_root_request(hd: Helpdesk, world: World) -> Non
     first = file(hd, world.a, "水管破了没水喝")
     second = file(hd, world.a, "水管破了，好几天没水")
     third = file(hd, world.a, "还是没水")
-    hd.mark_duplicate(SECRETARY_A, second, first)
-    out = hd.mark_duplicate(SECRETARY_A, third, second)
+    hd.casework.mark_duplicate(SECRETARY_A, second, first)
+    out = hd.casework.mark_duplicate(SECRETARY_A, third, second)
     assert out.request.duplicate_of == first
     assert out.request.status is S.DUPLICATE
     assert first in out.notifications[0].text_zh
     with pytest.raises(InvalidInput):
-        hd.mark_duplicate(SECRETARY_A, first, first)
+        hd.casework.mark_duplicate(SECRETARY_A, first, first)
 
 
 def test_reassigning_to_the_same_cadre_is_refused(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     before = snapshot(hd, number)
     with pytest.raises(InvalidInput) as caught:
-        hd.assign(SECRETARY_A, number, SECRETARY_A)
+        hd.casework.assign(SECRETARY_A, number, SECRETARY_A)
     assert "王书记" in caught.value.message_zh
     assert snapshot(hd, number) == before
 
 
 def test_progress_note_reaches_the_villager_without_changing_status(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
-    out = hd.add_note(SECRETARY_A, number, "已联系施工队，周三上门")
+    out = hd.casework.add_note(SECRETARY_A, number, "已联系施工队，周三上门")
     assert out.request.status is S.ASSIGNED
     (note,) = out.notifications
     assert (note.chat_user_id, note.kind) == (VILLAGER_1, NotificationKind.NOTE)
-    back = hd.add_note(VILLAGER_1, number, "周三我在家")
+    back = hd.casework.add_note(VILLAGER_1, number, "周三我在家")
     assert [n.chat_user_id for n in back.notifications] == [SECRETARY_A]
-    kinds = [e.kind for e in hd.show(OPERATOR, number).events]
+    kinds = [e.kind for e in hd.queries.show(OPERATOR, number).events]
     assert kinds[-2:] == ["note", "note"]
 
 
 def test_overdue_is_derived_from_the_due_time(hd: Helpdesk, world: World, clock: Clock) -> None:
     medical = file(hd, world.a, "老人生病住院，医药费交不起")  # 医疗: 72 h
     housing = file(hd, world.a, "房子墙体开裂，随时可能倒塌", urgency="特急")  # capped at 24 h
-    views = {v.number: v for v in hd.list_requests(ADMIN).items}
+    views = {v.number: v for v in hd.queries.list_requests(ADMIN).items}
     assert views[medical].category == "医疗"
     assert views[medical].due_at - views[medical].created_at == timedelta(hours=72)
     assert views[housing].due_at - views[housing].created_at == timedelta(hours=24)
     assert not any(v.overdue for v in views.values())
 
     clock.advance(hours=25)
-    overdue = hd.list_requests(ADMIN, RequestFilter(overdue_only=True)).items
+    overdue = hd.queries.list_requests(ADMIN, RequestFilter(overdue_only=True)).items
     assert [v.number for v in overdue] == [housing]
-    assert hd.show(ADMIN, housing).overdue
+    assert hd.queries.show(ADMIN, housing).overdue
 
-    hd.start(SECRETARY_A, medical)
-    hd.resolve(SECRETARY_A, medical)
+    hd.casework.start(SECRETARY_A, medical)
+    hd.casework.resolve(SECRETARY_A, medical)
     clock.advance(hours=100)
-    assert not hd.show(ADMIN, medical).overdue  # waiting for the villager is not the cadre's delay
-    assert [v.number for v in hd.list_requests(ADMIN, RequestFilter(overdue_only=True)).items] == [housing]
+    assert not hd.queries.show(ADMIN, medical).overdue  # waiting for the villager is not the cadre's delay
+    assert [v.number for v in hd.queries.list_requests(ADMIN, RequestFilter(overdue_only=True)).items] == [
+        housing
+    ]

@@ -29,7 +29,7 @@ from tests.helpdesk.helpers import file
 def test_new_request_goes_to_first_secretary_and_alerts_every_village_cadre(
     hd: Helpdesk, world: World
 ) -> None:
-    out = hd.file_request(VILLAGER_1, world.a.id, "孩子下学期要辍学了，学费交不起")
+    out = hd.intake.file_request(VILLAGER_1, world.a.id, "孩子下学期要辍学了，学费交不起")
     assert out.request.assignee_chat_user_id == SECRETARY_A  # bound after the member, still first
     alerts = {n.chat_user_id: n for n in out.notifications if n.kind is NotificationKind.NEW_REQUEST}
     assert set(alerts) == {SECRETARY_A, MEMBER_A}
@@ -39,23 +39,23 @@ def test_new_request_goes_to_first_secretary_and_alerts_every_village_cadre(
 
 
 def test_without_first_secretary_the_highest_post_gets_it(hd: Helpdesk, world: World) -> None:
-    village = hd.add_village(OPERATOR, "石门村", "龙场镇", "安顺县")
-    hd.bind_cadre(OPERATOR, 310, village.id, "帮扶责任人", display_name="甲")
-    hd.bind_cadre(OPERATOR, 311, village.id, "驻村工作队员", display_name="乙")
-    out = hd.file_request(VILLAGER_1, village.id, "想找份工作")
+    village = hd.directory.add_village(OPERATOR, "石门村", "龙场镇", "安顺县")
+    hd.directory.bind_cadre(OPERATOR, 310, village.id, "帮扶责任人", display_name="甲")
+    hd.directory.bind_cadre(OPERATOR, 311, village.id, "驻村工作队员", display_name="乙")
+    out = hd.intake.file_request(VILLAGER_1, village.id, "想找份工作")
     assert out.request.assignee_chat_user_id == 311
 
 
 def test_village_without_cadres_stays_submitted_and_alerts_admins(hd: Helpdesk, world: World) -> None:
-    village = hd.add_village(OPERATOR, "空村", "龙场镇", "安顺县")
-    out = hd.file_request(VILLAGER_1, village.id, "没水喝")
+    village = hd.directory.add_village(OPERATOR, "空村", "龙场镇", "安顺县")
+    out = hd.intake.file_request(VILLAGER_1, village.id, "没水喝")
     assert out.request.status is Status.SUBMITTED
     assert out.request.assignee_name is None
     unrouted = [n for n in out.notifications if n.kind is NotificationKind.UNROUTED]
     assert [n.chat_user_id for n in unrouted] == [ADMIN]
     # An admin dispatches once a cadre is bound.
-    hd.bind_cadre(OPERATOR, 320, village.id, "村两委干部", display_name="丙")
-    assigned = hd.assign(ADMIN, out.request.number, 320)
+    hd.directory.bind_cadre(OPERATOR, 320, village.id, "村两委干部", display_name="丙")
+    assigned = hd.casework.assign(ADMIN, out.request.number, 320)
     assert assigned.request.status is Status.ASSIGNED
     assert [n.chat_user_id for n in assigned.notifications if n.kind is NotificationKind.ASSIGNED] == [320]
 
@@ -63,7 +63,10 @@ def test_village_without_cadres_stays_submitted_and_alerts_admins(hd: Helpdesk, 
 def test_cadre_lists_only_their_villages_and_admin_sees_all(hd: Helpdesk, world: World) -> None:
     in_a = [file(hd, world.a), file(hd, world.a, requester=VILLAGER_2)]
     in_b = [file(hd, world.b)]
-    numbers = lambda actor, **kw: {v.number for v in hd.list_requests(actor, RequestFilter(**kw)).items}  # noqa: E731
+
+    def numbers(actor: int, **kw: object) -> set[str]:
+        return {v.number for v in hd.queries.list_requests(actor, RequestFilter(**kw)).items}
+
     assert numbers(SECRETARY_A) == set(in_a)
     assert numbers(MEMBER_A) == set(in_a)
     assert numbers(SECRETARY_B) == set(in_b)
@@ -71,26 +74,26 @@ def test_cadre_lists_only_their_villages_and_admin_sees_all(hd: Helpdesk, world:
     assert numbers(OPERATOR) == set(in_a + in_b)
     assert numbers(ADMIN, village=world.b.name) == set(in_b)
     with pytest.raises(PermissionDenied) as caught:
-        hd.list_requests(SECRETARY_A, RequestFilter(village=world.b.id))
+        hd.queries.list_requests(SECRETARY_A, RequestFilter(village=world.b.id))
     assert "红旗村" in caught.value.message_zh
 
 
 def test_cadre_serving_two_villages_sees_both(hd: Helpdesk, world: World) -> None:
-    hd.bind_cadre(OPERATOR, SECRETARY_B, world.a.id, "驻村工作队员")
+    hd.directory.bind_cadre(OPERATOR, SECRETARY_B, world.a.id, "驻村工作队员")
     a, b = file(hd, world.a), file(hd, world.b)
-    assert {v.number for v in hd.list_requests(SECRETARY_B).items} == {a, b}
-    hd.start(SECRETARY_B, a)  # and may act in both
-    assert hd.show(ADMIN, a).status is Status.IN_PROGRESS
+    assert {v.number for v in hd.queries.list_requests(SECRETARY_B).items} == {a, b}
+    hd.casework.start(SECRETARY_B, a)  # and may act in both
+    assert hd.queries.show(ADMIN, a).status is Status.IN_PROGRESS
 
 
 ACTIONS = {
-    "show": lambda hd, n: hd.show(SECRETARY_B, n),
-    "start": lambda hd, n: hd.start(SECRETARY_B, n),
-    "return": lambda hd, n: hd.return_to_dispatch(SECRETARY_B, n, "不归我管"),
-    "unable": lambda hd, n: hd.mark_unable(SECRETARY_B, n, "办不了"),
-    "assign": lambda hd, n: hd.assign(SECRETARY_B, n, SECRETARY_B),
-    "note": lambda hd, n: hd.add_note(SECRETARY_B, n, "备注"),
-    "feedback": lambda hd, n: hd.feedback(SECRETARY_B, n, True),
+    "show": lambda hd, n: hd.queries.show(SECRETARY_B, n),
+    "start": lambda hd, n: hd.casework.start(SECRETARY_B, n),
+    "return": lambda hd, n: hd.casework.return_to_dispatch(SECRETARY_B, n, "不归我管"),
+    "unable": lambda hd, n: hd.casework.mark_unable(SECRETARY_B, n, "办不了"),
+    "assign": lambda hd, n: hd.casework.assign(SECRETARY_B, n, SECRETARY_B),
+    "note": lambda hd, n: hd.casework.add_note(SECRETARY_B, n, "备注"),
+    "feedback": lambda hd, n: hd.casework.feedback(SECRETARY_B, n, True),
 }
 
 
@@ -109,15 +112,15 @@ def test_cadre_of_another_village_is_refused_and_nothing_changes(
 def test_resolve_and_duplicate_refused_across_villages(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     other = file(hd, world.b)
-    hd.start(SECRETARY_A, number)
+    hd.casework.start(SECRETARY_A, number)
     before = snapshot(hd, number)
     with pytest.raises(PermissionDenied) as caught:
-        hd.resolve(SECRETARY_B, number)
+        hd.casework.resolve(SECRETARY_B, number)
     assert "新寨村" in caught.value.message_zh and "无权处理" in caught.value.message_zh
     with pytest.raises(PermissionDenied):
-        hd.mark_duplicate(SECRETARY_B, number, other)
+        hd.casework.mark_duplicate(SECRETARY_B, number, other)
     with pytest.raises(PermissionDenied):  # …nor may A's cadre merge into B's request
-        hd.mark_duplicate(SECRETARY_A, number, other)
+        hd.casework.mark_duplicate(SECRETARY_A, number, other)
     assert snapshot(hd, number) == before
 
 
@@ -125,10 +128,10 @@ def test_only_dispatchers_reassign(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     before = snapshot(hd, number)
     with pytest.raises(PermissionDenied) as caught:
-        hd.assign(MEMBER_A, number, MEMBER_A)
+        hd.casework.assign(MEMBER_A, number, MEMBER_A)
     assert "派单" in caught.value.message_zh
     assert snapshot(hd, number) == before
-    out = hd.assign(SECRETARY_A, number, MEMBER_A, "你家离得近")
+    out = hd.casework.assign(SECRETARY_A, number, MEMBER_A, "你家离得近")
     assert out.request.assignee_chat_user_id == MEMBER_A
     assert [n.chat_user_id for n in out.notifications] == [MEMBER_A]  # status unchanged: villager not pinged
     assert "你家离得近" in out.notifications[0].text_zh
@@ -138,7 +141,7 @@ def test_cannot_assign_to_a_cadre_of_another_village(hd: Helpdesk, world: World)
     number = file(hd, world.a)
     before = snapshot(hd, number)
     with pytest.raises(InvalidInput) as caught:
-        hd.assign(ADMIN, number, SECRETARY_B)
+        hd.casework.assign(ADMIN, number, SECRETARY_B)
     assert "陈书记" in caught.value.message_zh and "新寨村" in caught.value.message_zh
     assert snapshot(hd, number) == before
 
@@ -147,9 +150,9 @@ def test_villagers_cannot_handle_requests(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     before = snapshot(hd, number)
     for attempt in (
-        lambda: hd.start(VILLAGER_1, number),
-        lambda: hd.assign(VILLAGER_1, number, SECRETARY_A),
-        lambda: hd.mark_unable(VILLAGER_1, number, "算了"),
+        lambda: hd.casework.start(VILLAGER_1, number),
+        lambda: hd.casework.assign(VILLAGER_1, number, SECRETARY_A),
+        lambda: hd.casework.mark_unable(VILLAGER_1, number, "算了"),
     ):
         with pytest.raises(PermissionDenied):
             attempt()
@@ -159,10 +162,10 @@ def test_villagers_cannot_handle_requests(hd: Helpdesk, world: World) -> None:
 def test_unregistered_chat_user_is_refused(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     with pytest.raises(PermissionDenied) as caught:
-        hd.start(123456, number)
+        hd.casework.start(123456, number)
     assert "登记" in caught.value.message_zh
     with pytest.raises(PermissionDenied):
-        hd.list_requests(123456)
+        hd.queries.list_requests(123456)
 
 
 def test_admin_ids_from_settings_are_admins(db_url: str, clock) -> None:
@@ -171,7 +174,7 @@ def test_admin_ids_from_settings_are_admins(db_url: str, clock) -> None:
     with Helpdesk.open(
         db_url, config=HelpdeskConfig(admin_chat_ids=frozenset({4242})), clock=clock
     ) as helpdesk:
-        person = helpdesk.get_person(4242)
+        person = helpdesk.directory.get_person(4242)
         assert person is not None and person.role is Role.ADMIN
-        village = helpdesk.add_village(4242, "新村")
+        village = helpdesk.directory.add_village(4242, "新村")
         assert village.name == "新村"

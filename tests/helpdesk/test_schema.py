@@ -27,7 +27,7 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
             diff = compare_metadata(context, Base.metadata)
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         assert diff == []
-        assert version == "0001_initial"
+        assert version == "0002_event_codes"
     finally:
         engine.dispose()
 
@@ -35,7 +35,7 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
 def test_concurrent_start_up_migrates_once(db_url: str) -> None:
     def start() -> int:
         with Helpdesk.open(db_url, pool_size=2) as helpdesk:
-            return helpdesk.count_requests()
+            return helpdesk.queries.count_requests()
 
     assert all_at_once(start, 4) == [0, 0, 0, 0]
 
@@ -65,7 +65,7 @@ def test_processes_starting_together_on_a_new_sqlite_file_never_fail_on_the_lock
 def test_upgrade_is_idempotent(hd: Helpdesk, world: World) -> None:
     number = file(hd, world.a)
     upgrade_database(hd.engine)
-    assert hd.show(OPERATOR, number).number == number
+    assert hd.queries.show(OPERATOR, number).number == number
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_upgrade_is_idempotent(hd: Helpdesk, world: World) -> None:
     ],
 )
 def test_history_cannot_be_rewritten_even_with_raw_sql(hd: Helpdesk, world: World, statement: str) -> None:
-    hd.file_request(500, world.a.id, "家里房子漏雨，危房")
+    hd.intake.file_request(500, world.a.id, "家里房子漏雨，危房")
     with pytest.raises(DBAPIError, match=r"append-only|never deleted"), hd.engine.begin() as conn:
         conn.execute(text(statement))
     with hd.engine.connect() as conn:

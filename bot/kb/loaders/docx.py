@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.kb import limits
 from bot.kb.loaders.tables import row_texts
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["load_docx"]
 
@@ -22,11 +23,12 @@ def load_docx(path: Path, src: str) -> tuple[str, dict[str, str]]:
     try:
         document = docx.Document(str(path))
         lines: list[str] = []
+        budget = limits.CharBudget(src)
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                lines.extend(_docx_table_rows(block))
+                lines.extend(budget.take(row) for row in _docx_table_rows(block))
                 continue
-            text = block.text.strip()
+            text = budget.take(block.text.strip())
             if not text:
                 continue
             level = _docx_heading_level(block)
@@ -38,7 +40,7 @@ def load_docx(path: Path, src: str) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except Exception as exc:  # python-docx surfaces zip, XML and OPC errors with many types
-        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .docx ({type(exc).__name__})", SkipReason.CORRUPT) from exc
     meta["title"] = re.sub(r"^Microsoft Word\s*-\s*", "", meta["title"]).strip()
     return "\n".join(lines), meta
 

@@ -6,9 +6,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from bot.kb import limits, ocr
+from bot.kb.formats import ReadOptions
 from bot.kb.loaders.reflow import reflow_lines
 from bot.kb.loaders.tables import unflatten_cells
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["load_pdf"]
 
@@ -19,19 +21,22 @@ _PAGE_NUMBER_RE = re.compile(
 )
 
 
-def load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
+def load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str, str]]:
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(src, "encrypted PDF (password required)")
+            raise DocumentError(src, "encrypted PDF (password required)", SkipReason.ENCRYPTED)
+        limits.check_pages(len(reader.pages), src)
         pages: list[str] = []
+        budget = limits.CharBudget(src)
         for page in reader.pages:
             try:
-                pages.append(page.extract_text() or "")
+                text = page.extract_text() or ""
             except Exception:  # one damaged page must not lose the rest
-                pages.append("")
+                text = ""
+            pages.append(budget.take(text))
         info = reader.metadata
         meta = {
             "title": str(info.title or "") if info else "",
@@ -43,9 +48,11 @@ def load_pdf(path: Path, src: str) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises PdfReadError, ValueError, KeyError… on broken files
-        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})") from exc
+        raise DocumentError(src, f"corrupt or unreadable .pdf ({type(exc).__name__})", SkipReason.CORRUPT) from exc
+    pages, scan_meta = ocr.fill_scanned_pages(path, src, pages, options)  # pages without a text layer
+    meta.update(scan_meta)
     if sum(len("".join(p.split())) for p in pages) < 10:
-        raise DocumentError(src, "no text layer (scanned PDF?)")
+        raise DocumentError(src, ocr.nothing_read(scan_meta) or "no text layer and no pictures to read")
     return "\n".join(_reflow_pdf(pages)), meta
 
 

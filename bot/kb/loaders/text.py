@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.kb.loaders.reflow import CLOSERS, SENTENCE_END, reflow_lines
 from bot.kb.normalize import is_cjk, to_simplified
-from bot.kb.types import DocumentError
+from bot.kb.types import DocumentError, SkipReason
 
 __all__ = ["BOMS", "CHARSET_ALIASES", "check_not_binary", "decode_text", "load_txt", "strict"]
 
@@ -79,7 +79,7 @@ def check_not_binary(text: str, src: str) -> str:
         _control_ratio(text[: 4 * _SAMPLE_BYTES]) > _MAX_CONTROL_RATIO
         or _control_ratio(text) > _MAX_CONTROL_RATIO
     ):
-        raise DocumentError(src, "binary content (too many control characters)")
+        raise DocumentError(src, "binary content (too many control characters)", SkipReason.BINARY)
     return text
 
 
@@ -94,14 +94,14 @@ def decode_text(data: bytes, src: str) -> tuple[str, str]:
         if data.startswith(bom):
             text = strict(data, encoding)
             if text is None:
-                raise DocumentError(src, f"undecodable text (invalid {encoding} after byte-order mark)")
+                raise DocumentError(src, f"undecodable text (invalid {encoding} after byte-order mark)", SkipReason.UNDECODABLE)
             return check_not_binary(text, src), encoding.replace("-sig", "") + " (BOM)"
 
     if b"\x00" in data:
         utf16 = _bomless_utf16(data)
         if utf16 is not None:
             return check_not_binary(utf16[0], src), utf16[1]
-        raise DocumentError(src, "binary content (NUL bytes)")
+        raise DocumentError(src, "binary content (NUL bytes)", SkipReason.BINARY)
 
     text = strict(data, "utf-8")
     if text is not None:
@@ -131,7 +131,7 @@ def decode_text(data: bytes, src: str) -> tuple[str, str]:
             ratio, hanzi = _common_ratio(text[:_SAMPLE_BYTES])
             if hanzi < 20 or ratio >= 0.25:
                 return text, guess
-    raise DocumentError(src, "undecodable text (unknown encoding or binary content)")
+    raise DocumentError(src, "undecodable text (unknown encoding or binary content)", SkipReason.UNDECODABLE)
 
 
 def _charset_normalizer_guess(data: bytes) -> str | None:
@@ -157,7 +157,7 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 def load_txt(path: Path, src: str) -> tuple[str, dict[str, str]]:
     data = path.read_bytes()
     if not data.strip():
-        raise DocumentError(src, "empty file")
+        raise DocumentError(src, "empty file", SkipReason.EMPTY)
     text, encoding = decode_text(data, src)
     return _unwrap_hard_wrapped(text), {"encoding": encoding}
 

@@ -8,14 +8,15 @@ who will be refused anyway.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import File, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Reply
 from bot.telegram.format import escape
 from bot.telegram.menus import set_user_commands
 from bot.telegram.runtime import ProgressMessage, command, respond, services, user_ref
@@ -40,16 +41,41 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An uploaded file: checked (role, type, size) before download, then ingested incrementally."""
     message = update.message
     assert message is not None and message.document is not None
-    svc, user = services(context), user_ref(update)
     doc = message.document
-    refusal = await svc.run(svc.assistant.check_upload, user, doc.file_name, doc.file_size)
+    await _upload(update, context, doc.file_name or "", doc.file_size, doc.get_file)
+
+
+async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A picture sent as a photo (how phones send a notice they photographed): admins add it to the
+    knowledge base like an uploaded .jpg (read by OCR); anyone else gets the usual "text only" reply."""
+    message = update.message
+    assert message is not None and message.photo
+    svc, user = services(context), user_ref(update)
+    if not (await svc.run(svc.assistant.identity, user)).is_admin:
+        await respond(update, context, Reply.of(texts.BOT_MEDIA_NOT_SUPPORTED))
+        return
+    largest = message.photo[-1]
+    name = texts.BOT_PHOTO_FILENAME.format(stamp=message.date.strftime("%Y%m%d-%H%M%S"), id=message.message_id)
+    await _upload(update, context, name, largest.file_size, largest.get_file)
+
+
+async def _upload(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    size: int | None,
+    get_file: Callable[[], Awaitable[File]],
+) -> None:
+    message = update.message
+    assert message is not None
+    svc, user = services(context), user_ref(update)
+    refusal = await svc.run(svc.assistant.check_upload, user, name, size)
     if refusal is not None:
         await respond(update, context, refusal)
         return
-    name = doc.file_name or ""
     status = await message.reply_text(escape(texts.BOT_UPLOAD_RECEIVED.format(name=name)))
     try:
-        data = bytes(await (await doc.get_file()).download_as_bytearray())
+        data = bytes(await (await get_file()).download_as_bytearray())
     except TelegramError as exc:
         log.warning("download of an uploaded document failed: %s", exc)
         await status.edit_text(escape(texts.BOT_UPLOAD_DOWNLOAD_FAILED))
@@ -108,3 +134,4 @@ def register(app: Application) -> None:
     ):
         app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL & filters.UpdateType.MESSAGE, document))
+    app.add_handler(MessageHandler(PRIVATE & filters.PHOTO & filters.UpdateType.MESSAGE, photo))

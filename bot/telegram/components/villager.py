@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.assistant import Assistant, Reply
-from bot.telegram.runtime import command, press, respond, services, typing, user_ref
+from bot.telegram.runtime import command, press, respond, respond_streaming, services, typing, user_ref
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -28,8 +28,13 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Any text outside a dialog: a menu button or a question. Search runs in a worker thread."""
     assert update.message is not None
     svc = services(context)
+    text = update.message.text or ""
+    if svc.assistant.streams_answers and svc.assistant.is_question(text):
+        # A model answers (docs/llm.md): "正在查找……" at once, edited as the answer streams.
+        await respond_streaming(update, context, svc.assistant.handle_text, user_ref(update), text)
+        return
     await typing(update, context)
-    reply = await svc.run(svc.assistant.handle_text, user_ref(update), update.message.text or "")
+    reply = await svc.run(svc.assistant.handle_text, user_ref(update), text)
     await respond(update, context, reply)
 
 

@@ -1,4 +1,4 @@
-"""Operator CLI: `requests list|show|export`, `admin village|cadre|person|invite`."""
+"""Operator CLI: `requests list|show|export`, `admin village|cadre|person|invite` (English output)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from bot.__main__ import main
+from bot.cli import admin, requests
+from bot.cli.table import display_width, format_table
 from bot.helpdesk import Helpdesk
-from bot.helpdesk.cli import display_width, format_table, main, register
 from tests.helpdesk.conftest import table_counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,15 +46,16 @@ def _seed_with_cli(cli: Cli) -> None:
 
 def test_admin_commands(cli: Cli) -> None:
     code, out, _ = cli("admin", "village", "list")
-    assert code == 0 and "还没有登记任何村庄" in out
+    assert code == 0 and "No villages yet" in out
     code, out, _ = cli("admin", "village", "add", "新寨村", "--township", "龙场镇", "--county", "安顺县")
-    assert code == 0 and "安顺县龙场镇新寨村（编号 1）" in out
+    assert code == 0 and out == "village registered: 安顺县龙场镇新寨村 (id 1)\n"
     _, out, _ = cli("admin", "village", "list")
-    assert "新寨村" in out and "龙场镇" in out
+    assert out.splitlines()[0].split() == ["Id", "Village", "Township", "County"]
+    assert out.splitlines()[2].split() == ["1", "新寨村", "龙场镇", "安顺县"]
     code, out, _ = cli("admin", "cadre", "add", "100", "王书记", "--village", "新寨村", "--post", "第一书记")
     assert code == 0 and "新寨村·第一书记" in out
     code, out, _ = cli("admin", "person", "add", "900", "赵管理", "--role", "admin")
-    assert code == 0 and "管理员" in out
+    assert code == 0 and out.splitlines()[2].split() == ["900", "赵管理", "admin", "—"]
     code, out, _ = cli("admin", "cadre", "bind", "900", "--village", "1", "--post", "乡镇干部")
     assert code == 0 and "新寨村·乡镇干部" in out
     code, out, _ = cli("admin", "cadre", "list", "--village", "新寨村")
@@ -60,10 +63,10 @@ def test_admin_commands(cli: Cli) -> None:
     code, out, _ = cli(
         "admin", "invite", "create", "--village", "新寨村", "--post", "驻村工作队员", "--days", "3"
     )
-    assert code == 0 and "邀请码：" in out
-    code_text = out.split("邀请码：")[1].split()[0]
+    assert code == 0 and "invite code: " in out and "新寨村 驻村工作队员 (single use, before " in out
+    code_text = out.split("invite code: ")[1].split()[0]
     with Helpdesk.open(cli.url) as helpdesk:
-        assert helpdesk.redeem_invite(code_text, 301, "孙队员").posts[0].post == "驻村工作队员"
+        assert helpdesk.directory.redeem_invite(code_text, 301, "孙队员").posts[0].post == "驻村工作队员"
 
 
 @pytest.mark.parametrize(
@@ -84,14 +87,14 @@ def test_admin_commands(cli: Cli) -> None:
         (["requests", "show", "2026-000001", "--as", "4321"], "登记"),
     ],
 )
-def test_bad_input_exits_non_zero_with_a_chinese_message(cli: Cli, argv: list[str], message: str) -> None:
+def test_bad_input_exits_1_with_the_helpdesk_message(cli: Cli, argv: list[str], message: str) -> None:
     _seed_with_cli(cli)
     with Helpdesk.open(cli.url) as helpdesk:
-        helpdesk.file_request(500, 1, "房子漏雨")
+        helpdesk.intake.file_request(500, 1, "房子漏雨")
         before = table_counts(helpdesk)
     code, _out, err = cli(*argv)
     assert code == 1
-    assert err.startswith("错误：") and message in err, err
+    assert err.startswith("error: ") and message in err, err
     with Helpdesk.open(cli.url) as helpdesk:
         assert table_counts(helpdesk) == before
 
@@ -99,9 +102,13 @@ def test_bad_input_exits_non_zero_with_a_chinese_message(cli: Cli, argv: list[st
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["requests", "list", "--from", "2026-13-01"], "格式不正确"),
-        (["requests", "list", "--status", "乱写"], "状态“乱写”不正确"),
-        (["admin", "cadre", "add", "abc", "李", "--village", "1", "--post", "第一书记"], "应为数字"),
+        (["requests", "list", "--from", "2026-13-01"], "invalid date '2026-13-01': expected YYYY-MM-DD"),
+        (["requests", "list", "--status", "乱写"], "unknown status '乱写'; one of: submitted (已受理), "),
+        (
+            ["admin", "cadre", "add", "abc", "李", "--village", "1", "--post", "第一书记"],
+            "expected a Telegram user id (a positive number), got 'abc'",
+        ),
+        (["requests", "list", "--limit", "0"], "expected a positive whole number, got 0"),
         (["requests", "export"], "--output"),
     ],
 )
@@ -115,14 +122,20 @@ def test_usage_errors_exit_2(cli: Cli, argv: list[str], message: str) -> None:
 def test_requests_commands(cli: Cli, tmp_path: Path) -> None:
     _seed_with_cli(cli)
     with Helpdesk.open(cli.url) as helpdesk:
-        first = helpdesk.file_request(
+        first = helpdesk.intake.file_request(
             500, 1, "家里房子漏雨，电话13812345678", phone="13812345678"
         ).request.number
-        second = helpdesk.file_request(501, 2, "失业了想找工作").request.number
-        helpdesk.start(200, second)
+        second = helpdesk.intake.file_request(501, 2, "失业了想找工作").request.number
+        helpdesk.casework.start(200, second)
     code, out, _ = cli("requests", "list")
-    assert code == 0 and first in out and second in out and "已派单" in out and "办理中" in out
+    assert code == 0 and first in out and second in out and " assigned " in out and " in_progress " in out
+    assert out.splitlines()[0].split() == [
+        "Number", "Filed", "Village", "Category", "Status", "Assignee", "Due", "Problem"
+    ]
+    assert out.rstrip().endswith("rows 1-2")
     _, out, _ = cli("requests", "list", "--status", "办理中")
+    assert second in out and first not in out
+    _, out, _ = cli("requests", "list", "--status", "in_progress")
     assert second in out and first not in out
     _, out, _ = cli("requests", "list", "--village", "新寨村", "--open")
     assert first in out and second not in out
@@ -131,22 +144,23 @@ def test_requests_commands(cli: Cli, tmp_path: Path) -> None:
     _, out, _ = cli("requests", "list", "--requester", "500")
     assert first in out and second not in out
     _, out, _ = cli("requests", "list", "--requester", "999")
-    assert "没有符合条件的工单" in out
+    assert out == "No matching requests.\n"
     _, out, _ = cli("requests", "list", "--category", "医疗")
-    assert "没有符合条件的工单" in out
+    assert out == "No matching requests.\n"
     code, out, _ = cli("requests", "show", first)
-    assert code == 0 and "13812345678" in out and "办理记录" in out and "自动派给第一书记王书记" in out
+    assert code == 0 and "13812345678" in out and "\nHistory:\n" in out and "自动派给第一书记王书记" in out
+    assert out.startswith(f"Number          {first}\nStatus          assigned\nVillage         安顺县龙场镇新寨村\n")
     code, out, err = cli("requests", "show", first, "--as", "200")  # other village's cadre
     assert code == 1 and out == "" and "无权查看" in err
     code, out, _ = cli("requests", "show", first, "--as", "500")  # the requester
     assert code == 0 and "13812345678" in out
     code, out, _ = cli("requests", "export", "-o", str(tmp_path / "台账.xlsx"))
-    assert code == 0 and "已导出 2 条" in out
+    assert code == 0 and out == f"exported 2 requests to {tmp_path / '台账.xlsx'}\n"
     assert load_workbook(tmp_path / "台账.xlsx").active.max_row == 3
     code, out, _ = cli("requests", "export", "-o", str(tmp_path / "b.csv"), "--requester", "501")
-    assert code == 0 and "已导出 1 条" in out
+    assert code == 0 and "exported 1 request to" in out
     code, out, _ = cli("requests", "export", "-o", str(tmp_path / "a.csv"), "--masked", "--village", "1")
-    assert code == 0 and "已导出 1 条" in out
+    assert code == 0 and "exported 1 request to" in out
     content = (tmp_path / "a.csv").read_bytes()
     assert content.startswith(b"\xef\xbb\xbf") and b"13812345678" not in content
 
@@ -155,7 +169,8 @@ def test_register_plugs_into_a_host_parser() -> None:
     parser = argparse.ArgumentParser(prog="bot")
     subparsers = parser.add_subparsers(dest="command", required=True)
     subparsers.add_parser("ask")  # the host's own commands coexist
-    register(subparsers)
+    requests.register(subparsers)
+    admin.register(subparsers)
     args = parser.parse_args(["requests", "list", "--overdue", "--limit", "5"])
     assert callable(args.func) and args.overdue and args.limit == 5
     args = parser.parse_args(["admin", "village", "add", "新村"])
@@ -168,31 +183,19 @@ def test_table_alignment_counts_chinese_as_double_width() -> None:
     assert lines[2] == "1     新寨村" and lines[3] == "22    红旗"
 
 
-def test_runs_as_a_module(db_url: str) -> None:
+def test_runs_through_python_m_bot(db_url: str) -> None:
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.helpdesk.cli",
-            "admin",
-            "village",
-            "add",
-            "新寨村",
-            "--database-url",
-            db_url,
-        ],
-        cwd=ROOT,
+        [sys.executable, "-m", "bot", "admin", "village", "add", "新寨村", "--database-url", db_url],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "新寨村" in result.stdout
+    assert result.stdout == "village registered: 新寨村 (id 1)\n"
     result = subprocess.run(
-        [sys.executable, "-m", "bot.helpdesk.cli", "requests", "show", "2026-1", "--database-url", db_url],
-        cwd=ROOT,
+        [sys.executable, "-m", "bot", "requests", "show", "2026-1", "--database-url", db_url],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1 and "没有找到编号" in result.stderr
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and "没有找到编号" in result.stderr

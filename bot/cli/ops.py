@@ -1,8 +1,8 @@
 """Operator commands: `check`, `start`, `health`, `backup create|restore|verify`, `db current|upgrade`.
 
-Registered into `python -m bot` by `bot/__main__.py`. Output is English, for operators; every
-failure is one readable line on stderr and a non-zero exit status, never a traceback, because
-these commands run from scripts, cron jobs and container health checks.
+Output is English, for operators; every failure is one readable line on stderr and a non-zero
+exit status, never a traceback, because these commands run from scripts, cron jobs and
+container health checks.
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ import logging
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli.common import dispatch, load_settings
+from bot.helpdesk.db import create_helpdesk_engine, upgrade_database
 from bot.ops import preflight
+from bot.ops.backup import PARTS, BackupError, create_backup, restore_backup, verify_backup
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +27,12 @@ _START_PLANS = {"run": "run", "ingest": "ingest", "backup": "backup"}
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    settings = preflight.load_settings_or_exit()
+    settings = load_settings()
     result = preflight.wait_for_checks(settings, args.for_command, wait=args.wait)
     code = preflight.report(result, sys.stdout)
+    from bot.kb.embed_auto import describe  # reads one JSON file; imports no ML library
+
+    print("\n".join(describe(settings)))
     if code == 0:
         warnings = sum(1 for f in result if f.level == preflight.WARNING)
         print(
@@ -45,7 +53,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         return 2
     if command[0] == "backup" and len(command) > 1 and command[1] == "restore":
         plan = "restore"
-    settings = preflight.load_settings_or_exit()
+    settings = load_settings()
     result = preflight.wait_for_checks(settings, plan, wait=args.wait)
     if preflight.report([f for f in result if f.level == preflight.ERROR or args.verbose], sys.stderr):
         print(
@@ -56,14 +64,12 @@ def cmd_start(args: argparse.Namespace) -> int:
     for finding in result:
         if finding.level == preflight.WARNING and not args.verbose:
             print(f"warning: {finding.text}", file=sys.stderr)
-    from bot.__main__ import main
-
-    return main(command)
+    return dispatch(args.root_parser, command)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
     """Container health check: the database and Chroma answer and a knowledge base is served."""
-    settings = preflight.load_settings_or_exit()
+    settings = load_settings()
     result = preflight.findings(settings, "health", timeout=args.timeout)
     problems = [f for f in result if f.level == preflight.ERROR or f.setting == "DATA_DIR"]
     for f in problems:
@@ -75,8 +81,6 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def _failure(exc: Exception, command: str) -> int:
     """One line for the operator (the traceback only with LOG_LEVEL=DEBUG), and a pointer to `check`."""
-    from bot.ops.backup import BackupError
-
     log.debug("%s failed", command, exc_info=exc)
     if isinstance(exc, BackupError):
         print(f"error: {exc}", file=sys.stderr)
@@ -90,9 +94,7 @@ def _failure(exc: Exception, command: str) -> int:
 
 
 def cmd_backup_create(args: argparse.Namespace) -> int:
-    from bot.ops.backup import create_backup
-
-    settings = preflight.load_settings_or_exit()
+    settings = load_settings()
     try:
         summary = create_backup(settings, Path(args.dir))
     except Exception as exc:  # the operator gets a line, not a traceback
@@ -102,9 +104,7 @@ def cmd_backup_create(args: argparse.Namespace) -> int:
 
 
 def cmd_backup_restore(args: argparse.Namespace) -> int:
-    from bot.ops.backup import PARTS, restore_backup
-
-    settings = preflight.load_settings_or_exit()
+    settings = load_settings()
     try:
         result = restore_backup(settings, Path(args.dir), force=args.force, parts=args.only or PARTS)
     except Exception as exc:
@@ -114,8 +114,6 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_backup_verify(args: argparse.Namespace) -> int:
-    from bot.ops.backup import BackupError, verify_backup
-
     try:
         manifest = verify_backup(Path(args.dir))
     except BackupError as exc:
@@ -132,11 +130,7 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.helpdesk.db import create_helpdesk_engine, upgrade_database
-
-    settings = preflight.load_settings_or_exit()
+    settings = load_settings()
     engine = create_helpdesk_engine(settings.resolved_database_url, pool_size=1)
     try:
         if args.db_command == "upgrade":

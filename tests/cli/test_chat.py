@@ -1,4 +1,4 @@
-"""`python -m bot chat`: the same Assistant in a terminal, driven by scripted input."""
+"""`python -m bot chat` and `run`: the same Assistant in a terminal, driven by scripted input."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.__main__ import main
 from bot.analytics import Analytics
 from bot.assistant import Assistant, UserRef
 from bot.config import PROJECT_ROOT, Settings
@@ -22,9 +23,9 @@ from bot.helpdesk import OPERATOR, Helpdesk
 @pytest.fixture
 def assistant(tmp_path: Path, seeded_kb) -> Assistant:
     hd = Helpdesk.open(f"sqlite:///{tmp_path / 'hd.db'}")
-    village = hd.add_village(OPERATOR, "新寨村")
-    hd.bind_cadre(OPERATOR, 100, village.id, "第一书记", display_name="王书记")
-    hd.add_person(OPERATOR, 900, "赵管理", "admin")  # open_helpdesk does this from ADMIN_IDS
+    village = hd.directory.add_village(OPERATOR, "新寨村")
+    hd.directory.bind_cadre(OPERATOR, 100, village.id, "第一书记", display_name="王书记")
+    hd.directory.add_person(OPERATOR, 900, "赵管理", "admin")  # open_helpdesk does this from ADMIN_IDS
     yield Assistant(Settings(data_dir=tmp_path, admin_ids=[900]), seeded_kb, hd, Analytics.open("sqlite://"))
     hd.close()
 
@@ -115,3 +116,19 @@ def test_run_without_a_token_explains_what_to_do(tmp_path: Path) -> None:
         timeout=120,
     )
     assert "run" in helped.stdout and "chat" in helped.stdout
+
+
+def test_chat_as_a_cadre_needs_a_village_first(
+    tmp_path: Path, model_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "kb"
+    source.mkdir()
+    shutil.copy(PROJECT_ROOT / "bot" / "assistant" / "duties" / "第一书记职责.md", source)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODEL_CACHE", str(model_settings.model_cache_dir))
+    code = main(["chat", "--as", "cadre", "--data-dir", str(tmp_path / "data"), "--source", str(source)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "error: no village is registered yet; add one first: python -m bot admin village add 新寨村"
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
+from bot.config import Settings
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -60,3 +62,27 @@ def test_a_malformed_setting_is_named_not_a_traceback(
     monkeypatch.setenv("TOP_K", "many")
     code, err = run(capsys, "ask", "低保怎么申请", "--data-dir", str(tmp_path))
     assert code == 2 and "TOP_K: " in err and "'many'" in err
+
+
+def test_ask_and_eval_take_the_passage_count_from_top_k(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_settings: Settings
+) -> None:
+    source = tmp_path / "kb"
+    source.mkdir()
+    (source / "低保.txt").write_text("农村低保申请：向村委会提出书面申请，乡镇审核，县民政局审批。", "utf-8")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"q": "低保怎么申请", "gold": "书面申请"}\n', "utf-8")
+    monkeypatch.chdir(tmp_path)  # no .env from the working directory
+    monkeypatch.setenv("MODEL_CACHE", str(model_settings.model_cache_dir))
+    monkeypatch.setenv("KB_SOURCE", str(source))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOP_K", "3")
+
+    def metrics(*extra: str) -> dict[str, float]:
+        assert main(["eval", str(questions), "--json", *extra]) == 0
+        return json.loads(capsys.readouterr().out)["metrics"]
+
+    assert "recall@3" in metrics() and "recall@5" not in metrics()
+    assert "recall@2" in metrics("--k", "2")  # the flag still wins
+    monkeypatch.delenv("TOP_K")
+    assert "recall@5" in metrics()  # TOP_K's own default

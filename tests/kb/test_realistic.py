@@ -1,0 +1,38 @@
+"""The realistic county corpus (tests/data/realistic: a 实施办法 .docx with a Word table, a Q&A .txt, a
+PDF notice with page headers and a grid table, an HTML guide in site chrome, a Markdown 解读, a GBK
+.txt, a traditional-Chinese reprint) scored with the real model, answers from the product's pipeline.
+
+The floors are data, about two questions under what the shipped pipeline scores, so a change that
+loses answers fails here. Issue 10's targets (recall@1 0.85, recall@5 0.97, answer_has_facts 0.85,
+at most 1 unanswerable answered) are not met yet; raise these floors as the work lands.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.kb.evaluate import evaluate, load_questions
+from bot.llm import open_pipeline
+
+REALISTIC = PROJECT_ROOT / "tests" / "data" / "realistic"
+# Measured 2026-12-04 (main 4caa67d, onnx-int8): 0.720 / 0.907 / 0.785 / 0.653, 9 of 15 answered.
+FLOORS = {"recall@1": 0.69, "recall@5": 0.88, "mrr": 0.76, "answer_has_facts": 0.62}
+MAX_MISLEADING = 9
+
+
+@pytest.mark.slow
+def test_realistic_county_documents_meet_the_floors(tmp_path, embedder) -> None:
+    from bot.kb import KnowledgeBase
+
+    settings = Settings(data_dir=tmp_path / "data", kb_source=REALISTIC / "docs")
+    kb = KnowledgeBase(settings, embedder=embedder)
+    report = kb.ingest()
+    assert not report.skipped, report.summary()  # every genre and format is read
+    pipeline = open_pipeline(settings, kb)
+    questions = load_questions(REALISTIC / "dev.jsonl")
+    result = evaluate(questions, kb.search, k=5, answer_question=lambda q: pipeline.answer(q, 5).answer)
+    metrics = result.metrics
+    for name, floor in FLOORS.items():
+        assert metrics[name] >= floor, (name, metrics, result.misses)
+    assert metrics["misleading"] <= MAX_MISLEADING, result.misses
