@@ -201,6 +201,7 @@ HD_MSG_RESOLVED = (
     "您的求助 {number} 已经办好了。\n办理结果：{note}\n"
     "问题解决了吗？请回复“已解决”或“未解决”，也可以直接说说情况。"
 )
+HD_LEDGER_FOLLOW_UP_WAITING = "已回访，待答复"
 HD_URGENT_BY_VILLAGER = "村民标为紧急"
 HD_EMERGENCY_SERVICES = {
     "120": "有人受伤或生病危急，请马上拨打 120 叫救护车",
