@@ -30,8 +30,8 @@ from bot.cli.common import configure_logging, dispatch  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     configure_logging()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return dispatch(build_parser(), argv or ["run"])
+    argv = list(sys.argv[1:] if argv is None else argv) or ["run"]
+    return dispatch(build_parser(argv[0]), argv)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     # Extra words that suggest a category, added to the built-in ones; JSON,
     # e.g. REQUEST_KEYWORDS='{"饮水安全": ["水窖", "抽水泵"]}'.
     request_keywords: dict[str, list[str]] = Field(default_factory=dict)
+    # 回访 (asking the villager's rating) this many hours after 办结; 督办 escalation to admins
+    # after a request is this many days overdue; photo size limit; policy passages below this
+    # retrieval score are not attached to requests (measured: docs/helpdesk.md).
+    follow_up_delay_hours: int = Field(default=24, ge=0, le=24 * 30)
+    escalate_after_days: int = Field(default=2, ge=1, le=60)
+    attachment_max_mb: int = Field(default=10, ge=1, le=50)
+    request_policy_min_score: float = Field(default=0.0, ge=0, le=1)
 
     # --- telegram --------------------------------------------------------------------------
     # Secrets are SecretStr: repr, str and logging show '**********'; `reveal()` gives the value.

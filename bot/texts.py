@@ -70,8 +70,13 @@ HD_ACTION_LABELS = {
     "close": "回访关闭（已解决）",
     "reopen": "重新打开（未解决）",
     "note": "添加备注",
+    "claim": "接单",
+    "progress": "办理进展",
+    "reopen_explicit": "重开",
+    "extension": "申请延期",
 }
-HD_SATISFACTION_LABELS = {"satisfied": "满意（已解决）", "unsatisfied": "不满意（未解决）"}
+HD_ACTION_FILED = "登记"  # the first event of a request, when nothing has moved it since
+HD_SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 HD_SYSTEM_ACTOR = "系统"
 HD_ROLE_LABELS = {"villager": "村民", "cadre": "干部", "admin": "管理员"}
 HD_DEFAULT_VILLAGER_NAME = "村民{chat_user_id}"
@@ -92,6 +97,18 @@ HD_EVENT_TEXTS = {
     "duplicate_of": "与 {original} 重复{note}",
     "satisfied": "求助人表示问题已解决{note}",
     "unsatisfied": "求助人表示问题未解决{note}；新的办理时限 {due}",
+    "claimed": "{post}{name}接单{note}",
+    "rated": "回访评价：{rating}{note}",
+    "reopened": "重开，原因{note}；新的办理时限 {due}",
+    "follow_up_asked": "已发送回访",
+    "emergency": "紧急求助（{words}），已提醒拨打{services}",
+    "reminded": "督办：已超过办理时限（{due}），已提醒承办人",
+    "escalated": "督办：超期 {days} 天仍未办结，已上报管理员",
+    "extension_requested": "申请延期到 {new_due}，理由{note}",
+    "extension_approved": "同意延期到 {new_due}{note}",
+    "extension_rejected": "不同意延期到 {new_due}{note}",
+    "attached": "上传照片（{size} KB）{note}",
+    "village_moved": "所属村从“{old}”并入“{new}”",
 }
 HD_EVENT_NOTE_SUFFIX = "：{note}"
 HD_OPERATOR_ACTOR = "后台管理员"
@@ -136,6 +153,14 @@ HD_ERR_INVITE_TTL = "邀请码有效期应在 1 小时到 90 天之间。"
 HD_ERR_DATE_RANGE = "开始日期不能晚于结束日期。"
 HD_ERR_PAGE = "分页参数不正确（每页 1–{limit} 条）。"
 HD_ERR_BUSY = "系统繁忙，请稍后再试。"
+HD_ERR_STALE = "这件工单（{number}）刚被{who}处理过（{action}），现在是“{status}”。请看下面的最新情况再操作。"
+HD_ERR_STALE_ANON = "这件工单（{number}）刚被处理过，现在是“{status}”。请看下面的最新情况再操作。"
+HD_ERR_ILLEGAL_VILLAGER = "您的求助 {number} 现在是“{status}”，这一步现在还不能做。"
+HD_ERR_CLAIM_CHAT_ONLY = "接单要由干部本人在聊天里操作。"
+HD_ERR_RESULT_TOO_SHORT = "办结要写一句办理结果，让村民知道办了什么，例如：“已请师傅换了水管，恢复供水。”"
+HD_ERR_PROGRESS_ASSIGNEE_ONLY = "只有工单 {number} 的承办人（或管理员）可以发布办理进展。"
+HD_ERR_PROGRESS_CLOSED = "工单 {number} 现在是“{status}”，已经不在办理中，不能再发布进展。"
+HD_ERR_UNKNOWN_RATING = "评价“{rating}”不正确，可选：{choices}。"
 
 # -- notifications (Notification.text_zh)
 HD_MSG_FILED = "您的求助已受理，工单编号：{number}\n类别：{category}　办理时限：{due}"
@@ -159,7 +184,7 @@ HD_MSG_ASK_FEEDBACK = "您的工单 {number} 已办结。\n{note}问题解决了
 HD_MSG_CLOSED = "感谢您的反馈，工单 {number} 已回访关闭。"
 HD_MSG_REOPENED_REQUESTER = "已收到您的反馈，工单 {number} 已重新打开，干部会继续跟进。"
 HD_MSG_RETURNED = "【退回】工单 {number}（{village}）被{actor}退回，原因：{reason}。请重新派单。"
-HD_MSG_REOPENED = "【重新打开】工单 {number}（{village}）：求助人表示问题未解决。"
+HD_MSG_REOPENED = "【重新打开】工单 {number}（{village}）需要重新办理，新的办理时限 {due}。"
 HD_MSG_NOTE = "您的工单 {number} 有新进展：{note}"
 HD_MSG_DUPLICATE = "您的工单 {number} 与工单 {original} 是同一问题，将合并到 {original} 一起办理。"
 HD_MSG_OVERDUE_HEADER = "【超期提醒】您负责的 {count} 件工单已超过办理时限："
@@ -167,6 +192,36 @@ HD_MSG_OVERDUE_LINE = "· {number} {village} {category}（{status}，时限 {due
 HD_MSG_HINT_LINE = "· {title}{section}"
 HD_MSG_REQUESTER_NOTE = "工单 {number} 求助人补充：{note}"
 HD_MSG_OVERDUE_MORE = "……另有 {count} 件"
+# Status changes told to the villager in plain words ({name}: the cadre in charge); statuses
+# not listed fall back to HD_MSG_STATUS_CHANGED.
+HD_MSG_STATUS_PLAIN = {
+    "assigned": "您的求助 {number} 已交给{name}负责，会尽快联系您。",
+    "in_progress": "您的求助 {number} 正在办理，{name}已经开始处理了。",
+    "returned": "您的求助 {number} 正在重新安排合适的干部来办，请耐心等一等。",
+    "unable": "很抱歉，您的求助 {number} 暂时没办法在村里解决。",
+    "reopened": "您的求助 {number} 会重新办理，干部会继续跟进。",
+    "closed": "您的求助 {number} 已经结束，谢谢您。",
+}
+HD_MSG_RESOLVED = (
+    "您的求助 {number} 已经办好了。\n办理结果：{note}\n"
+    "问题解决了吗？请回复“已解决”或“未解决”，也可以直接说说情况。"
+)
+HD_LEDGER_FOLLOW_UP_WAITING = "已回访，待答复"
+HD_URGENT_BY_VILLAGER = "村民标为紧急"
+HD_EMERGENCY_SERVICES = {
+    "120": "有人受伤或生病危急，请马上拨打 120 叫救护车",
+    "119": "有火情、洪水、房屋倒塌或有人被困，请马上拨打 119",
+    "110": "有人身安全危险或治安案件，请马上拨打 110 报警",
+}
+HD_MSG_CALL_FIRST = "⚠️ 情况紧急：{calls}！\n村干部也会马上收到通知。"
+HD_MSG_FILED_URGENT = "已标为【紧急】，今天之内处理。"
+HD_MSG_URGENT_PREFIX = "【紧急】"
+HD_MSG_URGENT_ADMIN = "【紧急求助】{village} 工单 {number}（{category}），今天之内处理（时限 {due}）：\n{description}"
+HD_MSG_PROGRESS = "您的求助 {number} 有新进展（{name}）：{note}"
+HD_MSG_FOLLOW_UP = (
+    "【回访】您好！您的求助 {number}（{category}）已在 {resolved} 办结。\n办理结果：{result}\n"
+    "您对办理结果满意吗？请点下面的按钮，或直接回复，比如“解决了”或“没解决”。"
+)
 
 # ----------------------------------------------------------------------------- telegram
 # Messages for the Telegram front end live below this line (owned by bot/telegram).

@@ -56,3 +56,156 @@ HANDBOOK_POSTS: tuple[str, ...] = (FIRST_SECRETARY, TEAM_MEMBER, PARTY_SECRETARY
 HANDBOOK_FOR: Mapping[str, str] = MappingProxyType(
     {TEAM_LEADER: TEAM_MEMBER, COMMITTEE_DIRECTOR: TWO_COMMITTEES}
 )
+
+# ----------------------------------------------------------------------------- post aliases
+# What people call the posts in chat (`/invite 村支书`); reviewed list, mapped to the posts above.
+POST_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "村支书": PARTY_SECRETARY,
+        "支书": PARTY_SECRETARY,
+        "村书记": PARTY_SECRETARY,
+        "村党支部书记": PARTY_SECRETARY,
+        "村两委": TWO_COMMITTEES,
+        "两委干部": TWO_COMMITTEES,
+        "村干部": TWO_COMMITTEES,
+        "村主任": COMMITTEE_DIRECTOR,
+        "村长": COMMITTEE_DIRECTOR,
+        "队长": TEAM_LEADER,
+        "工作队长": TEAM_LEADER,
+        "工作队员": TEAM_MEMBER,
+        "队员": TEAM_MEMBER,
+        "驻村干部": TEAM_MEMBER,
+        "帮扶人": HELPER,
+        "帮扶干部": HELPER,
+        "乡镇": TOWNSHIP_CADRE,
+    }
+)
+
+# ----------------------------------------------------------------------------- 回访 replies
+# A villager's free-text verdict after 办结 (bot/helpdesk/replies.py). Checked in this order:
+# not satisfied first (its phrases contain the satisfied ones: 没解决 ⊃ 解决), then 基本满意.
+REPLY_UNSATISFIED: tuple[str, ...] = (
+    "没解决",
+    "没有解决",
+    "未解决",
+    "不解决",
+    "没处理",
+    "没有处理",
+    "没人联系",
+    "没有人联系",
+    "没人来",
+    "没有人来",
+    "没人管",
+    "没人理",
+    "不管",
+    "还是漏",
+    "还在漏",
+    "还漏",
+    "又漏",
+    "没修",
+    "没有修",
+    "没好",
+    "还没好",
+    "不满意",
+    "没用",
+    "没效果",
+    "还是不行",
+    "还不行",
+    "不行",
+    "还是没",
+    "根本没",
+    "敷衍",
+    "糊弄",
+    "骗人",
+    "没办",
+    "没有办",
+    "还是老样子",
+    "更严重",
+)
+REPLY_BASIC: tuple[str, ...] = (
+    "基本满意",
+    "基本解决",
+    "基本上解决",
+    "基本好了",
+    "还行",
+    "还可以",
+    "凑合",
+    "一般般",
+    "差不多",
+    "马马虎虎",
+)
+REPLY_SATISFIED: tuple[str, ...] = (
+    "解决了",
+    "已解决",
+    "好了",
+    "修好",
+    "弄好",
+    "搞好",
+    "搞定",
+    "满意",
+    "谢谢",
+    "感谢",
+    "多谢",
+    "辛苦了",
+    "可以了",
+    "没问题了",
+    "没事了",
+    "办好",
+    "办妥",
+    "收到了",
+    "到账",
+    "落实了",
+)
+# Words that make a "satisfied" phrase a question ("修好了吗？"): then it is no verdict.
+REPLY_QUESTION_MARKS: tuple[str, ...] = ("吗", "么", "?", "？", "什么时候", "啥时候", "怎么")
+
+# ----------------------------------------------------------------------------- emergencies
+# Wording that marks a request 紧急 (same-day deadline, every cadre and the admins alerted) and
+# the service the villager is told to call first: 120 ambulance, 119 fire/rescue, 110 police.
+EMERGENCY_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "摔断": ("120",),
+        "骨折": ("120",),
+        "昏迷": ("120",),
+        "晕倒": ("120",),
+        "不省人事": ("120",),
+        "喘不上气": ("120",),
+        "中风": ("120",),
+        "大出血": ("120",),
+        "流血不止": ("120",),
+        "心脏病发": ("120",),
+        "喝农药": ("120", "110"),
+        "中毒": ("120",),
+        "难产": ("120",),
+        "被蛇咬": ("120",),
+        "煤气中毒": ("120",),
+        "着火": ("119",),
+        "失火": ("119",),
+        "起火": ("119",),
+        "火灾": ("119",),
+        "洪水": ("119",),
+        "山洪": ("119",),
+        "被淹": ("119",),
+        "泥石流": ("119",),
+        "滑坡": ("119",),
+        "塌了": ("119",),
+        "倒塌": ("119",),
+        "垮了": ("119",),
+        "被困": ("119",),
+        "掉进河": ("119", "120"),
+        "落水": ("119", "120"),
+        "打人": ("110",),
+        "打架": ("110",),
+        "被打": ("110",),
+        "砍人": ("110", "120"),
+        "家暴": ("110",),
+        "走失": ("110",),
+        "找不到人": ("110",),
+        "小偷": ("110",),
+        "被偷": ("110",),
+        "没水喝": (),
+        "断水好几天": (),
+        "断粮": (),
+        "没饭吃": (),
+    }
+)

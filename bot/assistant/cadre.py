@@ -215,7 +215,6 @@ class Cadre:
         rows: list[Sequence[Button]] = []
         if action == "resolve":
             blocks.append(Block(texts.BOT_TICKET_ASK_RESOLVE))
-            rows.append([Button(texts.BOT_TICKET_NO_NOTE, "f", "skip")])
         elif action == "return":
             blocks.append(Block(texts.BOT_TICKET_ASK_RETURN))
         elif action == "unable":

@@ -23,16 +23,30 @@ from bot.helpdesk.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    SimilarVillages,
+    Stale,
 )
 from bot.helpdesk.export import export_ledger
 from bot.helpdesk.facade import Helpdesk
-from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Role, Status, Urgency, allowed_actions, transitions
+from bot.helpdesk.lifecycle import (
+    OPEN_STATUSES,
+    Action,
+    Role,
+    Satisfaction,
+    Status,
+    Urgency,
+    allowed_actions,
+    transitions,
+)
 from bot.helpdesk.notify import hint_lines, local_time
 from bot.helpdesk.policy import CategorySuggestion, KeywordOverlapLookup, PolicyHint, PolicyLookup
 from bot.helpdesk.privacy import mask_phone, mask_text
+from bot.helpdesk.replies import Emergency, ReplyClass, classify_reply, detect_emergency
 from bot.helpdesk.views import (
+    AttachmentView,
     CadreOverdue,
     EventView,
+    ExtensionView,
     Invitation,
     Notification,
     NotificationKind,
@@ -65,10 +79,13 @@ __all__ = [
     "OPERATOR",
     "Action",
     "Actor",
+    "AttachmentView",
     "CadreOverdue",
     "CategorySuggestion",
     "Conflict",
+    "Emergency",
     "EventView",
+    "ExtensionView",
     "Helpdesk",
     "HelpdeskConfig",
     "HelpdeskError",
@@ -87,15 +104,21 @@ __all__ = [
     "PolicyHint",
     "PolicyLookup",
     "PostView",
+    "ReplyClass",
     "RequestCounts",
     "RequestFilter",
     "RequestView",
     "Role",
+    "Satisfaction",
+    "SimilarVillages",
+    "Stale",
     "Status",
     "Urgency",
     "VillageCounts",
     "VillageView",
     "allowed_actions",
+    "classify_reply",
+    "detect_emergency",
     "export_ledger",
     "hint_lines",
     "local_time",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -35,10 +36,13 @@ DEFAULT_DEADLINE_HOURS: Mapping[str, int] = MappingProxyType(
     }
 )
 DEFAULT_DEADLINE = 120
-# An urgent request is never given longer than this, whatever its category.
+# An urgent request is never given longer than this, whatever its category; and with a clock,
+# it is due the same (local) day — 12345 practice for emergencies — but never in under
+# URGENT_MIN_HOURS, so one filed late at night still gets a workable deadline.
 DEFAULT_URGENCY_CAP_HOURS: Mapping[Urgency, int | None] = MappingProxyType(
-    {Urgency.NORMAL: None, Urgency.URGENT: 48, Urgency.CRITICAL: 24}
+    {Urgency.NORMAL: None, Urgency.URGENT: 24, Urgency.CRITICAL: 24}
 )
+URGENT_MIN_HOURS = 4
 
 # Keyword rules for category suggestion: plain substrings of simplified Chinese text.
 DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -121,6 +125,13 @@ class HelpdeskConfig:
     policy_hints_k: int = 3
     invite_ttl: timedelta = timedelta(days=7)
     admin_chat_ids: frozenset[int] = field(default_factory=frozenset)
+    follow_up_delay: timedelta = timedelta(hours=24)  # 回访 the day after 办结
+    escalate_after: timedelta = timedelta(days=2)  # 督办: overdue this long → admins and 乡镇
+    attachments_dir: Path | None = None  # None: photos are refused (no data dir)
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    # Policy passages below this retrieval score are not attached to a request (a wrong policy
+    # on a receipt misleads; none is better). Measured in docs/helpdesk.md § Policy suggestions.
+    policy_min_score: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HelpdeskConfig:
@@ -138,15 +149,26 @@ class HelpdeskConfig:
             keywords=MappingProxyType(keywords),
             tz=settings.tz,
             admin_chat_ids=frozenset(settings.admin_ids),
+            follow_up_delay=timedelta(hours=settings.follow_up_delay_hours),
+            escalate_after=timedelta(days=settings.escalate_after_days),
+            attachments_dir=settings.data_dir / "attachments",
+            attachment_max_bytes=settings.attachment_max_mb * 1024 * 1024,
+            policy_min_score=settings.request_policy_min_score,
         )
 
-    def deadline(self, category: str, urgency: Urgency) -> timedelta:
-        """Time allowed to resolve: the category deadline, shortened by the urgency cap."""
+    def deadline(self, category: str, urgency: Urgency, now: datetime | None = None) -> timedelta:
+        """Time allowed to resolve: the category deadline, shortened by the urgency cap; an urgent
+        request filed at `now` is due by the end of that local day (at least URGENT_MIN_HOURS)."""
         hours = self.deadline_hours.get(category, self.default_deadline_hours)
         cap = self.urgency_cap_hours.get(urgency)
         if cap is not None:
             hours = min(hours, cap)
-        return timedelta(hours=hours)
+        allowed = timedelta(hours=hours)
+        if urgency is not Urgency.NORMAL and now is not None:
+            local = now.astimezone(self.tz)
+            day_end = datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=self.tz)
+            allowed = min(allowed, max(day_end - local, timedelta(hours=URGENT_MIN_HOURS)))
+        return allowed
 
     def post_rank(self, post: str) -> int:
         """Routing priority of a post (lower routes first); unknown posts go last."""

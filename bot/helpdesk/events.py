@@ -30,8 +30,20 @@ class EventCode(StrEnum):
     AUTO_ASSIGNED = "auto_assigned"  # post, name
     ASSIGNED = "assigned"  # post, name
     DUPLICATE_OF = "duplicate_of"  # original
-    SATISFIED = "satisfied"
+    SATISFIED = "satisfied"  # rows from before ratings (0003)
     UNSATISFIED = "unsatisfied"  # due (ISO 8601, UTC) or due_text (already local, migrated rows)
+    CLAIMED = "claimed"  # post, name: 接单
+    RATED = "rated"  # rating (a Satisfaction value): 满意 / 基本满意 at 回访
+    REOPENED = "reopened"  # due: an explicit 重开 with a reason
+    FOLLOW_UP_ASKED = "follow_up_asked"  # the scheduled 回访 was sent
+    EMERGENCY = "emergency"  # words, services: emergency wording on intake, or marked by the villager
+    REMINDED = "reminded"  # due: 督办, the deadline passed, the cadre was reminded
+    ESCALATED = "escalated"  # days: 督办, still overdue, admins (and 乡镇) alerted
+    EXTENSION_REQUESTED = "extension_requested"  # new_due
+    EXTENSION_APPROVED = "extension_approved"  # new_due
+    EXTENSION_REJECTED = "extension_rejected"  # new_due
+    ATTACHED = "attached"  # size (KB): a photo
+    VILLAGE_MOVED = "village_moved"  # old, new: the village was merged into another
 
 
 @dataclass(frozen=True)
@@ -85,5 +97,9 @@ def describe(
         values["due"] = local_time(datetime.fromisoformat(values["due"]), tz)
     elif "due_text" in values:
         values["due"] = values["due_text"]
+    if "new_due" in values:
+        values["new_due"] = local_time(datetime.fromisoformat(values["new_due"]), tz)
+    if "rating" in values:
+        values["rating"] = texts.HD_SATISFACTION_LABELS.get(values["rating"], values["rating"])
     values["note"] = texts.HD_EVENT_NOTE_SUFFIX.format(note=note) if note else ""
     return template.format_map(values)

@@ -3,8 +3,10 @@
 It opens the database and builds the parts, which share one `DeskContext` and do the work:
 
     helpdesk.intake      file_request, suggest_category                  (bot/helpdesk/intake.py)
-    helpdesk.casework    assign, start, resolve, return_to_dispatch, mark_unable,
-                         mark_duplicate, feedback, add_note             (bot/helpdesk/casework.py)
+    helpdesk.casework    assign, claim, start, resolve, return_to_dispatch, mark_unable,
+                         mark_duplicate, reopen, progress, add_note, feedback
+                                                                         (bot/helpdesk/casework.py)
+    helpdesk.followup    rate, answer_text, waiting, run_due (回访)     (bot/helpdesk/followup.py)
     helpdesk.queries     show, list_requests, iter_requests, request_counts, count_requests,
                          overdue_by_cadre, overdue_digest                (bot/helpdesk/queries.py)
     helpdesk.directory   villages, people, cadre posts, invites          (bot/helpdesk/directory.py)
@@ -26,7 +28,9 @@ from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.context import DeskContext
 from bot.helpdesk.db import create_helpdesk_engine, upgrade_database
 from bot.helpdesk.directory import Directory
+from bot.helpdesk.followup import FollowUp
 from bot.helpdesk.intake import Intake
+from bot.helpdesk.moves import Mover
 from bot.helpdesk.policy import PolicyLookup
 from bot.helpdesk.queries import Queries
 
@@ -48,8 +52,10 @@ class Helpdesk:
         self.engine = engine
         self.config = config or HelpdeskConfig()
         self.context = DeskContext(engine, self.config, lookup=lookup, clock=clock)
+        mover = Mover(self.context)  # the one primitive every change to a request goes through
         self.intake = Intake(self.context)
-        self.casework = Casework(self.context)
+        self.followup = FollowUp(self.context, mover)
+        self.casework = Casework(self.context, mover, self.followup)
         self.queries = Queries(self.context)
         self.directory = Directory(self.context)
 

@@ -22,6 +22,7 @@ from bot.helpdesk.numbering import allocate_number
 from bot.helpdesk.policy import CategorySuggestion, PolicyHint, suggest_category
 from bot.helpdesk.present import request_view
 from bot.helpdesk.privacy import mask_text, masked_logger
+from bot.helpdesk.replies import Emergency, detect_emergency
 from bot.helpdesk.validate import (
     check_category,
     clean_address,
@@ -52,6 +53,11 @@ class Intake:
         """The phone number as `file_request` would store it (None when blank), or `InvalidInput`."""
         return clean_phone(phone)
 
+    def detect_emergency(self, text: str) -> Emergency | None:
+        """Emergency wording in `text` (摔断、昏迷、着火 …) and the services to call first; lets a
+        front end advise 120/119/110 before the form is even finished."""
+        return detect_emergency(text)
+
     def suggest_category(self, description: str) -> CategorySuggestion:
         """What `file_request` would choose; lets a front end propose a category before filing."""
         text = clean_description(description, self._ctx.config)
@@ -74,12 +80,19 @@ class Intake:
         An unknown `requester` chat id is registered as a villager. Without `category`, the
         suggested one is used. Notifications: receipt to the requester (with policies that may
         help), a new-request alert to every cadre of the village (admins if it has none).
+
+        Emergency wording (bot/vocab.py EMERGENCY_WORDS), or `urgency` given by the villager,
+        makes the request 紧急 with a same-day deadline; an emergency also alerts the admins, and
+        `Outcome.emergency` names the services (120/119/110) the front end advises calling first.
         """
         ctx, config = self._ctx, self._ctx.config
         text = clean_description(description, config)
         phone_n = clean_phone(phone)
         address_n = clean_address(address, config)
         urgency_n = parse_urgency(urgency)
+        emergency = detect_emergency(text)
+        if emergency is not None and urgency_n is Urgency.NORMAL:
+            urgency_n = Urgency.URGENT
         chosen = check_category(category, config) if category is not None else None
         name = clean_name(display_name, texts.HD_FIELD_NAME) if display_name is not None else None
         hints = self._policy_hints(text)  # outside the transaction: the KB may be slow
@@ -112,7 +125,8 @@ class Intake:
                 assignee=primary.person if primary else None,
                 created_at=now,
                 updated_at=now,
-                due_at=now + config.deadline(chosen, urgency_n),
+                due_at=now + config.deadline(chosen, urgency_n, now),
+                emergency=",".join(emergency.services) if emergency and emergency.services else None,
             )
             session.add(request)
             session.flush()
@@ -131,6 +145,11 @@ class Intake:
                 for rank, h in enumerate(hints)
             ]
             session.add_all(hint_rows)
+            if urgency_n is not Urgency.NORMAL:
+                words = "、".join(emergency.matched) if emergency else texts.HD_URGENT_BY_VILLAGER
+                services = "/".join(emergency.services) if emergency and emergency.services else "—"
+                urgent = EventNote(EventCode.EMERGENCY, {"words": words, "services": services})
+                record(session, request, viewer.label, person.id, "note", None, None, urgent, now)
             if primary is not None:
                 routed = EventNote(
                     EventCode.AUTO_ASSIGNED, {"post": primary.post, "name": primary.person.display_name}
@@ -147,24 +166,29 @@ class Intake:
                     now,
                 )
             session.flush()
-            notifications = self._notifications(session, request, bindings, primary, hints)
+            notifications = self._notifications(session, request, bindings, primary, hints, emergency)
             log.info(
                 "request %s filed in village %s, routed to %s",
                 request.number,
                 village_row.id,
                 primary.person_id if primary else "nobody",
             )
-            return Outcome(request_view(request, viewer, now, hints=hint_rows), tuple(notifications))
+            view = request_view(request, viewer, now, hints=hint_rows)
+            services = emergency.services if emergency else ()
+            return Outcome(view, tuple(notifications), services)
 
     def _policy_hints(self, text: str) -> list[PolicyHint]:
         lookup, k = self._ctx.lookup, self._ctx.config.policy_hints_k
         if lookup is None:
             return []
         try:
-            return list(lookup(text, k))[:k]
+            found = list(lookup(text, k))[:k]
         except Exception:  # the KB being down must not stop a villager from asking for help
             log.exception("policy lookup failed; filing without hints")
             return []
+        # A weakly related passage on a receipt misleads (a frozen pipe got 党建 articles): keep
+        # only those at or above the measured threshold.
+        return [h for h in found if h.score >= self._ctx.config.policy_min_score]
 
     def _suggest(self, text: str, hints: Sequence[PolicyHint]) -> CategorySuggestion:
         config = self._ctx.config
@@ -178,9 +202,18 @@ class Intake:
         bindings: Sequence[CadreBinding],
         primary: CadreBinding | None,
         hints: Sequence[PolicyHint],
+        emergency: Emergency | None,
     ) -> list[Notification]:
         number, due = request.number, local_time(request.due_at, self._ctx.tz)
-        receipt = texts.HD_MSG_FILED.format(number=number, category=request.category, due=due)
+        urgent = Urgency(request.urgency) is not Urgency.NORMAL
+        receipt = ""
+        if emergency is not None and emergency.services:
+            receipt = texts.HD_MSG_CALL_FIRST.format(
+                calls="；".join(texts.HD_EMERGENCY_SERVICES[s] for s in emergency.services)
+            ) + "\n\n"
+        receipt += texts.HD_MSG_FILED.format(number=number, category=request.category, due=due)
+        if urgent:
+            receipt += "\n" + texts.HD_MSG_FILED_URGENT
         if primary is not None:
             receipt += "\n" + texts.HD_MSG_FILED_ASSIGNED.format(
                 post=primary.post, name=primary.person.display_name
@@ -210,7 +243,10 @@ class Intake:
                 )
             if hints:
                 body += "\n" + texts.HD_MSG_POSSIBLE_POLICIES.format(hints=hint_lines(hints))
-            out.append(Notification(cadre.chat_user_id, body, number, NotificationKind.NEW_REQUEST))
+            if urgent:
+                body = texts.HD_MSG_URGENT_PREFIX + body
+            kind = NotificationKind.URGENT if urgent else NotificationKind.NEW_REQUEST
+            out.append(Notification(cadre.chat_user_id, body, number, kind))
         if not bindings:
             text = texts.HD_MSG_UNROUTED.format(
                 village=request.village.name, number=number, category=request.category
@@ -218,5 +254,19 @@ class Intake:
             out.extend(
                 Notification(admin.chat_user_id, text, number, NotificationKind.UNROUTED)
                 for admin in store.admins(session)
+            )
+        if urgent:  # the admins hear of every emergency at once, whoever else is told
+            cadre_ids = {b.person.chat_user_id for b in bindings}
+            text = texts.HD_MSG_URGENT_ADMIN.format(
+                village=request.village.name,
+                number=number,
+                category=request.category,
+                description=preview(mask_text(request.description)),
+                due=due,
+            )
+            out.extend(
+                Notification(admin.chat_user_id, text, number, NotificationKind.URGENT)
+                for admin in store.admins(session)
+                if admin.chat_user_id not in cadre_ids
             )
         return out

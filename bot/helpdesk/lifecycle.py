@@ -35,8 +35,8 @@ class Action(StrEnum):
     RETURN = "return"
     DUPLICATE = "duplicate"
     UNABLE = "unable"
-    CLOSE = "close"  # villager satisfied
-    REOPEN = "reopen"  # villager not satisfied
+    CLOSE = "close"  # villager satisfied (满意 / 基本满意)
+    REOPEN = "reopen"  # villager not satisfied, or an explicit 重开 with a reason
 
     @property
     def label(self) -> str:
@@ -51,6 +51,18 @@ class Urgency(StrEnum):
     @property
     def label(self) -> str:
         return texts.HD_URGENCY_LABELS[self.value]
+
+
+class Satisfaction(StrEnum):
+    """The villager's rating at 回访 (12345 practice: 满意 / 基本满意 / 不满意)."""
+
+    SATISFIED = "satisfied"
+    BASIC = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+    @property
+    def label(self) -> str:
+        return texts.HD_SATISFACTION_LABELS[self.value]
 
 
 class Role(StrEnum):
@@ -82,9 +94,12 @@ _WORKING = frozenset(
     {Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RETURNED, Status.REOPENED}
 )
 
+# No rule leads backwards by accident: 派单/改派 is refused once work has started (办理中 → 已派单
+# was the silent step back); only 退回 and 重开 move a request back, each with a reason.
 RULES: dict[Action, Rule] = {
-    # (Re)dispatch: also used to reassign an assigned or in-progress request to another cadre.
-    Action.ASSIGN: Rule(_WORKING, Status.ASSIGNED),
+    Action.ASSIGN: Rule(
+        frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.RETURNED, Status.REOPENED}), Status.ASSIGNED
+    ),
     Action.START: Rule(frozenset({Status.ASSIGNED, Status.REOPENED}), Status.IN_PROGRESS),
     Action.RESOLVE: Rule(frozenset({Status.IN_PROGRESS}), Status.RESOLVED),
     Action.RETURN: Rule(
@@ -95,7 +110,8 @@ RULES: dict[Action, Rule] = {
     Action.DUPLICATE: Rule(_WORKING, Status.DUPLICATE),
     Action.UNABLE: Rule(_WORKING, Status.UNABLE, reason_required=True),
     Action.CLOSE: Rule(frozenset({Status.RESOLVED}), Status.CLOSED),
-    Action.REOPEN: Rule(frozenset({Status.RESOLVED}), Status.REOPENED),
+    # From 已回访关闭 only as an explicit 重开 by a dispatcher or admin (reason checked by the command).
+    Action.REOPEN: Rule(frozenset({Status.RESOLVED, Status.CLOSED}), Status.REOPENED),
 }
 
 

@@ -96,6 +96,9 @@ class HelpRequest(Base):
         CheckConstraint(
             "satisfaction IS NULL OR satisfaction IN ('satisfied', 'unsatisfied')", name="satisfaction"
         ),
+        CheckConstraint(
+            "rating IS NULL OR rating IN ('satisfied', 'basically_satisfied', 'unsatisfied')", name="rating"
+        ),
         # "Open requests of a village, soonest due first" and the overdue scan.
         Index("ix_requests_village_status_due", "village_id", "status", "due_at"),
         Index("ix_requests_status_due", "status", "due_at"),
@@ -125,6 +128,18 @@ class HelpRequest(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     follow_up_note: Mapped[str | None] = mapped_column(Text)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    # From 0003 (casework): see bot/helpdesk/migrations/versions/0003_casework.py.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    rating: Mapped[str | None] = mapped_column(String(24))  # Satisfaction value
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    progress_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    supervision_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    supervision_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    emergency: Mapped[str | None] = mapped_column(String(32))  # services to call first, "120,110"
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="joined", innerjoin=True)
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -166,6 +181,45 @@ class RequestPolicyHint(Base):
     section: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     score: Mapped[float] = mapped_column(Float)
+
+
+class RequestExtension(Base):
+    """A 延期 request: the cadre's reason and new due time, and the admin's decision."""
+
+    __tablename__ = "request_extensions"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="state"),
+        Index("ix_request_extensions_request", "request_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    old_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class RequestAttachment(Base):
+    """A photo attached to a request; the file lives under the data dir (owner-only)."""
+
+    __tablename__ = "request_attachments"
+    __table_args__ = (Index("ix_request_attachments_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    path: Mapped[str] = mapped_column(String(300))  # relative to the attachments folder
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    caption: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RequestCounter(Base):

@@ -8,11 +8,28 @@ from zoneinfo import ZoneInfo
 
 from bot.helpdesk.access import Viewer, sees_full_text
 from bot.helpdesk.events import describe
-from bot.helpdesk.lifecycle import OPEN_STATUSES, Role, Status, Urgency
-from bot.helpdesk.models import CadreBinding, HelpRequest, Person, RequestEvent, RequestPolicyHint, Village
+from bot.helpdesk.lifecycle import OPEN_STATUSES, Role, Satisfaction, Status, Urgency
+from bot.helpdesk.models import (
+    CadreBinding,
+    HelpRequest,
+    Person,
+    RequestAttachment,
+    RequestEvent,
+    RequestExtension,
+    RequestPolicyHint,
+    Village,
+)
 from bot.helpdesk.policy import PolicyHint
 from bot.helpdesk.privacy import mask_phone, mask_text
-from bot.helpdesk.views import EventView, PersonView, PostView, RequestView, VillageView
+from bot.helpdesk.views import (
+    AttachmentView,
+    EventView,
+    ExtensionView,
+    PersonView,
+    PostView,
+    RequestView,
+    VillageView,
+)
 
 
 def village_view(village: Village) -> VillageView:
@@ -28,6 +45,25 @@ def hint_view(row: RequestPolicyHint) -> PolicyHint:
     return PolicyHint(row.title, row.section, row.text, row.score)
 
 
+def attachment_view(row: RequestAttachment) -> AttachmentView:
+    return AttachmentView(row.id, row.content_type, row.size, row.caption, row.added_by, row.added_at)
+
+
+def extension_view(row: RequestExtension) -> ExtensionView:
+    return ExtensionView(
+        row.id,
+        row.state,
+        row.reason,
+        row.old_due_at,
+        row.new_due_at,
+        row.requested_by,
+        row.requested_at,
+        row.decided_by,
+        row.decided_at,
+        row.decision_note,
+    )
+
+
 def is_overdue(request: HelpRequest, now: datetime) -> bool:
     return Status(request.status) in OPEN_STATUSES and request.due_at < now
 
@@ -41,6 +77,8 @@ def request_view(
     hints: Sequence[RequestPolicyHint] = (),
     events: Sequence[RequestEvent] = (),
     tz: ZoneInfo | None = None,
+    attachments: Sequence[RequestAttachment] = (),
+    extensions: Sequence[RequestExtension] = (),
 ) -> RequestView:
     """The request as `viewer` may see it; `tz` words the `events` (their due times are local)."""
     if events and tz is None:
@@ -70,7 +108,7 @@ def request_view(
         assignee_chat_user_id=assignee.chat_user_id if assignee else None,
         resolved_at=request.resolved_at,
         closed_at=request.closed_at,
-        satisfaction=request.satisfaction,
+        satisfaction=request.rating,
         follow_up_note=m(request.follow_up_note),
         duplicate_of=duplicate_of,
         masked=not full,
@@ -87,4 +125,17 @@ def request_view(
             )
             for e in events
         ),
+        version=request.version,
+        rating=Satisfaction(request.rating) if request.rating else None,
+        rated_at=request.rated_at,
+        follow_up_asked_at=request.follow_up_asked_at,
+        resolution_note=m(request.resolution_note),
+        progress_count=request.progress_count,
+        reopen_count=request.reopen_count,
+        supervision_level=request.supervision_level,
+        supervision_count=request.supervision_count,
+        emergency=tuple(request.emergency.split(",")) if request.emergency else (),
+        attachment_count=request.attachment_count,
+        attachments=tuple(attachment_view(a) for a in attachments),
+        extensions=tuple(extension_view(x) for x in extensions),
     )

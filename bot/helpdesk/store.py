@@ -20,12 +20,16 @@ from bot.helpdesk.models import (
     CadreBinding,
     HelpRequest,
     Person,
+    RequestAttachment,
     RequestEvent,
+    RequestExtension,
     RequestPolicyHint,
     Village,
 )
 
 _OPEN = [s.value for s in OPEN_STATUSES]
+# Event kinds that record words or files, not a move of the request.
+_NOT_MOVES = ("note", "progress", "attach", "supervise", "extension")
 # Built once: a fresh alias per query would rebuild its column proxies every time.
 _ORIGINAL = aliased(HelpRequest, name="original")
 
@@ -125,6 +129,34 @@ def events_of(session: Session, request_id: int) -> list[RequestEvent]:
     return list(
         session.execute(
             select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+        ).scalars()
+    )
+
+
+def last_change(session: Session, request_id: int) -> RequestEvent | None:
+    """The latest event that moved the request (a status change, not a note)."""
+    return session.execute(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request_id, RequestEvent.kind.not_in(_NOT_MOVES))
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def attachments_of(session: Session, request_id: int) -> list[RequestAttachment]:
+    return list(
+        session.execute(
+            select(RequestAttachment)
+            .where(RequestAttachment.request_id == request_id)
+            .order_by(RequestAttachment.id)
+        ).scalars()
+    )
+
+
+def extensions_of(session: Session, request_id: int) -> list[RequestExtension]:
+    return list(
+        session.execute(
+            select(RequestExtension).where(RequestExtension.request_id == request_id).order_by(RequestExtension.id)
         ).scalars()
     )
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot import texts
+from bot import texts, vocab
 from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.errors import InvalidInput, NotFound
-from bot.helpdesk.lifecycle import ROLE_LABELS, Role, Status, Urgency
+from bot.helpdesk.lifecycle import ROLE_LABELS, Role, Satisfaction, Status, Urgency
 from bot.helpdesk.privacy import normalize_phone
 
 MAX_NAME_CHARS = 64
@@ -88,7 +88,9 @@ def check_category(category: str, config: HelpdeskConfig) -> str:
 
 
 def check_post(post: str, config: HelpdeskConfig) -> str:
+    """A post by its name or a common alias (村支书 → 村党组织书记, 村两委 → 村两委干部)."""
     cleaned = (post or "").strip()
+    cleaned = vocab.POST_ALIASES.get(cleaned, cleaned)
     if cleaned not in config.posts:
         raise InvalidInput(texts.HD_ERR_UNKNOWN_POST.format(post=post, choices="、".join(config.posts)))
     return cleaned
@@ -103,6 +105,17 @@ def parse_urgency(value: Urgency | str) -> Urgency:
             return urgency
     choices = "、".join(u.label for u in Urgency)
     raise InvalidInput(texts.HD_ERR_UNKNOWN_URGENCY.format(urgency=value, choices=choices))
+
+
+def parse_rating(value: Satisfaction | str) -> Satisfaction:
+    if isinstance(value, Satisfaction):
+        return value
+    key = (value or "").strip()
+    for rating in Satisfaction:
+        if key in (rating.value, rating.label):
+            return rating
+    choices = "、".join(r.label for r in Satisfaction)
+    raise InvalidInput(texts.HD_ERR_UNKNOWN_RATING.format(rating=str(value)[:20], choices=choices))
 
 
 def parse_status(value: Status | str) -> Status:

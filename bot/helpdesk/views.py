@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TypedDict
 
-from bot.helpdesk.lifecycle import Role, Status, Urgency
+from bot.helpdesk.lifecycle import Role, Satisfaction, Status, Urgency
 from bot.helpdesk.policy import PolicyHint
 
 
@@ -24,8 +24,16 @@ class NotificationKind(StrEnum):
     ASK_FEEDBACK = "ask_feedback"  # → requester on 已办结: 问题解决了吗？ (answer with `feedback`)
     RETURNED = "returned"  # → dispatchers of the village
     REOPENED = "reopened"  # → assignee (or dispatchers) when the villager is not satisfied
-    NOTE = "note"  # → requester: progress note from a cadre
+    NOTE = "note"  # → assignee: extra information from the requester
     OVERDUE_DIGEST = "overdue_digest"  # → cadre: daily list of overdue requests
+    RESOLVED = "resolved"  # → requester on 已办结: the result note; the 回访 follows later
+    PROGRESS = "progress"  # → requester: 办理进展 from the cadre, in plain words
+    URGENT = "urgent"  # → every cadre of the village and the admins: an emergency was filed
+    OVERDUE_REMINDER = "overdue_reminder"  # → responsible cadre: the deadline has passed (督办)
+    ESCALATED = "escalated"  # → admins and the village's 乡镇干部: still overdue N days later
+    EXTENSION_REQUESTED = "extension_requested"  # → admins: a cadre asks for 延期
+    EXTENSION_DECIDED = "extension_decided"  # → the cadre (and the requester, if approved)
+    ATTACHED = "attached"  # → assignee: the requester added a photo
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,12 @@ class VillageView:
     def full_name(self) -> str:
         """County / township / village, for disambiguation in lists."""
         return "".join(p for p in (self.county, self.township, self.name) if p)
+
+    @property
+    def display_name(self) -> str:
+        """Township and village (龙场镇新寨村): what buttons, receipts and invitations show, since
+        village names repeat across townships."""
+        return f"{self.township}{self.name}" if self.township else self.name
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,32 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    content_type: str
+    size: int
+    caption: str | None
+    added_by: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    """A 延期 request and its decision (state: pending / approved / rejected)."""
+
+    id: int
+    state: str
+    reason: str
+    old_due_at: datetime
+    new_due_at: datetime
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
 class RequestView:
     number: str
     status: Status
@@ -96,16 +136,33 @@ class RequestView:
     assignee_chat_user_id: int | None
     resolved_at: datetime | None
     closed_at: datetime | None
-    satisfaction: str | None
+    satisfaction: str | None  # the rating's value (Satisfaction), kept as str for old callers
     follow_up_note: str | None
     duplicate_of: str | None
     masked: bool
     policy_hints: tuple[PolicyHint, ...] = ()
     events: tuple[EventView, ...] = ()  # filled by `Helpdesk.show`, empty in lists
+    version: int = 1  # name it in the next command (expected_version): see errors.Stale
+    rating: Satisfaction | None = None
+    rated_at: datetime | None = None
+    follow_up_asked_at: datetime | None = None
+    resolution_note: str | None = None  # 办结说明
+    progress_count: int = 0  # 办理进展 notes
+    reopen_count: int = 0
+    supervision_level: int = 0  # 0 none, 1 reminded, 2 escalated (for the current due time)
+    supervision_count: int = 0  # 督办次数
+    emergency: tuple[str, ...] = ()  # services the villager was told to call first: "120", "119", "110"
+    attachment_count: int = 0
+    attachments: tuple[AttachmentView, ...] = ()  # filled by `show`
+    extensions: tuple[ExtensionView, ...] = ()  # filled by `show`, oldest first
 
     @property
     def status_label(self) -> str:
         return self.status.label
+
+    @property
+    def pending_extension(self) -> ExtensionView | None:
+        return next((e for e in reversed(self.extensions) if e.state == "pending"), None)
 
 
 @dataclass(frozen=True)
@@ -114,6 +171,9 @@ class Outcome:
 
     request: RequestView
     notifications: tuple[Notification, ...] = ()
+    # Emergency services to advise first ("120" ambulance, "119" fire, "110" police), from the
+    # request's wording; the front end puts this advice before anything else.
+    emergency: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

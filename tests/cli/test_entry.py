@@ -48,3 +48,20 @@ def test_a_malformed_log_level_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.splitlines()[1:] == ["  LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR (got 'LOUD')"]
     assert not (tmp_path / "hd.db").exists()
+
+
+def test_a_question_imports_only_its_own_command_group() -> None:
+    """`python -m bot ask` must not pay for the other groups' imports (help-desk admin, backup,
+    operator commands): the cold-start budget of issue 13."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from bot.cli import build_parser; p = build_parser('ask'); "
+        "print(sorted(m for m in sys.modules if m.startswith('bot.cli.')))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['bot.cli.common', 'bot.cli.kb']"
+    sub = next(a for a in build_parser("ask")._actions if a.dest == "command")
+    assert set(sub.choices) == {"ingest", "ask", "eval"}

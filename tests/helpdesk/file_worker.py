@@ -30,3 +30,29 @@ def file_requests(
         results.put((first, numbers))
     finally:
         helpdesk.close()
+
+
+def claim_requests(
+    url: str, chat_id: int, numbers: list[tuple[str, int]], barrier: Barrier, results: Queue
+) -> None:
+    """Press 接单 on each (number, version the card showed) at the same moment as a sibling process.
+
+    One barrier wait per request: both processes press the same card together, round after round.
+    """
+    from bot.helpdesk import HelpdeskError, Stale
+
+    helpdesk = Helpdesk.open(url, pool_size=2)
+    try:
+        outcomes = []
+        for number, version in numbers:
+            barrier.wait(BARRIER_TIMEOUT_S)
+            try:
+                helpdesk.casework.claim(chat_id, number, expected_version=version)
+                outcomes.append((number, "ok"))
+            except Stale:
+                outcomes.append((number, "stale"))
+            except HelpdeskError as exc:  # reported, not raised: the sibling must not wait in vain
+                outcomes.append((number, type(exc).__name__))
+        results.put((chat_id, outcomes))
+    finally:
+        helpdesk.close()

@@ -48,7 +48,9 @@ def perform(hd: Helpdesk, action: Action, number: str, anchor: str, actor: int =
     if action is Action.CLOSE:
         return hd.casework.feedback(VILLAGER_1, number, True, "修好了")
     if action is Action.REOPEN:
-        return hd.casework.feedback(VILLAGER_1, number, False, "还是漏")
+        if hd.queries.show(OPERATOR, number).status is Status.RESOLVED:
+            return hd.casework.feedback(VILLAGER_1, number, False, "还是漏")
+        return hd.casework.reopen(actor, number, "村民来电说又漏了")
     raise AssertionError(action)
 
 

@@ -40,7 +40,7 @@ def test_digest_lists_each_cadres_overdue_requests(hd: Helpdesk, world: World, c
 
     # Resolving takes a request out of the digest; a request the villager hasn't confirmed is not overdue.
     hd.casework.start(SECRETARY_A, water)
-    hd.casework.resolve(SECRETARY_A, water)
+    hd.casework.resolve(SECRETARY_A, water, "已恢复供水")
     assert SECRETARY_A not in {n.chat_user_id for n in hd.queries.overdue_digest()}
     assert VILLAGER_1 not in {n.chat_user_id for n in hd.queries.overdue_digest()}
 

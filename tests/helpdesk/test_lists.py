@@ -72,7 +72,7 @@ def test_request_counts_by_status_and_village(hd: Helpdesk, world: World, clock:
     job = file(hd, world.a, "失业了想找工作")  # 就业 168 h
     roof = file(hd, world.a, "房子漏雨", requester=VILLAGER_2)  # 住房安全 72 h
     hd.casework.start(SECRETARY_A, roof)
-    hd.casework.resolve(SECRETARY_A, roof)
+    hd.casework.resolve(SECRETARY_A, roof, "已修好")
     in_b = file(hd, world.b, "老人住院看病没钱")  # 医疗 72 h
     returned = file(hd, world.b, "村里水质差")
     hd.casework.return_to_dispatch(SECRETARY_B, returned, "需要乡镇水管站处理")

@@ -14,7 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.helpdesk import OPERATOR, Helpdesk
+from bot.helpdesk import OPERATOR, Helpdesk, Satisfaction, Status
 from bot.helpdesk.db import MIGRATIONS_DIR, create_helpdesk_engine, write_engine
 from bot.helpdesk.models import RequestEvent
 
@@ -155,7 +155,7 @@ def test_downgrade_words_coded_events_back_into_prose(db_url: str) -> None:
         with engine.connect() as conn:
             after = [r[0] for r in conn.execute(text("SELECT note FROM request_events ORDER BY id"))]
             columns = [
-                r[1] for r in conn.execute(text("SELECT * FROM request_events LIMIT 0")).cursor.description
+                r[0] for r in conn.execute(text("SELECT * FROM request_events LIMIT 0")).cursor.description
             ]
         assert after == before
         assert "code" not in columns and "params" not in columns
@@ -176,3 +176,82 @@ def test_a_rewording_reaches_the_history_already_written(
         assert helpdesk.queries.show(OPERATOR, number).events[1].note == "自动派给第一书记王书记"
         monkeypatch.setitem(texts.HD_EVENT_TEXTS, "auto_assigned", "系统分派：{post} {name}")
         assert helpdesk.queries.show(OPERATOR, number).events[1].note == "系统分派：第一书记 王书记"
+
+
+def _populate_0002(engine: Engine) -> None:
+    """Two requests as the 0002 code left them: one closed with notes, one reopened after 办结."""
+    with write_engine(engine).begin() as conn:
+        for rid, number, status, resolved, satisfaction in [
+            (3, "2026-000003", "closed", T, "satisfied"),
+            (4, "2026-000004", "reopened", T, "unsatisfied"),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO requests (id, number, requester_id, village_id, address, phone, category, "
+                    "description, urgency, status, assignee_id, created_at, updated_at, due_at, resolved_at, "
+                    "satisfaction) VALUES (:id, :number, 1, 1, '', NULL, '饮水安全', '水管冻裂了', 'normal', "
+                    ":status, 2, :t, :t, :t, :resolved, :sat)"
+                ),
+                {"id": rid, "number": number, "status": status, "t": T, "resolved": resolved, "sat": satisfaction},
+            )
+            for kind, actor, note in [
+                ("note", 2, "师傅明天到"),  # the cadre's progress note
+                ("note", 1, "我家在村口"),  # the villager's own note: no progress
+                ("resolve", 2, "换了新水管"),
+            ]:
+                conn.execute(
+                    text(
+                        "INSERT INTO request_events (request_id, at, actor_id, actor_label, kind, old_status, "
+                        "new_status, note) VALUES (:rid, :t, :actor, 'x', :kind, NULL, NULL, :note)"
+                    ),
+                    {"rid": rid, "t": T, "actor": actor, "kind": kind, "note": note},
+                )
+        conn.execute(
+            text(
+                "INSERT INTO request_events (request_id, at, actor_id, actor_label, kind, old_status, new_status, "
+                "code, note) VALUES (4, :t, 1, '张大爷（村民）', 'reopen', 'resolved', 'reopened', NULL, '还是漏')"
+            ),
+            {"t": T},
+        )
+
+
+def test_upgrade_to_casework_keeps_requests_and_fills_the_new_columns(db_url: str) -> None:
+    engine = create_helpdesk_engine(db_url)
+    try:
+        _alembic(engine, "upgrade", "0001_initial")
+        _populate_0001(engine)
+        _alembic(engine, "upgrade", "0002_event_codes")
+        _populate_0002(engine)
+        _alembic(engine, "upgrade", "head")
+        with Helpdesk(engine) as helpdesk:
+            closed = helpdesk.queries.show(OPERATOR, "2026-000003")
+            reopened = helpdesk.queries.show(OPERATOR, "2026-000004")
+            assert helpdesk.queries.count_requests() == 4
+            assert (closed.rating, closed.resolution_note, closed.progress_count) == (
+                Satisfaction.SATISFIED,
+                "换了新水管",
+                1,
+            )
+            assert closed.resolved_at == T and closed.version == 1
+            # Reopened: 办结时间 cleared, history keeps the 办结.
+            assert (reopened.status, reopened.resolved_at, reopened.resolution_note) == (Status.REOPENED, None, None)
+            assert reopened.rating is Satisfaction.UNSATISFIED and reopened.reopen_count == 1
+            assert [e.kind for e in reopened.events] == ["note", "note", "resolve", "reopen"]
+            # Old requests go on through the new commands.
+            started = helpdesk.casework.start(100, "2026-000004", expected_version=reopened.version)
+            assert started.request.status is Status.IN_PROGRESS and started.request.version == 2
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_from_casework_drops_its_columns(db_url: str) -> None:
+    engine = create_helpdesk_engine(db_url)
+    try:
+        _alembic(engine, "upgrade", "head")
+        _alembic(engine, "downgrade", "0002_event_codes")
+        with engine.connect() as conn:
+            columns = [r[0] for r in conn.execute(text("SELECT * FROM requests LIMIT 0")).cursor.description]
+        assert "version" not in columns and "rating" not in columns and "satisfaction" in columns
+        _alembic(engine, "upgrade", "head")
+    finally:
+        engine.dispose()

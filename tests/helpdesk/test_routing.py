@@ -115,7 +115,7 @@ def test_resolve_and_duplicate_refused_across_villages(hd: Helpdesk, world: Worl
     hd.casework.start(SECRETARY_A, number)
     before = snapshot(hd, number)
     with pytest.raises(PermissionDenied) as caught:
-        hd.casework.resolve(SECRETARY_B, number)
+        hd.casework.resolve(SECRETARY_B, number, "已办好")
     assert "新寨村" in caught.value.message_zh and "无权处理" in caught.value.message_zh
     with pytest.raises(PermissionDenied):
         hd.casework.mark_duplicate(SECRETARY_B, number, other)

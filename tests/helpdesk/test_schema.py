@@ -27,7 +27,7 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
             diff = compare_metadata(context, Base.metadata)
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         assert diff == []
-        assert version == "0002_event_codes"
+        assert version == "0003_casework"
     finally:
         engine.dispose()
 
