@@ -87,7 +87,7 @@ class Session:
             self.command(line)
         elif self.dialog is not None:
             self.show(self.assistant.dialog_input(self.user, self.dialog, text=line))
-        elif self.assistant.streams_answers and self.assistant.is_question(line):
+        elif self.assistant.streams(line):
             self.ask_streaming(line)
         else:
             self.show(self.assistant.handle_text(self.user, line))

@@ -94,13 +94,12 @@ class Assistant:
             return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
         return self.questions.ask(user, text, on_text)
 
-    @property
-    def streams_answers(self) -> bool:
-        """Answers may stream (a model is configured): front ends show a placeholder at once."""
-        return self.context.answers.uses_model
-
-    def is_question(self, text: str) -> bool:
-        """`handle_text` would look `text` up in the knowledge base (not a menu word or small talk)."""
+    def streams(self, text: str) -> bool:
+        """The answer to `text` may stream: a model is configured and `handle_text` would look `text`
+        up in the knowledge base (not a menu word, a 回访 reply or small talk), so front ends show a
+        placeholder at once."""
+        if not self.context.answers.uses_model:
+            return False
         stripped = (text or "").strip()
         menu = (texts.BOT_MENU_ASK, texts.BOT_MENU_REQUEST, texts.BOT_MENU_MINE, texts.BOT_MENU_HELP)
         if stripped in menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:

@@ -29,7 +29,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert update.message is not None
     svc = services(context)
     text = update.message.text or ""
-    if svc.assistant.streams_answers and svc.assistant.is_question(text):
+    if svc.assistant.streams(text):
         # A model answers (docs/llm.md): "正在查找……" at once, edited as the answer streams.
         await respond_streaming(update, context, svc.assistant.handle_text, user_ref(update), text)
         return
