@@ -29,7 +29,7 @@ Format = Literal["csv", "xlsx"]
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-Value = str | datetime | None
+Value = str | int | datetime | None
 
 
 def _columns(tz: ZoneInfo) -> list[tuple[str, Callable[[RequestView], Value], int]]:
@@ -61,7 +61,22 @@ def _columns(tz: ZoneInfo) -> list[tuple[str, Callable[[RequestView], Value], in
         ("回访说明", lambda v: v.follow_up_note or "", 30),
         ("重复工单", lambda v: v.duplicate_of or "", 14),
         ("最后更新", lambda v: t(v.updated_at), 17),
+        ("办结说明", lambda v: v.resolution_note or "", 30),
+        ("办理进展次数", lambda v: v.progress_count, 8),
+        ("回访结果", lambda v: _follow_up(v), 16),
+        ("重新办理次数", lambda v: v.reopen_count, 8),
+        ("督办次数", lambda v: v.supervision_count, 8),
+        ("照片数", lambda v: v.attachment_count, 8),
     ]
+
+
+def _follow_up(view: RequestView) -> str:
+    """回访结果: the rating given, or whether the 回访 is still waiting for an answer."""
+    if view.rating is not None:
+        return view.rating.label
+    if view.follow_up_asked_at is not None:
+        return texts.HD_LEDGER_FOLLOW_UP_WAITING
+    return ""
 
 
 def headers() -> list[str]:
@@ -96,6 +111,8 @@ def _csv_cell(value: Value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime(TIME_FORMAT)
+    if isinstance(value, int):
+        return str(value)
     return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
 
 

@@ -39,6 +39,7 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 BM25_DIR = "bm25"
 FORMAT_VERSION = 1
+_NO_TOKEN = "\x00"  # see write_generation_files
 
 
 class IngestBusyError(RuntimeError):
@@ -245,8 +246,11 @@ def write_generation_files(folder: Path, manifest: Manifest, chunks: list[Chunk]
         fh.flush()
         os.fsync(fh.fileno())
     retriever = bm25s.BM25()
-    # An empty knowledge base is legal; bm25s needs at least one (empty) document.
-    retriever.index(tokens or [[]], show_progress=False)
+    # An empty knowledge base (every file skipped) is legal, but bm25s cannot index a corpus with
+    # no token at all: give it a placeholder no query can contain, one per chunk so positions hold.
+    if not any(tokens):
+        tokens = [[_NO_TOKEN]] * max(1, len(tokens))
+    retriever.index(tokens, show_progress=False)
     retriever.save(str(folder / BM25_DIR))
     fsync_write_text(folder / MANIFEST, manifest.to_json())
     fsync_dir(folder)

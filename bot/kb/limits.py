@@ -9,7 +9,8 @@ would take the bot's host down at each start. The checks here are cheap and happ
   directory alone — the declared uncompressed sizes, which zipfile enforces while reading (a
   member that inflates past its declared size fails its CRC check instead of growing);
 - an HTML page by its tag count (BeautifulSoup makes an object per tag);
-- a PDF by its page count (pypdf already bounds each stream it inflates, 75 MB by default);
+- a PDF by its page count, and as a bomb when pypdf stops inflating a page at its 75 MB limit
+  (before OCR would render that page without any limit);
 - loaders count the characters and blocks they extract and stop at `MAX_DOCUMENT_CHARS` /
   `MAX_BLOCKS`.
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from pypdf.errors import LimitReachedError
+
 from bot.kb.types import DocumentError, SkipReason
 
 # Characters of text per document: about 1,000 pages of Chinese; past this a file is a dump or a
@@ -36,8 +39,9 @@ MAX_ZIP_MEMBERS = 10_000
 # PDF pages: a 2,000-page PDF is a gazette volume, not one policy.
 MAX_PDF_PAGES = 2_000
 # Paragraphs, table rows or pages a loader walks through (empty ones included): a million empty
-# paragraphs hold no text but take minutes to walk.
-MAX_BLOCKS = 200_000
+# paragraphs hold no text but take minutes to walk (python-docx looks each style up anew: ~4 ms a
+# paragraph on a busy 2-core machine); a 500-page document has ~10,000.
+MAX_BLOCKS = 50_000
 # Elements of an HTML page: BeautifulSoup builds a Python object per tag (~1 KB each); a big real
 # page has ~10,000.
 MAX_HTML_TAGS = 100_000
@@ -96,6 +100,16 @@ def _check_zip(path: Path, src: str) -> None:
             "or far more text than one document; split the file",
             SkipReason.BOMB,
         )
+
+
+def refuse_stream_bomb(exc: Exception, src: str) -> None:
+    """Turn pypdf's "limit reached while decompressing" into a refusal of the whole file. Treating
+    the page as merely unreadable sent it to OCR, whose renderer has no such limit (7 GB for one
+    page whose content stream inflates to 1 GiB)."""
+    if isinstance(exc, LimitReachedError):
+        raise DocumentError(
+            src, f"a page unpacks past pypdf's limit ({exc}): a compression bomb; not read", SkipReason.BOMB
+        ) from exc
 
 
 def check_pages(pages: int, src: str) -> None:

@@ -33,6 +33,7 @@ def _seed(hd: Helpdesk, world: World, clock: Clock) -> dict[str, str]:
     clock.advance(days=1)
     n["job"] = hd.intake.file_request(VILLAGER_2, world.b.id, "失业了想找工作", urgency="紧急").request.number
     hd.casework.start(SECRETARY_A, n["roof"])
+    hd.casework.progress(SECRETARY_A, n["roof"], "瓦片已买好，明天上房")
     hd.casework.resolve(SECRETARY_A, n["roof"], "已修好")
     hd.casework.feedback(VILLAGER_1, n["roof"], True, "满意")
     hd.casework.mark_unable(SECRETARY_B, n["water"], "需县水务局立项")
@@ -79,8 +80,12 @@ def test_xlsx_matches_the_database(hd: Helpdesk, world: World, clock: Clock, tmp
         assert row[col["办结时间"]] == _local(view.resolved_at)
         assert row[col["承办人"]] == (view.assignee_name or None)
         assert row[col["是否超期"]] == ("是" if view.overdue else "否")
+        assert row[col["办结说明"]] == (view.resolution_note or None)
+        assert (row[col["办理进展次数"]], row[col["重新办理次数"]]) == (view.progress_count, view.reopen_count)
+        assert (row[col["督办次数"]], row[col["照片数"]]) == (view.supervision_count, view.attachment_count)
     roof = rows[1 + list(numbers).index("roof")]
     assert roof[col["满意度"]] == "满意" and roof[col["回访说明"]] == "满意"
+    assert (roof[col["办结说明"]], roof[col["回访结果"]], roof[col["办理进展次数"]]) == ("已修好", "满意", 1)
     water = rows[1 + list(numbers).index("water")]
     assert water[col["状态"]] == "无法办理"
 

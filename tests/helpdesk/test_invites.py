@@ -91,3 +91,10 @@ def test_codes_are_stored_hashed(hd: Helpdesk, world: World) -> None:
     with hd.engine.connect() as conn:
         stored = conn.execute(text("SELECT code_hash FROM invites")).scalar_one()
     assert code not in stored and len(stored) == 64
+
+
+@pytest.mark.parametrize(("alias", "post"), [("村支书", "村党组织书记"), ("村两委", "村两委干部")])
+def test_everyday_post_names_are_accepted(hd: Helpdesk, world: World, alias: str, post: str) -> None:
+    invite = hd.directory.create_invite(OPERATOR, alias, world.a.id)
+    assert invite.post == post
+    assert invite.village.display_name == "龙场镇新寨村"  # township shown: village names repeat

@@ -4,6 +4,7 @@ with embedded Chroma and with a `chroma run` server. Real files, real model, rea
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -85,6 +86,17 @@ def test_removing_a_document_never_deletes_a_link_target(make_kb, tmp_path: Path
     with pytest.raises(KnowledgeBaseError):
         kb.remove_document("linked_dir/passwd.txt")
     assert (outside / "passwd.txt").is_file()
+
+
+def test_a_folder_with_nothing_usable_is_reported_not_a_crash(make_kb, tmp_path: Path) -> None:
+    """Every file skipped (a bomb, a link out, an empty file): the report says why for each, and
+    an empty knowledge base is published instead of the ingest crashing."""
+    kb = make_kb({"empty.txt": ""})
+    (kb.source_dir / "passwd.txt").symlink_to(_outside(tmp_path) / "passwd.txt")
+    report = kb.ingest()
+    assert report.added == [] and {s for s, _ in report.skipped} == {"empty.txt", "passwd.txt"}
+    assert report.generation and kb.is_empty()
+    assert not kb.search("低保申请向谁提出", 3).hits
 
 
 # ---------------------------------------------------------------------------------- pointer
@@ -204,3 +216,52 @@ def test_clean_up_keeps_complete_generations_when_nothing_is_served(make_kb) -> 
     removed = kb.index.sweep(kb.store)
     assert leftover.name in removed and first.generation not in removed
     assert (root / first.generation).is_dir()
+
+
+# --------------------------------------------------------------------------------- full disk
+
+
+class _FullDisk:
+    """`open` for bot.kb.index: files it writes fail with ENOSPC after `room` bytes, as on a full
+    disk (the real drill, on a tiny tmpfs, is bench/drill.py)."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def __call__(self, file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        handle = open(file, mode, *args, **kwargs)  # noqa: SIM115 - wrapped and returned
+        if "w" not in mode and "a" not in mode:
+            return handle
+        disk = self
+        write = handle.write
+
+        def limited(data):  # type: ignore[no-untyped-def]
+            if len(data) > disk.room:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(file))
+            disk.room -= len(data)
+            return write(data)
+
+        handle.write = limited
+        return handle
+
+
+def test_a_full_disk_during_ingest_leaves_the_previous_generation_serving(
+    make_kb, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.kb.index as index_module
+
+    kb = make_kb({"a.txt": POLICY})
+    first = kb.ingest()
+    (kb.source_dir / "b.txt").write_text(WATER, "utf-8")
+    monkeypatch.setattr(index_module, "open", _FullDisk(room=200), raising=False)
+    with pytest.raises(OSError) as caught:
+        kb.ingest()
+    assert caught.value.errno == errno.ENOSPC
+    assert any("previous knowledge base keeps serving" in r.getMessage() for r in caplog.records)
+    assert any(getattr(r.exc_info[1], "errno", None) == errno.ENOSPC for r in caplog.records if r.exc_info)
+    # Still serving the old generation, nothing half-written left behind, the pointer intact.
+    assert kb.index.current() == first.generation and kb.pointer_problem() is None
+    assert kb.search("低保申请向谁提出", 3).hits[0].chunk.source == "a.txt"
+    assert {p.name for p in kb.index.root.iterdir() if p.name.startswith("g")} == {first.generation}
+    monkeypatch.undo()  # space freed: the next run completes
+    assert kb.ingest().added == ["b.txt"]

@@ -78,6 +78,13 @@ def test_ingest_reports_the_bombs_and_indexes_the_rest(make_kb, tmp_path: Path) 
     assert "skipped bomb.docx: its text unpacks to" in report.summary()
 
 
+def test_a_pdf_page_that_inflates_past_the_stream_limit_is_refused_not_rendered(tmp_path: Path) -> None:
+    path = bombs.pdf_flate_bomb(tmp_path / "stream.pdf", 80 * MB)  # pypdf stops at 75 MB
+    assert path.stat().st_size < MB
+    error = _refused(path)
+    assert error.code == SkipReason.BOMB and "compression bomb" in error.reason
+
+
 def test_an_html_page_of_tiny_elements_is_refused_before_parsing(tmp_path: Path) -> None:
     path = bombs.html_many_tags(tmp_path / "tags.html", 2 * MB)  # ~300,000 tags in 2 MB
     error = _refused(path)

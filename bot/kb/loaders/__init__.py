@@ -77,7 +77,8 @@ def load_text(
         text, meta = _OPTION_LOADERS[suffix](path, src, options or ReadOptions())
     else:
         text, meta = _LOADERS[suffix](path, src)
-    limits.check_chars(text, src)
+    if suffix not in _PLAIN_TEXT:  # plain text cannot expand: the byte cap above already bounds it
+        limits.check_chars(text, src)
     text = _tidy(text)
     if not text.strip():
         raise DocumentError(
@@ -89,6 +90,10 @@ def load_text(
     meta.setdefault("format", suffix.lstrip("."))
     return text, meta
 
+
+# Formats read as they are stored: no container to inflate, so a file under the byte cap is read
+# whole (a 50 MB text file peaks at ~0.4 GB); the character limit is for formats that expand.
+_PLAIN_TEXT = frozenset({".txt", ".md", ".markdown"})
 
 _ODD_BREAKS_RE = re.compile("[\u2028\u2029\x0b\x0c\x85]")
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")

@@ -34,7 +34,8 @@ def load_pdf(path: Path, src: str, options: ReadOptions) -> tuple[str, dict[str,
         for page in reader.pages:
             try:
                 text = page.extract_text() or ""
-            except Exception:  # one damaged page must not lose the rest
+            except Exception as exc:  # one damaged page must not lose the rest…
+                limits.refuse_stream_bomb(exc, src)  # …but a bomb loses the file
                 text = ""
             pages.append(budget.take(text))
         info = reader.metadata
