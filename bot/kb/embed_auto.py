@@ -20,7 +20,6 @@ measures again. About half a minute, once, plus a minute to build the ONNX copy 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
 import gc
@@ -39,9 +38,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.config import Settings, get_settings
-from bot.kb.embed_model import model_key, resolve_model_source
-from bot.kb.embeddings import _available_cpus, load_embedder
+from bot.config import Settings
+from bot.kb.embed_model import available_cpus, model_key, resolve_model_source
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +113,7 @@ def cpu_fingerprint(model_id: str) -> dict[str, Any]:
         "cpu": cpu,
         "simd": [f for f in SIMD_FLAGS if f in flags],
         "flags_sha1": hashlib.sha1(" ".join(flags).encode()).hexdigest()[:12],
-        "cpus": _available_cpus(),
+        "cpus": available_cpus(),
         "env": {k: os.environ[k] for k in DISPATCH_ENV if k in os.environ},
         "torch": _version("torch"),
         "onnxruntime": _version("onnxruntime"),
@@ -335,22 +333,3 @@ def embedder_line(kb: Any) -> str:
     if passages is None or passages == query:
         return f"embeddings: {query}"
     return f"embeddings: queries by {query}, passages by {passages} (re-ingest to match)"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bot.kb.embed_auto [--again]`` — measure now (``--again``: even if this CPU has a
-    recorded choice, e.g. after measuring on a busy machine) and print the result."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--again", action="store_true", help="discard the recorded choice first")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = get_settings().model_copy(update={"embedding_precision": "auto"})
-    if args.again:
-        choice_path(settings, model_key(*resolve_model_source(settings))).unlink(missing_ok=True)
-    load_embedder(settings, reuse=False)
-    print("\n".join(describe(settings)))
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -206,3 +206,10 @@ def model_spec(settings: Settings) -> ModelSpec:
     return ModelSpec(folder, label, is_default, model_key(source, label, is_default), fast_layout(folder))
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, not the machine's count): what thread and
+    worker defaults and the CPU fingerprint are based on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)

@@ -30,7 +30,6 @@ one forward pass spread over two intra-op threads. Other models go through
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +59,7 @@ from bot.kb.embed_model import (
     model_spec,
     resolve_model_source,
 )
+from bot.kb.embed_model import available_cpus as _available_cpus
 
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
@@ -393,10 +393,3 @@ def load_embedder(
             _cache[key] = embedder
         log.info("embedding model ready: %s on %s (dim %d)", embedder.name, dev, embedder.dim)
         return embedder
-
-
-def _available_cpus() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
