@@ -35,8 +35,9 @@ _init_lock = threading.Lock()
 _initialised = False
 
 
-def _ensure_jieba() -> None:
-    """jieba builds its prefix dictionary lazily and not thread-safely: do it once, under a lock."""
+def ensure_jieba() -> None:
+    """jieba builds its prefix dictionary lazily and not thread-safely: do it once, under a lock,
+    with the lexicon's words added, so every caller (search, typo reading) cuts words the same way."""
     global _initialised
     if _initialised:
         return
@@ -141,7 +142,7 @@ _NOT_A_NAME = set("我你他她咱俺们这那本全该各邻外哪每某到去�
 
 def places_named(question: str) -> list[Concept]:
     """Place names in the question (X县 / X镇 / X乡) as concepts a passage must name."""
-    _ensure_jieba()
+    ensure_jieba()
     pairs = [(p.word, p.flag) for p in posseg.lcut(to_simplified(question))]
     out: list[Concept] = []
     for i, (word, _flag) in enumerate(pairs):
@@ -186,7 +187,7 @@ def names(concept: Concept, text: str) -> bool:
 
 def tokens(text: str) -> list[str]:
     """Search-mode jieba tokens of simplified `text`, stopwords and punctuation removed."""
-    _ensure_jieba()
+    ensure_jieba()
     stop = stopwords()
     out: list[str] = []
     for raw in jieba.lcut_for_search(text):

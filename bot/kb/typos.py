@@ -23,6 +23,8 @@ from functools import lru_cache
 import jieba
 from pypinyin import lazy_pinyin
 
+from bot.kb.lexicon import ensure_jieba
+
 __all__ = ["TypoFixer"]
 
 MIN_COUNT = 2  # a correction must be a word the documents use at least this often
@@ -35,6 +37,7 @@ def _sound(word: str) -> tuple[str, ...]:
 
 
 def _words(text: str) -> list[str]:
+    ensure_jieba()  # the lexicon's words first: the same cuts as search, whatever ran before
     return [w for w in jieba.lcut(text) if _CJK_WORD.match(w)]
 
 
@@ -66,7 +69,7 @@ class TypoFixer:
         return max(candidates)[1] if candidates else None
 
     def corrections(self, text: str) -> list[str]:
-        """The documents' words that the question's slips stand for ("特捆人员" → ["特困"]).
+        """The documents' words that the question's slips stand for ("特捆人员" → ["特困人员"]).
 
         A word is also tried with the next one ("起伏" + "线" → 起付线), since the documents' word
         may be longer than the slip jieba found.

@@ -248,7 +248,7 @@ def test_pinyin_slips_are_read_as_the_documents_words() -> None:
         "公开内容保留的时间不少于15天，资料保留5年。", "困难残疾人生活补贴。残疾等级为一级。残疾等级为二级。",
     ])  # fmt: skip
     assert fixer.corrections("大病保险的起伏线是多少") == ["起付线"]
-    assert fixer.corrections("特捆人员去世了") == ["特困"]
+    assert fixer.corrections("特捆人员去世了") == ["特困人员"]  # 特困人员 is a lexicon word, as in search
     assert fixer.corrections("公开栏的东西要保流几天") == ["保留"]
     assert fixer.corrections("残积人证过期了") == ["残疾"]
     assert fixer.corrections("低保怎么申请") == []  # nothing to correct, nothing invented
