@@ -29,7 +29,7 @@ from bot.helpdesk.events import EventNote, record
 from bot.helpdesk.lifecycle import RULES, Action, Role, Status, allowed_actions
 from bot.helpdesk.models import HelpRequest
 from bot.helpdesk.notify import with_note
-from bot.helpdesk.present import request_view
+from bot.helpdesk.present import request_card
 from bot.helpdesk.privacy import mask_text, masked_logger
 from bot.helpdesk.views import Notification, NotificationKind, Outcome, RequestView
 
@@ -124,17 +124,7 @@ class Mover:
         self, session: Session, request: HelpRequest, viewer: Viewer, now: datetime
     ) -> RequestView:
         """The request with everything a card shows (history, hints, photos, 延期)."""
-        return request_view(
-            request,
-            viewer,
-            now,
-            duplicate_of=store.duplicate_number(session, request),
-            hints=store.hints_of(session, request.id),
-            events=store.events_of(session, request.id),
-            tz=self.ctx.tz,
-            attachments=store.attachments_of(session, request.id),
-            extensions=store.extensions_of(session, request.id),
-        )
+        return request_card(session, request, viewer, now, self.ctx.tz)
 
     def _stale(self, session: Session, request: HelpRequest, viewer: Viewer, now: datetime) -> Stale:
         last = store.last_change(session, request.id)

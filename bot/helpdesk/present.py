@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
+from bot.helpdesk import store
 from bot.helpdesk.access import Viewer, sees_full_text
 from bot.helpdesk.events import describe
 from bot.helpdesk.lifecycle import OPEN_STATUSES, Role, Satisfaction, Status, Urgency
@@ -138,4 +141,20 @@ def request_view(
         attachment_count=request.attachment_count,
         attachments=tuple(attachment_view(a) for a in attachments),
         extensions=tuple(extension_view(x) for x in extensions),
+    )
+
+
+def request_card(session: Session, request: HelpRequest, viewer: Viewer, now: datetime, tz: ZoneInfo) -> RequestView:
+    """The request with everything a card shows (history, hints, photos, 延期), read in `session`:
+    the one view both a query and a move answer with, so a card looks the same whichever it came from."""
+    return request_view(
+        request,
+        viewer,
+        now,
+        duplicate_of=store.duplicate_number(session, request),
+        hints=store.hints_of(session, request.id),
+        events=store.events_of(session, request.id),
+        tz=tz,
+        attachments=store.attachments_of(session, request.id),
+        extensions=store.extensions_of(session, request.id),
     )

@@ -20,7 +20,7 @@ from bot.helpdesk.errors import InvalidInput, PermissionDenied
 from bot.helpdesk.lifecycle import OPEN_STATUSES, Status
 from bot.helpdesk.models import CadreBinding, HelpRequest, Person
 from bot.helpdesk.notify import local_time
-from bot.helpdesk.present import request_view, village_view
+from bot.helpdesk.present import request_card, request_view, village_view
 from bot.helpdesk.validate import check_category, clean_number, parse_status
 from bot.helpdesk.views import (
     CadreOverdue,
@@ -51,15 +51,7 @@ class Queries:
             viewer = self._ctx.viewer(session, actor)
             request = store.request_by_number(session, number)
             access.require_view(viewer, request)
-            return request_view(
-                request,
-                viewer,
-                now,
-                duplicate_of=store.duplicate_number(session, request),
-                hints=store.hints_of(session, request.id),
-                events=store.events_of(session, request.id),
-                tz=self._ctx.tz,
-            )
+            return request_card(session, request, viewer, now, self._ctx.tz)
 
     def list_requests(
         self, actor: Actor, filters: RequestFilter | None = None, *, limit: int = 20, offset: int = 0
