@@ -42,8 +42,12 @@ class LLMClient:
             model=config.model,
             base_url=config.base_url,
             api_key=config.api_key,
-            timeout=httpx.Timeout(
-                config.timeout, connect=min(CONNECT_TIMEOUT, config.timeout), read=config.first_token_timeout
+            # (connect, read, write, pool) as a plain tuple: both httpx and httpx2 (which newer openai
+            # clients use) build their Timeout from it, and it is hashable, so langchain-openai can
+            # cache its client; an httpx.Timeout object is refused by openai releases built on httpx2.
+            # `read` bounds the wait for each streamed piece, the first token included.
+            timeout=(
+                min(CONNECT_TIMEOUT, config.timeout), config.first_token_timeout, config.timeout, config.timeout
             ),
             max_retries=0,
             temperature=0,
