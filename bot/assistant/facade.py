@@ -51,6 +51,14 @@ class Assistant:
         self.requests = Requests(self.context)
         self.cadre = Cadre(self.context)
         self.admin = Admin(self.context)
+        # The menu buttons, one table for `handle_text` (what each does) and `streams` (which texts
+        # are not questions), so the two cannot disagree.
+        self._menu: dict[str, Callable[[UserRef], Reply]] = {
+            texts.BOT_MENU_ASK: lambda _user: Reply.of(texts.BOT_ASK_PROMPT),
+            texts.BOT_MENU_REQUEST: self.requests.start_request,
+            texts.BOT_MENU_MINE: self.requests.my_requests,
+            texts.BOT_MENU_HELP: self.help,
+        }
 
     def identity(self, user: UserRef) -> Identity:
         return self.context.identity(user)
@@ -82,14 +90,9 @@ class Assistant:
 
         `on_text` receives a model answer's text as it streams (bot/llm; never called without one)."""
         stripped = (text or "").strip()
-        if stripped == texts.BOT_MENU_ASK:
-            return Reply.of(texts.BOT_ASK_PROMPT)
-        if stripped == texts.BOT_MENU_REQUEST:
-            return self.requests.start_request(user)
-        if stripped == texts.BOT_MENU_MINE:
-            return self.requests.my_requests(user)
-        if stripped == texts.BOT_MENU_HELP:
-            return self.help(user)
+        menu = self._menu.get(stripped)
+        if menu is not None:
+            return menu(user)
         if stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
             return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
         return self.questions.ask(user, text, on_text)
@@ -101,8 +104,7 @@ class Assistant:
         if not self.context.answers.uses_model:
             return False
         stripped = (text or "").strip()
-        menu = (texts.BOT_MENU_ASK, texts.BOT_MENU_REQUEST, texts.BOT_MENU_MINE, texts.BOT_MENU_HELP)
-        if stripped in menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
+        if stripped in self._menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
             return False
         return self.questions.is_question(text)
 
