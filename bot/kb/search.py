@@ -32,6 +32,7 @@ from bot.kb.embeddings import Embedder
 from bot.kb.index import IndexDir, Snapshot
 from bot.kb.normalize import normalize_for_match, to_simplified
 from bot.kb.types import Hit
+from bot.kb.typos import TypoFixer
 from bot.kb.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class Retriever:
         self._stamp: float = -1
         self._df: np.ndarray | None = None
         self._haystacks: list[str] = []
+        self._typos: TypoFixer | None = None
 
     # --- snapshot management ---------------------------------------------------------------
     def snapshot(self) -> Snapshot | None:
@@ -122,6 +124,7 @@ class Retriever:
                     snap = Snapshot.load(self.index, generation) if generation else None
                     self._df = _document_frequencies(snap) if snap else None
                     self._haystacks = [c.lexical_text.lower() for c in snap.chunks] if snap else []
+                    self._typos = TypoFixer(c.text for c in snap.chunks) if snap else None
                     self._snapshot, self._stamp = snap, stamp
                     log.info("serving knowledge-base generation %s", generation)
         return self._snapshot
@@ -129,7 +132,7 @@ class Retriever:
     # --- search ----------------------------------------------------------------------------
     def search(self, question: str, k: int = 5) -> SearchResult:
         snap = self.snapshot()
-        text = lexicon.expand_query(question)
+        text = self._query_text(question)
         qtokens = lexicon.tokens(text)
         if snap is None or not snap.chunks:
             return SearchResult(question, [], False, 0.0, 0.0, tuple(qtokens))
@@ -184,6 +187,16 @@ class Retriever:
             refusal, eligible, tuple(c.named for c in concepts), tuple(sorted(asked_years(question))),
             tuple(deeper),
         )
+
+    def _query_text(self, question: str) -> str:
+        """The simplified question, the document terms its everyday words stand for, and the
+        documents' words its pinyin slips stand for (特捆 → 特困). Corrections are only added: a
+        "slip" may be a word the villager meant (补得 is no 不得), and the original words still count.
+        """
+        text = lexicon.expand_query(question)
+        fixes = self._typos.corrections(to_simplified(question)) if self._typos is not None else []
+        extra = [w for w in fixes if w not in text]
+        return lexicon.expand_query(f"{text} {' '.join(extra)}") if extra else text
 
     def _shares_rare_term(self, question: str, hit: Hit) -> bool:
         """Whether the best passage contains verbatim a question term that few passages contain."""
