@@ -81,7 +81,7 @@ _UNITS: dict[str, str] = {
 }
 _ASKS_UNIT = re.compile(
     r"(?<![那这好前后十头])(?:多少|几)(?:个)?(" + "|".join(sorted(_UNITS, key=len, reverse=True))
-    + r")(?![几号份])|(多久|多长时间|多长)"  # 几月几号 asks a date, not a number of months
+    + r")(?![几号份])|(多久|多长时间|多长|(?:时限|期限)(?=[^，。？！,?!]{0,2}(?:多少|多长|几)))"  # 几月几号 asks a date, not a number of months
 )
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9]+)?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"
 _MONEY_NOUN = re.compile(_MONEY_NOUNS)
@@ -259,6 +259,9 @@ class FactKind:
     asks: re.Pattern[str]
     states: re.Pattern[str]
     min_matches: int = 1  # distinct matches a passage needs (a materials list names several)
+    # Looser statements an answer may quote but retrieval does not favour: "验收合格后15个工作日内
+    # 拨付" says when, yet every procedure article says "X个工作日内" of something.
+    loose: re.Pattern[str] | None = None
 
 
 FACT_KINDS = (
@@ -271,6 +274,7 @@ FACT_KINDS = (
         "date",
         re.compile(r"什么时候|啥时候|哪天|几号|截止|最晚|最迟|哪一天|几月份|报名时间|申报时间"),
         re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日[前起至]|每季度|每年\d{1,2}月|每月\d{1,2}日"),
+        loose=re.compile(r"\d+个?工作日内|\d+日内|之日起|次月"),
     ),
     FactKind(
         "materials",
@@ -291,8 +295,11 @@ def asked_facts(question: str) -> tuple[FactKind, ...]:
 _SIGNATURE_DATE = re.compile(r"(?:20\d\d年)?\d{1,2}月\d{1,2}日\s*$", re.MULTILINE)
 
 
-def states_fact(kind: FactKind, text: str) -> bool:
-    """Whether simplified `text` states that kind of fact (a list names `min_matches` documents)."""
+def states_fact(kind: FactKind, text: str, *, loose: bool = False) -> bool:
+    """Whether simplified `text` states that kind of fact (a list names `min_matches` documents);
+    `loose` also accepts the kind's looser statements (for choosing answer sentences)."""
+    if loose and kind.loose is not None and kind.loose.search(text):
+        return True
     if kind.name == "date":
         text = _SIGNATURE_DATE.sub("", text)
     if kind.min_matches <= 1:
