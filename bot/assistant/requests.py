@@ -11,7 +11,7 @@ from bot.assistant.cards import request_card, satisfaction_buttons, split
 from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.dialogs import stale
 from bot.assistant.replies import Block, Button, Reply, UserRef, chunks, keyboard
-from bot.helpdesk import InvalidInput, RequestFilter, Status, local_time
+from bot.helpdesk import OPEN_STATUSES, InvalidInput, RequestFilter, Status, Urgency, local_time
 
 MINE_PAGE = 5
 VILLAGE_BUTTONS = 24
@@ -208,7 +208,7 @@ class Requests:
             )
             if view.status is Status.RESOLVED:
                 line += "\n" + texts.BOT_MINE_WAITING
-                rows.append(satisfaction_buttons(view.number))
+                rows.append(satisfaction_buttons(view.number, numbered=True))
             blocks.append(Block(line))
         views = [Button(texts.BOT_VIEW_BUTTON.format(number=v.number), "rv", v.number) for v in items]
         rows = [*chunks(views, 2), *rows]
@@ -220,6 +220,8 @@ class Requests:
     def request_detail(self, user: UserRef, number: str) -> Reply:
         view = self._ctx.helpdesk.queries.show(user.id, number)
         buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
+        if view.status in OPEN_STATUSES and view.urgency is Urgency.NORMAL:  # 这事很急 (casefront)
+            buttons.append([Button(texts.BOT_MARK_URGENT, "ur", number)])
         return Reply(tuple(request_card(view, self._ctx.tz, history=True)), keyboard(*buttons))
 
     @friendly
@@ -236,7 +238,7 @@ class Requests:
             if len(waiting) > 1:
                 return Reply.of(
                     texts.BOT_WHICH_REQUEST,
-                    buttons=keyboard(*(satisfaction_buttons(v.number) for v in waiting)),
+                    buttons=keyboard(*(satisfaction_buttons(v.number, numbered=True) for v in waiting)),
                 )
             number = waiting[0].number
         outcome = self._ctx.helpdesk.casework.feedback(user.id, number, satisfied)

@@ -171,7 +171,7 @@ def _conversation(state_handlers: list, text: filters.BaseFilter) -> Conversatio
         entry_points=[
             CommandHandler("help_request", start_command, filters=PRIVATE),
             MessageHandler(text & REQUEST_TEXT, start_command),
-            CallbackQueryHandler(start_button, pattern=r"^(rq|ta)\|"),
+            CallbackQueryHandler(start_button, pattern=r"^(rq|ta|sat)\|"),
         ],
         states={state: state_handlers for state in DIALOG_STATES},
         fallbacks=[
