@@ -267,6 +267,46 @@ def test_a_rating_press_on_an_open_request_speaks_plainly(
 
 
 # ------------------------------------------------------------------------------------- item 5
+def fill_form(villager: FakeUser, description: str, category: str = "医疗") -> None:
+    """Fill the help-request form as a villager would: choose, type, skip what is optional, submit."""
+    villager.send(texts.BOT_MENU_REQUEST)
+    prompt = villager.wait_for_message()
+    for _step in range(10):
+        labels = prompt.button_texts
+        if texts.BOT_FORM_SUBMIT in labels:
+            villager.click(prompt, texts.BOT_FORM_SUBMIT)
+            return
+        if category in labels:
+            villager.click(prompt, category)
+        elif "新寨村" in labels:
+            villager.click(prompt, "新寨村")
+        elif skip := next((b for b in labels if any(w in b for w in ("不留", "跳过", "不填"))), None):
+            villager.click(prompt, skip)
+        else:
+            villager.send(description)
+        prompt = villager.wait_for_message()
+    raise AssertionError(f"the form never reached its confirmation: {prompt.text}")
+
+
+def test_an_emergency_is_filed_urgent_and_the_villager_is_told_to_call_120_first(
+    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
+) -> None:
+    """Why: 俺婆婆腿摔断了 was filed 一般 with a 72-hour deadline and no advice to call 120."""
+    villager = user(tg, VILLAGER, "张大爷")
+    fill_form(villager, "俺婆婆腿摔断了")
+    receipt = villager.wait_for_message(containing="工单编号")
+    assert receipt.text.startswith("⚠️ 情况紧急")
+    assert receipt.text.index("120") < receipt.text.index("工单编号")  # call 120 first
+    number = receipt.text.split("工单编号：")[1].split()[0]
+    for uid, name in ((SECRETARY_A, "王书记"), (MEMBER_A, "李委员")):
+        assert number in user(tg, uid, name).wait_for_message(containing="【紧急】").text
+    assert number in user(tg, ADMIN, "赵管理").wait_for_message(containing="【紧急求助】").text
+    view = helpdesk.queries.show(OPERATOR, number)
+    assert view.urgency is Urgency.URGENT
+    assert view.due_at - view.created_at <= timedelta(hours=24)
+    assert tg.errors == [] and tg.bot_errors == []
+
+
 def test_the_villager_can_mark_a_request_urgent(
     tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
 ) -> None:
