@@ -303,7 +303,7 @@ BOT_COMMANDS_CADRE = {
 BOT_COMMANDS_ADMIN = {
     "reload": "重新导入知识库",
     "docs": "知识库文档列表",
-    "stats": "使用统计",
+    "stats": "使用统计和月报",
     "export": "导出求助工单台账（Excel）",
     "invite": "生成干部邀请码",
     "villages": "村庄列表",

@@ -358,6 +358,7 @@ class Admin:
             for village, c in busiest_first
         )
         blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
+        blocks.append(Block(texts.BOT_REPORT_USAGE))
         return Reply(tuple(blocks))
 
     @friendly

@@ -134,6 +134,8 @@ def test_monthly_report_default_month_and_refusals(
     tg: FakeTelegram, bot: RunningApplication, world: World
 ) -> None:
     admin = user(tg, ADMIN, "赵管理")
+    admin.send_command("/stats")
+    assert texts.BOT_REPORT_USAGE in admin.wait_for_message(timeout=60).text  # how to get the report
     admin.send_command("/stats", "month")
     admin.wait_for_message(timeout=60)
     name, _, _ = tg.wait_until(lambda: admin.documents() and admin.documents()[0], 60, "report")
