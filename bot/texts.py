@@ -116,6 +116,16 @@ HD_OPERATOR_ACTOR = "后台管理员"
 # -- errors shown to end users (HelpdeskError.message_zh)
 HD_ERR_DESCRIPTION_EMPTY = "请描述您遇到的困难，例如：“家里房子漏雨，需要维修。”"
 HD_ERR_DESCRIPTION_TOO_LONG = "描述太长了（{length} 个字，最多 {limit} 个字），请简要说明主要困难。"
+# photos on requests (bot/helpdesk/attachments.py)
+HD_ERR_PHOTO_TOO_BIG = "照片太大了（{size} MB），最多 {limit} MB。请用手机直接拍照发送（不要选“原图”），或换一张小一点的。"
+HD_ERR_PHOTO_EMPTY = "没有收到照片的内容，请再发一次。"
+HD_ERR_PHOTO_TYPE = "这个文件不是照片（只收 JPG、PNG 图片）。请直接拍照发送。"
+HD_ERR_PHOTOS_OFF = "系统暂时不能保存照片，请用文字描述情况。"
+HD_ERR_PHOTO_GONE = "这张照片已经过期了，请重新发送。"
+HD_ERR_PHOTO_CLOSED = "求助 {number} 已经{status}，不能再补充照片。有新的困难请点“我要求助”。"
+HD_ERR_PHOTO_TOO_MANY = "每件求助最多附 {limit} 张照片，这张没有保存。"
+HD_MSG_ATTACHED = "【补充照片】工单 {number}：{who}补充了一张照片{caption}。"
+HD_MSG_ATTACHED_CAPTION = "，说明：{caption}"
 HD_ERR_TEXT_TOO_LONG = "“{field}”太长了（最多 {limit} 个字）。"
 HD_ERR_FIELD_EMPTY = "“{field}”不能为空。"
 HD_ERR_PHONE = (
