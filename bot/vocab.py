@@ -220,3 +220,78 @@ QUESTION_MARKERS: tuple[str, ...] = (
 )
 # Typed at the phone step: the villager has no phone to give (the same as 不留电话).
 NO_PHONE_WORDS: frozenset[str] = frozenset({"没有", "没", "无", "不留", "不留了", "没电话", "没有电话", "不用", "不想留"})
+
+# ----------------------------------------------------------------------------- follow-up questions
+# A short message that names no policy of its own is asked about the previous question's policy
+# (bot/assistant/conversation.py) when it has a follow-up's form: it opens like one (那要带啥材料？
+# 还要交钱吗？), ends in 呢 (那在外地打工的呢？), or asks one of the things people ask next about the
+# same policy (材料, 找谁, 去哪办, 多少钱, 多久 …). Reviewed list: a word here turns a short, policy-less
+# question into one about the last topic, so keep it to words that make sense only with a topic.
+FOLLOW_UP_OPENERS: tuple[str, ...] = (
+    "那",
+    "还要",
+    "还得",
+    "还需",
+    "还用",
+    "还能",
+    "还可以",
+    "还有",
+    "另外",
+    "再问",
+    "顺便问",
+    "这个",
+    "这项",
+    "这种",
+    "它",
+    "要是",
+    "如果",
+)
+FOLLOW_UP_ASPECTS: tuple[str, ...] = (
+    "材料",
+    "手续",
+    "证件",
+    "证明",
+    "带啥",
+    "带什么",
+    "准备啥",
+    "准备什么",
+    "找谁",
+    "问谁",
+    "谁管",
+    "谁办",
+    "去哪",
+    "到哪",
+    "在哪",
+    "哪里办",
+    "哪儿办",
+    "多少钱",
+    "补多少",
+    "给多少",
+    "领多少",
+    "交多少",
+    "报多少",
+    "多久",
+    "多长时间",
+    "几天",
+    "几个月",
+    "啥时候",
+    "什么时候",
+    "截止",
+    "怎么申请",
+    "咋申请",
+    "如何申请",
+    "怎么办理",
+    "咋办理",
+    "怎么弄",
+    "咋弄",
+    "流程",
+    "条件",
+    "标准",
+    "电话",
+    "能不能",
+    "可不可以",
+    "要不要",
+    "用不用",
+    "够不够",
+    "有没有",
+)
