@@ -94,6 +94,28 @@ def test_the_topic_is_kept_for_the_window_and_replaced_by_a_new_one() -> None:
     assert talk.resolve(1, "找谁办？").kind == "fresh" and talk.recent(1) == []
 
 
+def test_the_last_topic_is_saved_masked_and_resumed_after_a_restart() -> None:
+    clock = Clock()
+    before = Conversations(300, clock)
+    before.remember(1, resolve("危房改造能补多少钱？我电话13812345678", None), "每户补助3.5万元。")
+    saved = before.saved(1)
+    assert saved == {"at": clock.now, "query": "危房改造能补多少钱？我电话138****5678", "topic": ["危房改造"],
+                     "named": ["危房改造"]}  # fmt: skip
+    assert before.saved(2) is None
+
+    clock.now += 100
+    after = Conversations(300, clock)  # a new process
+    for broken in (None, "x", {"at": "soon"}, {**saved, "topic": None}):
+        after.resume(1, broken)
+        assert after.recent(1) == []
+    after.resume(1, saved)
+    assert after.resolve(1, "那要带啥材料？").query == "危房改造 那要带啥材料？"
+    stale = Conversations(300, clock)
+    clock.now += 250
+    stale.resume(1, saved)
+    assert stale.resolve(1, "那要带啥材料？").kind == "fresh"
+
+
 # --- the assistant and the terminal chat over a real knowledge base --------------------------
 @pytest.fixture
 def followup_assistant(tmp_path: Path, make_kb, hd: Helpdesk) -> tuple[Assistant, Clock, Analytics]:
