@@ -97,6 +97,16 @@ class Assistant:
             return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
         return self.questions.ask(user, text, on_text)
 
+    def conversation_state(self, user: UserRef) -> dict[str, Any] | None:
+        """What a follow-up needs of the user's last question, as JSON a front end may keep across
+        restarts (bot/assistant/conversation.py); None when there is nothing recent."""
+        return self.questions.conversations.saved(user.id)
+
+    def resume_conversation(self, user: UserRef, state: object) -> None:
+        """Hand back `conversation_state` after a restart (ignored when stale, malformed, or the
+        conversation is already live in this process)."""
+        self.questions.conversations.resume(user.id, state)
+
     def streams(self, text: str) -> bool:
         """The answer to `text` may stream: a model is configured and `handle_text` would look `text`
         up in the knowledge base (not a menu word, a 回访 reply or small talk), so front ends show a

@@ -17,6 +17,7 @@ from bot.assistant import Assistant, Reply
 from bot.telegram.runtime import command, press, respond, respond_streaming, services, typing, user_ref
 
 PRIVATE = filters.ChatType.PRIVATE
+CONVERSATION = "conversation"  # user_data key: the last question's topic (Assistant.conversation_state)
 
 
 start = command(Assistant.start)
@@ -26,16 +27,24 @@ mine = command(Assistant.my_requests)
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any text outside a dialog: a menu button or a question. Search runs in a worker thread."""
-    assert update.message is not None
+    assert update.message is not None and context.user_data is not None
     svc = services(context)
     text = update.message.text or ""
+    who = user_ref(update)
+    # The last question's topic, for a follow-up, survives a restart in the state file.
+    svc.assistant.resume_conversation(who, context.user_data.get(CONVERSATION))
     if svc.assistant.streams(text):
         # A model answers (docs/llm.md): "正在查找……" at once, edited as the answer streams.
-        await respond_streaming(update, context, svc.assistant.handle_text, user_ref(update), text)
-        return
-    await typing(update, context)
-    reply = await svc.run(svc.assistant.handle_text, user_ref(update), text)
-    await respond(update, context, reply)
+        await respond_streaming(update, context, svc.assistant.handle_text, who, text)
+    else:
+        await typing(update, context)
+        reply = await svc.run(svc.assistant.handle_text, who, text)
+        await respond(update, context, reply)
+    state = svc.assistant.conversation_state(who)
+    if state is None:
+        context.user_data.pop(CONVERSATION, None)
+    else:
+        context.user_data[CONVERSATION] = state
 
 
 async def unreadable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
