@@ -210,6 +210,17 @@ EMERGENCY_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
+
+# Wording that makes a typed message a question (the help-request form answers it beside the form
+# instead of refusing it as a wrong answer). Not "么"/"几"/"呢": "裂了这么大的缝", "停水几天了" are
+# descriptions.
+QUESTION_MARKERS: tuple[str, ...] = (
+    "？", "?", "吗", "怎么", "怎样", "咋", "如何", "什么", "啥", "哪里", "哪儿", "哪些", "哪个",
+    "多少", "谁", "能不能", "可不可以", "是不是", "有没有", "要不要",
+)
+# Typed at the phone step: the villager has no phone to give (the same as 不留电话).
+NO_PHONE_WORDS: frozenset[str] = frozenset({"没有", "没", "无", "不留", "不留了", "没电话", "没有电话", "不用", "不想留"})
+
 # ----------------------------------------------------------------------------- follow-up questions
 # A short message that names no policy of its own is asked about the previous question's policy
 # (bot/assistant/conversation.py) when it has a follow-up's form: it opens like one (那要带啥材料？

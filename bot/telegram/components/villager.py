@@ -1,8 +1,12 @@
-"""Villagers (and everyone): /start, /help, questions, /mine, buttons, and messages we can't read."""
+"""Villagers (and everyone): /start, /help, questions, /mine, photos, buttons, and messages we can't read."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -16,6 +20,7 @@ from bot import texts
 from bot.assistant import Assistant, Reply
 from bot.telegram.runtime import command, press, respond, respond_streaming, services, typing, user_ref
 
+log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 CONVERSATION = "conversation"  # user_data key: the last question's topic (Assistant.conversation_state)
 
@@ -45,6 +50,33 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         context.user_data.pop(CONVERSATION, None)
     else:
         context.user_data[CONVERSATION] = state
+
+
+async def photo_message(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, dialog: dict[str, Any] | None
+) -> Reply:
+    """A villager's photo: refused by its size before download when too big, else handed to the
+    Assistant (kept for the open form, attached to a request just filed, or starting a request
+    with its caption as the description). The Reply says which; its dialog is the form's state."""
+    message = update.message
+    assert message is not None and message.photo
+    svc, user = services(context), user_ref(update)
+    largest = message.photo[-1]
+    refusal = await svc.run(svc.assistant.check_photo, user, dialog, largest.file_size)
+    if refusal is not None:
+        await respond(update, context, refusal)
+        return refusal
+    await typing(update, context)
+    try:
+        data = bytes(await (await largest.get_file()).download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("download of a villager's photo failed: %s", exc)
+        reply = Reply.of(texts.BOT_PHOTO_DOWNLOAD_FAILED, dialog=dialog)
+        await respond(update, context, reply)
+        return reply
+    reply = await svc.run(svc.assistant.photo, user, dialog, data, message.caption)
+    await respond(update, context, reply)
+    return reply
 
 
 async def unreadable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
