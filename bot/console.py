@@ -58,7 +58,7 @@ class Session:
             print(text[len(printed) :], file=self.out)
         elif text:
             print(f"\n{text}" if printed else text, file=self.out)
-        for attachment in (reply.photo, reply.attachment):  # files are saved, not shown
+        for attachment in (*reply.photos, reply.attachment):  # files are saved, not shown
             if attachment is not None:
                 path = self.out_dir / attachment.filename
                 path.write_bytes(attachment.data)
