@@ -124,6 +124,11 @@ HD_ERR_PHONE = (
 HD_ERR_UNKNOWN_VILLAGE = "没有找到村庄“{village}”，请从村庄列表中选择。"
 HD_ERR_AMBIGUOUS_VILLAGE = "有多个名为“{village}”的村，请改用村庄编号：{choices}"
 HD_ERR_VILLAGE_EXISTS = "村庄“{village}”已经登记过了（编号 {village_id}）。"
+# Villages (oversight): similar names, rename, merge, remove.
+HD_VILLAGE_CHOICE = "{id}={name}"
+HD_ERR_VILLAGE_SIMILAR = "已经有名字相近的村：{choices}。“{village}”是不是其中一个？如果确实是另一个村，请确认后再登记。"
+HD_ERR_VILLAGE_MERGE_SELF = "不能把一个村合并到它自己。"
+HD_ERR_VILLAGE_NOT_EMPTY = "{village}还有 {requests} 件工单、{cadres} 名干部，不能删除。可以先把它合并到另一个村。"
 HD_ERR_UNKNOWN_REQUEST = "没有找到编号为“{number}”的工单，请核对编号（格式如 2026-000123）。"
 HD_ERR_ILLEGAL_TRANSITION = "工单 {number} 当前状态为“{status}”，不能执行“{action}”。"
 HD_ERR_ILLEGAL_HINT = "当前可执行的操作：{allowed}。"
@@ -254,6 +259,9 @@ BOT_COMMANDS_ADMIN = {
     "invite": "生成干部邀请码",
     "villages": "村庄列表",
     "addvillage": "登记村庄",
+    "renamevillage": "村庄改名",
+    "mergevillage": "合并村庄",
+    "rmvillage": "删除村庄",
 }
 BOT_DESCRIPTION = (
     "乡村政策助手：用大白话问政策，答案注明出处；遇到困难可以登记求助，干部会跟进办理，每一步都会通知您。"
@@ -469,6 +477,21 @@ BOT_VILLAGES_TITLE = "已登记的村庄（{count} 个）"
 BOT_VILLAGE_LINE = "{id}. {name}"
 BOT_ADDVILLAGE_USAGE = "用法：/addvillage 村名 [乡镇] [县]，例如：/addvillage 新寨村 龙场镇 安顺县"
 BOT_ADDVILLAGE_DONE = "已登记村庄：{name}（编号 {id}）。现在可以用 /invite 邀请该村干部。"
+# Villages (oversight): similar names, rename, merge, remove.
+BOT_ADDVILLAGE_SIMILAR = "还没有登记“{name}”：已经有名字相近的村（见下）。如果是其中一个，就不用再登记；如果确实是另一个村，请点“仍然登记”。"
+BOT_ADDVILLAGE_CONFIRM = "仍然登记{name}"
+BOT_ADDVILLAGE_CANCEL = "取消"
+BOT_ADDVILLAGE_CANCELLED = "好的，没有改动。"
+BOT_ADDVILLAGE_GONE = "这个确认已经失效了，请重新发送 /addvillage。"
+BOT_VILLAGES_MANAGE = "改名：/renamevillage 编号 新村名 [乡镇] [县]\n合并：/mergevillage 被合并的村编号 并入的村编号\n删除（没有工单和干部的村）：/rmvillage 编号"
+BOT_RENAMEVILLAGE_USAGE = "用法：/renamevillage 编号 新村名 [乡镇] [县]，例如：/renamevillage 3 新寨村 花溪镇"
+BOT_RENAMEVILLAGE_DONE = "已改名：{old} → {new}（编号 {id}）。工单和干部都保留。"
+BOT_MERGEVILLAGE_USAGE = "用法：/mergevillage 被合并的村编号 并入的村编号，例如：/mergevillage 3 1（村编号见 /villages）"
+BOT_MERGEVILLAGE_CONFIRM = "确定把“{source}”合并到“{target}”吗？\n它的工单和干部都会转到{target}，工单记录里会写明；{source}之后不再出现在村庄列表里。"
+BOT_MERGEVILLAGE_YES = "确定合并"
+BOT_MERGEVILLAGE_DONE = "已把{source}合并到{target}：转过去 {requests} 件工单、{cadres} 名干部。"
+BOT_RMVILLAGE_USAGE = "用法：/rmvillage 编号（只能删除没有工单和干部的村；有的话请用 /mergevillage 合并）"
+BOT_RMVILLAGE_DONE = "已删除村庄：{name}（编号 {id}）。"
 BOT_STATS_TITLE = "使用统计"
 BOT_STATS_QUESTIONS = (
     "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"

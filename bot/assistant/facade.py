@@ -180,6 +180,12 @@ class Assistant:
             return self.admin.remove_document(user, arg)
         if action == "dk":
             return Reply.of(texts.BOT_DOCS_KEPT, edit=True)
+        if action == "va":
+            return self.admin.confirm_add_village(user, arg)
+        if action == "vm":
+            return self.admin.confirm_merge_village(user, int(head), int(tail))
+        if action == "vk":
+            return Reply.of(texts.BOT_ADDVILLAGE_CANCELLED, replace_buttons=())
         # "f" outside a dialog: the form it belonged to has ended.
         return Reply(toast=texts.BOT_FORM_GONE)
 
@@ -228,6 +234,15 @@ class Assistant:
 
     def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
         return self.admin.add_village(user, args)
+
+    def rename_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.rename_village(user, args)
+
+    def merge_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.merge_village(user, args)
+
+    def remove_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.remove_village(user, args)
 
     def stats(self, user: UserRef) -> Reply:
         return self.admin.stats(user)

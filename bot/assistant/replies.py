@@ -111,6 +111,9 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "dr": r"[0-9a-f]{10}",  # ask to remove document
         "dx": r"[0-9a-f]{10}",  # remove document (confirmed)
         "dk": r"",  # keep document
+        "va": r"[0-9a-f]{8}",  # register a village despite similar names (confirmed)
+        "vk": r"",  # village change cancelled
+        "vm": r"\d{1,12}\.\d{1,12}",  # merge village source.target (confirmed)
     }.items()
 }
 

@@ -93,7 +93,7 @@ class Requests:
                 return stale(dialog)
         else:
             typed = " ".join((text or "").split())
-            exact = [v for v in villages if typed in (v.name, v.full_name)]
+            exact = [v for v in villages if typed in (v.name, v.display_name, v.full_name)]
             matches = exact or [v for v in villages if typed and (typed in v.full_name or v.name in typed)]
             if len(matches) == 1:
                 chosen = matches[0]
@@ -101,7 +101,7 @@ class Requests:
                 return self.form_prompt(dialog, error=texts.BOT_FORM_VILLAGE_MATCHES, villages=matches)
             else:
                 return self.form_prompt(dialog, error=texts.HD_ERR_UNKNOWN_VILLAGE.format(village=typed[:30]))
-        dialog["data"].update(village_id=chosen.id, village=chosen.name)
+        dialog["data"].update(village_id=chosen.id, village=chosen.display_name)
         return self.form_prompt({**dialog, "state": "request.phone"})
 
     def _form_phone(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
@@ -165,7 +165,7 @@ class Requests:
             if villages is None:
                 blocks.append(Block(texts.BOT_FORM_VILLAGE))
                 villages = self._ctx.helpdesk.directory.list_villages()[:VILLAGE_BUTTONS]
-            buttons.extend(chunks([Button(v.name, "f", f"v{v.id}") for v in villages[:VILLAGE_BUTTONS]], 3))
+            buttons.extend(chunks([Button(v.display_name, "f", f"v{v.id}") for v in villages[:VILLAGE_BUTTONS]], 2))
         elif state == "request.phone":
             blocks.append(Block(texts.BOT_FORM_PHONE))
             buttons.append([Button(texts.BOT_FORM_SKIP_PHONE, "f", "skip")])
@@ -202,7 +202,7 @@ class Requests:
                 number=view.number,
                 status=view.status.label,
                 category=view.category,
-                village=view.village.name,
+                village=view.village.display_name,
                 created=local_time(view.created_at, self._ctx.tz),
                 description=texts.one_line(view.description, 60),
             )
