@@ -11,7 +11,7 @@ from bot.assistant.cards import request_card, satisfaction_buttons, split
 from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.dialogs import stale
 from bot.assistant.replies import Block, Button, Reply, UserRef, chunks, keyboard
-from bot.helpdesk import InvalidInput, RequestFilter, Status, local_time
+from bot.helpdesk import InvalidInput, RequestFilter, Status, local_time, village_labels
 
 MINE_PAGE = 5
 VILLAGE_BUTTONS = 24
@@ -101,7 +101,8 @@ class Requests:
                 return self.form_prompt(dialog, error=texts.BOT_FORM_VILLAGE_MATCHES, villages=matches)
             else:
                 return self.form_prompt(dialog, error=texts.HD_ERR_UNKNOWN_VILLAGE.format(village=typed[:30]))
-        dialog["data"].update(village_id=chosen.id, village=chosen.display_name)
+        label = village_labels(villages).get(chosen.id, chosen.display_name)  # township where names repeat
+        dialog["data"].update(village_id=chosen.id, village=label)
         return self.form_prompt({**dialog, "state": "request.phone"})
 
     def _form_phone(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
@@ -165,7 +166,9 @@ class Requests:
             if villages is None:
                 blocks.append(Block(texts.BOT_FORM_VILLAGE))
                 villages = self._ctx.helpdesk.directory.list_villages()[:VILLAGE_BUTTONS]
-            buttons.extend(chunks([Button(v.display_name, "f", f"v{v.id}") for v in villages[:VILLAGE_BUTTONS]], 2))
+            labels = village_labels(self._ctx.helpdesk.directory.list_villages())  # township where names repeat
+            shown = villages[:VILLAGE_BUTTONS]
+            buttons.extend(chunks([Button(labels.get(v.id, v.display_name), "f", f"v{v.id}") for v in shown], 3))
         elif state == "request.phone":
             blocks.append(Block(texts.BOT_FORM_PHONE))
             buttons.append([Button(texts.BOT_FORM_SKIP_PHONE, "f", "skip")])
