@@ -24,7 +24,7 @@ def requests_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
         [
             v.number,
             desk.when(v.created_at),
-            v.village.name,
+            v.village.display_name,
             v.category,
             v.status.value + (" (overdue)" if v.overdue else ""),
             v.assignee_name or "—",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.__main__ import main
 from bot.helpdesk import (
     OPERATOR,
     Conflict,
@@ -161,3 +162,30 @@ def test_remove_only_an_empty_village(hd: Helpdesk, world: World) -> None:
         hd.directory.remove_village(SECRETARY_A, empty.id)
     assert hd.directory.remove_village(ADMIN, empty.id).id == empty.id
     assert empty.id not in {v.id for v in hd.directory.list_villages()}
+
+
+def test_village_commands_on_the_cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    def cli(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([*argv, "--database-url", db_url])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert cli("admin", "village", "add", "新寨村", "--township", "龙场镇", "--county", "安顺县")[0] == 0
+    code, out, err = cli("admin", "village", "add", "花溪镇新寨村")
+    assert code == 1 and "Villages with a similar name exist" in out and "1  安顺县龙场镇新寨村" in out
+    assert "--allow-similar" in out and err.startswith("error:")
+    code, out, _ = cli("admin", "village", "add", "花溪镇新寨村", "--allow-similar")
+    assert code == 0 and out == "village registered: 花溪镇新寨村 (id 2)\n"
+    code, out, _ = cli("admin", "village", "rename", "2", "新寨村", "--county", "安顺县")
+    assert code == 0 and out == "village 2 renamed: 花溪镇新寨村 -> 安顺县花溪镇新寨村\n"
+    assert cli("admin", "cadre", "add", "300", "周书记", "--village", "花溪镇新寨村", "--post", "第一书记")[0] == 0
+    code, _, err = cli("admin", "village", "remove", "2")
+    assert code == 1 and "不能删除" in err
+    code, out, _ = cli("admin", "village", "merge", "2", "--into", "龙场镇新寨村")
+    assert code == 0 and "merged into 安顺县龙场镇新寨村 (id 1): 0 requests, 1 cadres, 0 invites moved" in out
+    assert cli("admin", "village", "add", "白岩村")[0] == 0
+    code, out, _ = cli("admin", "village", "remove", "白岩村")
+    assert code == 0 and out.startswith("village removed: 白岩村 (id ")
+    _, out, _ = cli("admin", "village", "list")
+    assert [line.split()[0] for line in out.splitlines()[2:]] == ["1"]
