@@ -197,6 +197,27 @@ HD_MSG_OVERDUE_LINE = "· {number} {village} {category}（{status}，时限 {due
 HD_MSG_HINT_LINE = "· {title}{section}"
 HD_MSG_REQUESTER_NOTE = "工单 {number} 求助人补充：{note}"
 HD_MSG_OVERDUE_MORE = "……另有 {count} 件"
+# 督办 and 延期 (oversight).
+HD_NOBODY = "无人"
+HD_MSG_SUPERVISE_REMIND = (
+    "【督办】工单 {number}（{village}，{category}）已超过办理时限 {due}，现在是“{status}”。"
+    "请尽快办理；确实需要更多时间，请在工单里点“申请延期”并写明理由。"
+)
+HD_MSG_SUPERVISE_ESCALATE = (
+    "【督办上报】工单 {number}（{village}，{category}）超期 {days} 天仍未办结（时限 {due}，"
+    "现在是“{status}”，承办人：{assignee}）。请督促办理。"
+)
+HD_MSG_EXTENSION_REQUESTED = (
+    "【延期申请】工单 {number}（{village}）：{who}申请把办理时限从 {due} 延到 {new_due}。\n理由：{reason}"
+)
+HD_MSG_EXTENSION_APPROVED = "【延期】工单 {number} 的延期申请已同意，新的办理时限：{new_due}。"
+HD_MSG_EXTENSION_REJECTED = "【延期】工单 {number} 的延期申请没有同意，办理时限仍是 {due}，请抓紧办理。"
+HD_MSG_EXTENSION_TO_REQUESTER = "您的求助 {number} 需要多一些时间办理，新的办理时限是 {due}。干部会继续跟进。"
+HD_ERR_EXTENSION_REASON = "申请延期必须写明理由（至少 4 个字），比如“等乡镇审批材料”。"
+HD_ERR_EXTENSION_DAYS = "延期天数要在 1 到 {max} 天之间。"
+HD_ERR_EXTENSION_PENDING = "工单 {number} 已经有一个延期申请在等管理员审批，请等审批结果。"
+HD_ERR_EXTENSION_NONE = "工单 {number} 没有待审批的延期申请（可能已经有人审批过了）。"
+HD_ERR_EXTENSION_CLOSED = "工单 {number} 现在是“{status}”，不需要延期。"
 # Status changes told to the villager in plain words ({name}: the cadre in charge); statuses
 # not listed fall back to HD_MSG_STATUS_CHANGED.
 HD_MSG_STATUS_PLAIN = {

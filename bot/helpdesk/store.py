@@ -29,7 +29,7 @@ from bot.helpdesk.models import (
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 # Event kinds that record words or files, not a move of the request.
-_NOT_MOVES = ("note", "progress", "attach", "supervise", "extension")
+_NOT_MOVES = ("note", "progress", "attach", "supervise", "extension", "village")
 # Built once: a fresh alias per query would rebuild its column proxies every time.
 _ORIGINAL = aliased(HelpRequest, name="original")
 
