@@ -270,6 +270,7 @@ BOT_COMMANDS_VILLAGER = {
 }
 BOT_COMMANDS_CADRE = {
     "tickets": "本村待办工单（超期在前）",
+    "extend": "申请延期（工单号 天数 理由）",
     "duties": "我的岗位职责",
 }
 BOT_COMMANDS_ADMIN = {
@@ -513,6 +514,16 @@ BOT_MERGEVILLAGE_YES = "确定合并"
 BOT_MERGEVILLAGE_DONE = "已把{source}合并到{target}：转过去 {requests} 件工单、{cadres} 名干部。"
 BOT_RMVILLAGE_USAGE = "用法：/rmvillage 编号（只能删除没有工单和干部的村；有的话请用 /mergevillage 合并）"
 BOT_RMVILLAGE_DONE = "已删除村庄：{name}（编号 {id}）。"
+# 延期 in chat (oversight).
+BOT_EXTEND_BUTTON = "申请延期"
+BOT_EXTEND_APPROVE = "同意延期"
+BOT_EXTEND_REFUSE = "不同意"
+BOT_EXTEND_USAGE = "用法：/extend 工单号 延期天数 理由，例如：/extend 2026-000123 3 等乡镇审批材料"
+BOT_EXTEND_HOW = "申请延期请发送下面这条命令，把天数和理由改成实际情况（理由要写清楚，管理员审批后生效）："
+BOT_EXTEND_COMMAND = "/extend {number} 3 理由"
+BOT_EXTEND_SENT = "已提交工单 {number} 的延期申请（延到 {new_due}），等管理员审批，结果会通知您。"
+BOT_EXTEND_APPROVED = "已同意工单 {number} 延期，新的办理时限：{new_due}。已通知承办干部和求助人。"
+BOT_EXTEND_REFUSED = "已不同意工单 {number} 的延期申请，已通知承办干部。"
 BOT_STATS_TITLE = "使用统计"
 BOT_STATS_QUESTIONS = (
     "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"
