@@ -233,6 +233,60 @@ HD_MSG_RESOLVED = (
     "问题解决了吗？请回复“已解决”或“未解决”，也可以直接说说情况。"
 )
 HD_LEDGER_FOLLOW_UP_WAITING = "已回访，待答复"
+# Ledger: 延期 columns (bot/helpdesk/export.py). {state}: HD_EXTENSION_STATE_LABELS.
+HD_LEDGER_EXTENSION = "{state}，延至 {due}：{reason}"
+HD_EXTENSION_STATE_LABELS = {"pending": "待审批", "approved": "已批准", "rejected": "未批准"}
+# Monthly report (月报): bot/helpdesk/report.py (figures) and report_files.py (XLSX + chart).
+HD_REPORT_MONTH_LABEL = "{year}年{month}月"
+HD_ERR_REPORT_MONTH = "看不懂月份“{text}”。请这样写：2026-11 或 2026年11月。"
+HD_ERR_REPORT_FUTURE = "{month}还没到，还没有可以统计的工单。"
+HD_REPORT_TITLE = "{month}求助工单月报"
+HD_REPORT_SHEETS = {
+    "summary": "概况",
+    "village": "按村",
+    "category": "按类别",
+    "status": "按状态",
+    "overdue": "超期清单",
+}
+HD_REPORT_TALLY_HEADERS = ("受理", "办结", "未办结", "按时办结", "按时办结率", "超期")
+HD_REPORT_VILLAGE_HEADERS = ("乡镇", "村")
+HD_REPORT_CATEGORY_HEADER = "类别"
+HD_REPORT_STATUS_HEADERS = ("状态", "件数", "占比")
+HD_REPORT_OVERDUE_HEADERS = (
+    "工单编号", "乡镇", "村", "类别", "状态", "承办人", "办理时限", "办结时间", "超期天数"
+)
+HD_REPORT_NO_RATE = "—"
+HD_REPORT_TOTAL = "合计"
+HD_REPORT_NONE = "本月没有超期工单"
+HD_REPORT_SUMMARY = {
+    "month": "统计月份",
+    "scope": "统计范围",
+    "scope_value": "{start} 至 {end} 受理的求助工单（{tz}）",
+    "as_of": "统计截止",
+    "as_of_value": "{now}（办结、满意度、超期按此时计算）",
+    "partial": "本月还没结束，数字还会变",
+    "filed": "受理",
+    "resolved": "办结",
+    "open": "未办结",
+    "on_time": "按时办结",
+    "on_time_rate": "按时办结率",
+    "overdue": "超期（未按时办结）",
+    "urgent": "紧急求助",
+    "satisfied": "满意",
+    "basic": "基本满意",
+    "unsatisfied": "不满意",
+    "rated": "回访评价",
+    "satisfaction_rate": "满意率（满意＋基本满意）",
+    "supervised": "督办工单",
+    "supervisions": "督办次数",
+    "reopened": "重新办理工单",
+    "extended": "批准延期工单",
+}
+HD_REPORT_CHART_VILLAGES = "各村受理和办结"
+HD_REPORT_CHART_CATEGORIES = "各类别受理"
+HD_REPORT_CHART_SERIES = ("受理", "办结", "超期")
+HD_REPORT_CHART_EMPTY = "本月没有求助工单"
+HD_REPORT_CHART_RATES = "按时办结率 {on_time}　满意率 {satisfaction}"
 HD_URGENT_BY_VILLAGER = "村民标为紧急"
 HD_EMERGENCY_SERVICES = {
     "120": "有人受伤或生病危急，请马上拨打 120 叫救护车",
@@ -276,7 +330,7 @@ BOT_COMMANDS_CADRE = {
 BOT_COMMANDS_ADMIN = {
     "reload": "重新导入知识库",
     "docs": "知识库文档列表",
-    "stats": "使用统计",
+    "stats": "使用统计和月报",
     "export": "导出求助工单台账（Excel）",
     "invite": "生成干部邀请码",
     "villages": "村庄列表",
@@ -559,6 +613,17 @@ BOT_STATS_BY_VILLAGE = "求助工单按村"
 BOT_STATS_VILLAGE_LINE = "{village}：共 {total} 件，未办结 {open}，超期 {overdue}"
 BOT_EXPORT_CAPTION = "求助工单台账（截至 {now}，共 {count} 件）"
 BOT_EXPORT_FILENAME = "求助工单台账_{date}.xlsx"
+# /stats month: the monthly report (bot/assistant/admin.py)
+BOT_REPORT_SUMMARY = (
+    "{title}\n受理 {filed} 件，办结 {resolved} 件，按时办结率 {on_time_rate}，超期 {overdue} 件。\n"
+    "回访评价 {rated} 件：满意 {satisfied}，基本满意 {basic}，不满意 {unsatisfied}，满意率 {satisfaction_rate}。\n"
+    "督办 {supervised} 件，重新办理 {reopened} 件，批准延期 {extended} 件。\n"
+    "详细表格在下面的文件里，可以直接转发。"
+)
+BOT_REPORT_PARTIAL = "（本月还没结束，数字截至 {now}）"
+BOT_REPORT_CAPTION = "{title}（统计截止 {now}）"
+BOT_REPORT_FILENAME = "求助工单月报_{month}.xlsx"
+BOT_REPORT_USAGE = "月报：发送 /stats month 看上个月的，或 /stats month 2026-11 看指定月份。"
 
 # -- everywhere
 BOT_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再试。如果一直这样，请联系管理员。"

@@ -20,11 +20,14 @@ from bot import texts
 from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
 from bot.helpdesk import SimilarVillages, export_ledger, local_time
+from bot.helpdesk.report import Month, monthly_report
+from bot.helpdesk.report_files import report_files
 from bot.kb.types import SkipReason
 
 log = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
+MONTH_WORDS = frozenset({"month", "月报", "月", "本月", "monthly"})  # /stats month [2026-11]
 
 
 def doc_key(source: str) -> str:
@@ -413,9 +416,11 @@ class Admin:
         return Block("\n".join(lines), title=texts.BOT_STATS_MODEL_TITLE)
 
     @friendly
-    def stats(self, user: UserRef) -> Reply:
+    def stats(self, user: UserRef, args: Sequence[str] = ()) -> Reply:
         if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
+        if args and args[0].lower() in MONTH_WORDS:
+            return self.monthly_report(user, " ".join(args[1:]))
         blocks: list[Block] = []
         if self._ctx.analytics is not None:
             q = self._ctx.analytics.question_stats()
@@ -461,7 +466,47 @@ class Admin:
             for village, c in busiest_first
         )
         blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
+        blocks.append(Block(texts.BOT_REPORT_USAGE))
         return Reply(tuple(blocks))
+
+    @friendly
+    def monthly_report(self, user: UserRef, month: str = "") -> Reply:
+        """/stats month [2026-11]: the 月报 as a chart (photo) and a workbook to forward; without a
+        month, the last complete one (what an admin asks for at the start of a month)."""
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        helpdesk = self._ctx.helpdesk
+        report = monthly_report(helpdesk, user.id, Month.parse(month) if month.strip() else None)
+        workbook, chart = report_files(report, self._ctx.tz)
+        title = texts.HD_REPORT_TITLE.format(month=report.month.label_zh)
+        as_of = local_time(report.generated_at, self._ctx.tz)
+        rate = texts.HD_REPORT_NO_RATE
+        t, s = report.total, report.satisfaction
+        summary = texts.BOT_REPORT_SUMMARY.format(
+            title=title,
+            filed=t.filed,
+            resolved=t.resolved,
+            on_time_rate=f"{t.on_time_rate:.0%}" if t.on_time_rate is not None else rate,
+            overdue=t.overdue,
+            rated=s.rated,
+            satisfied=s.satisfied,
+            basic=s.basic,
+            unsatisfied=s.unsatisfied,
+            satisfaction_rate=f"{s.rate:.0%}" if s.rate is not None else rate,
+            supervised=report.supervised,
+            reopened=report.reopened,
+            extended=report.extended,
+        )
+        if not report.complete:
+            summary += "\n" + texts.BOT_REPORT_PARTIAL.format(now=as_of)
+        caption = texts.BOT_REPORT_CAPTION.format(title=title, now=as_of)
+        return Reply(
+            (Block(summary),),
+            photo=Attachment(f"report-{report.month.label}.png", chart, title),
+            attachment=Attachment(
+                texts.BOT_REPORT_FILENAME.format(month=report.month.label), workbook, caption
+            ),
+        )
 
     @friendly
     def export(self, user: UserRef) -> Reply:

@@ -258,8 +258,8 @@ class Assistant:
     def remove_village(self, user: UserRef, args: Sequence[str]) -> Reply:
         return self.admin.remove_village(user, args)
 
-    def stats(self, user: UserRef) -> Reply:
-        return self.admin.stats(user)
+    def stats(self, user: UserRef, args: Sequence[str] = ()) -> Reply:
+        return self.admin.stats(user, args)
 
     def export(self, user: UserRef) -> Reply:
         return self.admin.export(user)

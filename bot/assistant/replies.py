@@ -63,6 +63,7 @@ class Reply:
     buttons: Keyboard = ()
     notices: tuple[Notice, ...] = ()
     attachment: Attachment | None = None
+    photo: Attachment | None = None  # a picture (PNG/JPEG) shown in the chat, sent before `attachment`
     menu: bool = False  # show the main menu keyboard
     toast: str | None = None  # short pop-up for a button press
     dialog: dict[str, Any] | None = None  # state of an open dialog; None = none open

@@ -118,6 +118,11 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
     if chat is not None:
         for text, markup in messages:
             await context.bot.send_message(chat.id, text, reply_markup=markup)
+        if reply.photo is not None:
+            caption = escape(reply.photo.caption) or None
+            await context.bot.send_photo(
+                chat.id, photo=reply.photo.data, filename=reply.photo.filename, caption=caption
+            )
         if reply.attachment is not None:
             await context.bot.send_document(
                 chat.id,

@@ -20,7 +20,7 @@ from bot import texts
 from bot.assistant import Assistant, Reply
 from bot.telegram.format import escape
 from bot.telegram.menus import set_user_commands
-from bot.telegram.runtime import ProgressMessage, command, respond, services, user_ref
+from bot.telegram.runtime import ProgressMessage, command, respond, services, typing, user_ref
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -129,7 +129,13 @@ merge_village = _with_args(Assistant.merge_village)
 remove_village = _with_args(Assistant.remove_village)
 
 
-stats = command(Assistant.stats, action=ChatAction.TYPING)
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats, or /stats month [2026-11] for the monthly report (a chart and a workbook)."""
+    svc = services(context)
+    await typing(update, context, ChatAction.UPLOAD_DOCUMENT if context.args else ChatAction.TYPING)
+    await respond(update, context, await svc.run(svc.assistant.stats, user_ref(update), context.args or []))
+
+
 export = command(Assistant.export, action=ChatAction.UPLOAD_DOCUMENT)
 
 
