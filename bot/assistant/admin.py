@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.assistant.context import AssistantContext, friendly
-from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
+from bot.assistant.replies import Attachment, Block, Button, Notice, Reply, UserRef, chunks, keyboard
 from bot.helpdesk import SimilarVillages, export_ledger, local_time
 from bot.helpdesk.report import Month, monthly_report
 from bot.helpdesk.report_files import report_files
@@ -221,8 +221,8 @@ class Admin:
         if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         doc = next((d for d in self._ctx.kb.documents() if doc_key(d.source) == key), None)
-        if doc is None:
-            return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=key), edit=True)
+        if doc is None:  # pressed twice, or removed by someone else: never show the key itself
+            return Reply.of(texts.BOT_DOCS_ALREADY_REMOVED, edit=True)
         if not self._ctx.kb_lock.acquire(blocking=False):
             return Reply.of(texts.BOT_RELOAD_BUSY)
         from bot.kb.service import KnowledgeBaseError
@@ -271,9 +271,17 @@ class Admin:
     def join(self, user: UserRef, code: str) -> Reply:
         if not code.strip():
             return Reply.of(texts.BOT_JOIN_USAGE)
-        person = self._ctx.helpdesk.directory.redeem_invite(code, user.id, user.name)
+        directory = self._ctx.helpdesk.directory
+        before = directory.get_person(user.id)
+        person = directory.redeem_invite(code, user.id, user.name)
         places = "、".join(f"{p.village.display_name}的{p.post}" for p in person.posts)
-        return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True)
+        if before is not None and before.posts == person.posts:  # their own code, sent again
+            return Reply.of(texts.BOT_JOIN_ALREADY.format(places=places))
+        new = [p for p in person.posts if before is None or p not in before.posts]
+        joined = "、".join(f"{p.village.display_name}的{p.post}" for p in new) or places
+        alert = Reply.of(texts.BOT_JOIN_ADMIN_NOTICE.format(name=person.display_name, places=joined))
+        notices = tuple(Notice(admin, alert) for admin in directory.admin_chat_ids() if admin != user.id)
+        return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True, notices=notices)
 
     # ------------------------------------------------------------------------ villages
     @friendly

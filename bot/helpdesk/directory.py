@@ -396,6 +396,9 @@ def redeem_invite(
         if invite is None:
             raise NotFound(texts.HD_ERR_INVITE_UNKNOWN.format(code=shown))
         if invite.redeemed_at is not None:
+            me = store.person_by_chat(session, chat_user_id)
+            if me is not None and invite.redeemed_by_id == me.id:
+                return person_with_posts(session, me)  # sent their own code again: nothing to refuse
             raise Conflict(texts.HD_ERR_INVITE_USED.format(code=shown))
         raise Conflict(texts.HD_ERR_INVITE_EXPIRED.format(code=shown))
     invite = session.get(Invite, claimed)
@@ -496,8 +499,14 @@ class Directory:
             return create_invite(session, viewer, self._ctx.config, post, village, ttl, self._ctx.now())
 
     def redeem_invite(self, code: str, chat_user_id: int, display_name: str) -> PersonView:
+        """Bind the redeemer as the code says (once; the same person sending it again gets their posts)."""
         with self._ctx.write() as session:
             return redeem_invite(session, self._ctx.config, code, chat_user_id, display_name, self._ctx.now())
+
+    def admin_chat_ids(self) -> list[int]:
+        """Chat ids of every admin (to tell them what happened, e.g. a cadre joined)."""
+        with self._ctx.read() as session:
+            return [p.chat_user_id for p in store.admins(session)]
 
     def sync_admins(self) -> None:
         """Make every chat id of ADMIN_IDS an admin person (run when the helpdesk opens)."""
