@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.__main__ import main
 from bot.helpdesk import (
     OPERATOR,
     Conflict,
@@ -152,3 +153,18 @@ def test_extension_only_for_open_requests_and_stale_cards(hd: Helpdesk, world: W
     hd.casework.resolve(SECRETARY_A, number, "已经修好了")
     with pytest.raises(IllegalTransition, match="不需要延期"):
         hd.oversight.request_extension(SECRETARY_A, number, 3, "等乡镇审批材料")
+
+
+def test_cli_show_lists_supervision_and_extensions(
+    db_url: str, hd: Helpdesk, world: World, clock: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = file(hd, world.a)
+    clock.advance(days=4)
+    hd.oversight.run_due()
+    hd.oversight.request_extension(SECRETARY_A, number, 2, "等乡镇审批材料")
+    hd.oversight.decide_extension(ADMIN, number, True)
+    capsys.readouterr()
+    assert main(["requests", "show", number, "--database-url", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "Supervision" in out and "1 (督办" in out
+    assert "Extensions (延期):" in out and "approved by 赵管理" in out and "等乡镇审批材料" in out
