@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # Bot front end (bot/telegram): a half-filled form is dropped after this much silence, so a
     # question asked a day later is not taken as the form's next answer.
     form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # A short follow-up (那要带啥材料？ 找谁办？) within this many minutes of a question is asked about
+    # that question's policy (bot/assistant/conversation.py); later, it stands alone.
+    followup_window_minutes: int = Field(default=5, ge=1, le=24 * 60)
     # Threads for search and database calls: the event loop never waits on either.
     bot_workers: int = Field(default=8, ge=1, le=64)
     # Conversation state (forms in progress) survives restarts here, as JSON (never pickle);

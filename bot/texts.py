@@ -38,6 +38,11 @@ EMPTY_QUESTION = "请输入您想咨询的问题，例如：“低保怎么申�
 QUESTION_TOO_LONG = "问题太长了（超过 {limit} 个字），请简要描述您想问的内容。"
 ANSWER_HEADER = "根据知识库中的政策资料："
 SOURCES_HEADER = "来源："
+# Before the answer to a short follow-up asked about the previous question's topic
+# (bot/assistant/conversation.py): says what was assumed, so a wrong guess is seen at once.
+FOLLOW_UP_ASSUMED = "（接着上一个问题：{topic}）"
+# "那低保呢？" after "危房改造能补多少钱？": the previous question asked about the new policy.
+FOLLOW_UP_SWITCHED = "（按上一个问题来问：{question}）"
 # After a source's title when its text was read from a scan or photo (OCR may misread a figure).
 SOURCE_SCANNED = "（扫描件）"
 
