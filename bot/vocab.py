@@ -210,6 +210,17 @@ EMERGENCY_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
+
+# Wording that makes a typed message a question (the help-request form answers it beside the form
+# instead of refusing it as a wrong answer). Not "么"/"几"/"呢": "裂了这么大的缝", "停水几天了" are
+# descriptions.
+QUESTION_MARKERS: tuple[str, ...] = (
+    "？", "?", "吗", "怎么", "怎样", "咋", "如何", "什么", "啥", "哪里", "哪儿", "哪些", "哪个",
+    "多少", "谁", "能不能", "可不可以", "是不是", "有没有", "要不要",
+)
+# Typed at the phone step: the villager has no phone to give (the same as 不留电话).
+NO_PHONE_WORDS: frozenset[str] = frozenset({"没有", "没", "无", "不留", "不留了", "没电话", "没有电话", "不用", "不想留"})
+
 # ----------------------------------------------------------------------------- follow-up questions
 # A short message that names no policy of its own is asked about the previous question's policy
 # (bot/assistant/conversation.py) when it has a follow-up's form: it opens like one (那要带啥材料？
@@ -266,6 +277,9 @@ FOLLOW_UP_ASPECTS: tuple[str, ...] = (
     "啥时候",
     "什么时候",
     "截止",
+    "批下来",
+    "发下来",
+    "到账",
     "怎么申请",
     "咋申请",
     "如何申请",
@@ -284,3 +298,7 @@ FOLLOW_UP_ASPECTS: tuple[str, ...] = (
     "够不够",
     "有没有",
 )
+# What else an aspect-only follow-up may say ("要带啥材料？" "能补多少？" "咋申请呀"): with the aspect
+# and these characters taken away, at most two characters may remain. "村干部一个月工资多少钱？" keeps
+# 村干部月工资 and stands alone: it names what it asks about.
+FOLLOW_UP_FILLER = "我你他她咱俺们要需得能可以还就都也再又的地了吗嘛呢啊呀吧么是去到在办弄有多少几个一这那怎咋啥什样哪里儿"

@@ -13,6 +13,10 @@ a new topic; "那低保呢？" (nothing but another policy) asks the previous qu
 The same turns are the history a configured model condenses follow-ups with (bot/llm/pipeline.py):
 one conversation, read two ways. The rule here goes first (deterministic, shown to the villager,
 no model needed); the model condenses what the rule leaves alone.
+
+Turns live in memory. A front end that keeps state across restarts (the bot's JSON state file)
+saves `saved()` — the last turn's topic and masked question, no answer — and hands it back with
+`resume()`, so a follow-up sent just after a restart still finds its topic.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from bot.vocab import FOLLOW_UP_ASPECTS, FOLLOW_UP_OPENERS
+from bot.helpdesk import mask_text
+from bot.vocab import FOLLOW_UP_ASPECTS, FOLLOW_UP_FILLER, FOLLOW_UP_OPENERS
 
 # Longer messages say enough on their own ("那我家老人住院的押金要交多少钱" is not resolved).
 MAX_FOLLOW_UP_CHARS = 15
+# An aspect-only follow-up ("找谁办？") says at most this much besides the aspect and filler words.
+MAX_OWN_CHARS = 2
 MAX_TURNS = 3  # the turns kept per user (a model condenses with these)
 MAX_CONVERSATIONS = 1000  # users remembered at once; quiet conversations are forgotten first
 
@@ -76,11 +83,20 @@ def _concepts(question: str) -> list[tuple[str, str]]:
 
 
 def has_follow_up_form(text: str) -> bool:
-    """Short, and shaped like a follow-up: an opener (那…), a closing 呢, or a follow-up aspect."""
+    """Short, and shaped like a follow-up: an opener (那…, 还要…), a closing 呢, or one of the
+    aspects people ask next (材料, 找谁, 多少钱 …) with hardly anything else: "村干部一个月工资多少钱？"
+    names what it asks about and stands alone (docs/llm.md has the measurement)."""
     bare = _PUNCT.sub("", text)
     if not bare or len(bare) > MAX_FOLLOW_UP_CHARS:
         return False
-    return bare.startswith(FOLLOW_UP_OPENERS) or bare.endswith("呢") or any(a in bare for a in FOLLOW_UP_ASPECTS)
+    if bare.startswith(FOLLOW_UP_OPENERS) or bare.endswith("呢"):
+        return True
+    rest = bare
+    for aspect in sorted(FOLLOW_UP_ASPECTS, key=len, reverse=True):
+        rest = rest.replace(aspect, "")
+    if rest == bare:
+        return False
+    return len([c for c in rest if c not in FOLLOW_UP_FILLER]) <= MAX_OWN_CHARS
 
 
 def resolve(question: str, previous: Turn | None) -> Resolution:
@@ -154,3 +170,29 @@ class Conversations:
             if turns and now - turns[-1].at > self.window:
                 turns.clear()
             turns.append(turn)
+
+    def saved(self, user_id: int) -> dict[str, Any] | None:
+        """The user's last turn within the window as plain JSON data, for a state file: the topic
+        and the question with phone and ID numbers masked; the answer is not kept."""
+        turns = self.recent(user_id)
+        if not turns:
+            return None
+        last = turns[-1]
+        return {"at": last.at, "query": mask_text(last.query), "topic": list(last.topic), "named": list(last.named)}
+
+    def resume(self, user_id: int, saved: object) -> None:
+        """Take back what `saved` returned before a restart. Ignored when this process already
+        talks with the user, and when it is stale or not what `saved` writes (a hand-edited file)."""
+        if not isinstance(saved, dict):
+            return
+        try:
+            at, query = float(saved["at"]), str(saved["query"])
+            topic = tuple(str(w) for w in saved["topic"])
+            named = tuple(str(w) for w in saved["named"])
+        except (KeyError, TypeError, ValueError):
+            return
+        if self._clock() - at > self.window:
+            return
+        with self._lock:
+            if user_id not in self._turns:
+                self._turns[user_id] = deque([Turn(at, query, "", topic, named)], maxlen=MAX_TURNS)

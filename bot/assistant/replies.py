@@ -70,6 +70,7 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed
     replace_buttons: Keyboard | None = None  # new buttons for the pressed message (() removes)
     role_changed: bool = False  # the caller's role changed: refresh their command menu
+    photos: tuple[Attachment, ...] = ()  # pictures shown after the text (a request's photos)
 
     @classmethod
     def of(cls, *paragraphs: str, **kwargs: Any) -> Reply:
@@ -103,6 +104,7 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "f": rf"(?:[a-z]{{1,5}}\d{{0,12}}|o{_NUM})",  # input to the open dialog
         "my": r"\d{1,5}",  # my requests, page offset
         "rv": _NUM,  # view one of my requests
+        "ph": _NUM,  # the photos of a request
         "sat": rf"{_NUM}\.[01]",  # problem solved? yes/no
         "tl": r"\d{1,5}",  # ticket list, page offset
         "tk": _NUM,  # ticket card

@@ -7,6 +7,8 @@ It opens the database and builds the parts, which share one `DeskContext` and do
                          mark_duplicate, reopen, progress, add_note, feedback
                                                                          (bot/helpdesk/casework.py)
     helpdesk.followup    rate, answer_text, waiting, run_due (回访)     (bot/helpdesk/followup.py)
+    helpdesk.attachments photos: check_size, stage, add_staged, add, photos, latest_open
+                                                                         (bot/helpdesk/attachments.py)
     helpdesk.queries     show, list_requests, iter_requests, request_counts, count_requests,
                          overdue_by_cadre, overdue_digest                (bot/helpdesk/queries.py)
     helpdesk.directory   villages (add, rename, merge, remove), people, cadre posts, invites
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from bot.helpdesk.attachments import Attachments
 from bot.helpdesk.casework import Casework
 from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.context import DeskContext
@@ -61,6 +64,7 @@ class Helpdesk:
         self.followup = FollowUp(self.context, mover)
         self.casework = Casework(self.context, mover, self.followup)
         self.queries = Queries(self.context)
+        self.attachments = Attachments(self.context, mover)
         self.directory = Directory(self.context)
         self.oversight = Oversight(self.context, mover)
 

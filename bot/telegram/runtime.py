@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from telegram.ext._utils import webhookhandler as ptb_webhook
 
 from bot import texts
-from bot.assistant import Assistant, Notice, Reply, UserRef
+from bot.assistant import Assistant, Attachment, Notice, Reply, UserRef
 from bot.config import Settings
 from bot.telegram.format import escape, inline_keyboard, parse_callback, render_reply
 
@@ -130,6 +130,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
                 filename=reply.attachment.filename,
                 caption=escape(reply.attachment.caption) or None,
             )
+        await send_photos(context.bot, chat.id, reply.photos)
     if reply.notices:
         await deliver(context.bot, reply.notices)
 
@@ -152,6 +153,14 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply | N
     return reply
 
 
+async def send_photos(bot: Bot, chat_id: int, photos: Iterable[Attachment]) -> None:
+    """A reply's pictures (a request's photos), one message each, their captions escaped."""
+    for photo in photos:
+        await bot.send_photo(
+            chat_id, photo=photo.data, filename=photo.filename, caption=escape(photo.caption[:1000]) or None
+        )
+
+
 async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:
     """Send notices to other users; one blocked or unknown user never stops the rest. Returns sent count."""
     sent = 0
@@ -159,6 +168,7 @@ async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:
         try:
             for text, markup in render_reply(notice.reply):
                 await bot.send_message(notice.chat_id, text, reply_markup=markup)
+            await send_photos(bot, notice.chat_id, notice.reply.photos)
             sent += 1
         except Forbidden:
             log.info("user %s has blocked the bot; notice not delivered", notice.chat_id)

@@ -7,6 +7,7 @@ follow-up after FOLLOWUP_WINDOW_MINUTES stands alone."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.analytics import Analytics
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.helpdesk import Helpdesk
+from bot.telegram.state import state_file
 from tests.fake_telegram import FakeTelegram
 from tests.telegram.conftest import VILLAGER, VILLAGER_2, World, user
 
@@ -34,12 +36,18 @@ class Clock:
         return self.now
 
 
-def test_a_follow_up_is_answered_about_the_previous_topic_and_says_so(
-    tg: FakeTelegram, bot_settings: Settings, make_kb, helpdesk: Helpdesk, analytics: Analytics,
-    world: World, start_bot,
-) -> None:  # fmt: skip
+@pytest.fixture
+def guides_kb(make_kb):
     kb = make_kb({p.name: p.read_bytes() for p in DOCS.iterdir()})
     kb.ingest()
+    return kb
+
+
+def test_a_follow_up_is_answered_about_the_previous_topic_and_says_so(
+    tg: FakeTelegram, bot_settings: Settings, guides_kb, helpdesk: Helpdesk, analytics: Analytics,
+    world: World, start_bot,
+) -> None:  # fmt: skip
+    kb = guides_kb
     clock = Clock()
     settings = bot_settings.model_copy(update={"followup_window_minutes": 5})
     start_bot(Assistant(settings, kb, helpdesk, analytics, clock=clock), settings)
@@ -87,4 +95,24 @@ def test_a_follow_up_is_answered_about_the_previous_topic_and_says_so(
         "低保 找谁办？",
         "那要带啥材料？",
     ]
+    assert tg.errors == [] and tg.bot_errors == []
+
+
+def test_the_topic_survives_a_restart(
+    tg: FakeTelegram, bot_settings: Settings, guides_kb, helpdesk: Helpdesk, analytics: Analytics,
+    world: World, start_bot,
+) -> None:  # fmt: skip
+    running = start_bot(Assistant(bot_settings, guides_kb, helpdesk, analytics))
+    u = user(tg, VILLAGER, "张大爷")
+    u.send("危房改造能补多少钱？我电话13812345678")
+    assert "3.5万元" in u.wait_for_message(timeout=60).text
+    running.stop()  # persistence is flushed on stop
+    saved = json.loads(state_file(bot_settings).read_text(encoding="utf-8"))["user_data"][str(VILLAGER)]
+    assert saved["conversation"]["topic"] == ["危房改造"]
+    assert "13812345678" not in json.dumps(saved, ensure_ascii=False), "the state file keeps numbers masked"
+
+    start_bot(Assistant(bot_settings, guides_kb, helpdesk, analytics))  # a new process: nothing in memory
+    u.send("那要带啥材料？")
+    follow = u.wait_for_message(timeout=60)
+    assert texts.FOLLOW_UP_ASSUMED.format(topic="危房改造") in follow.text and "房屋安全性鉴定报告" in follow.text
     assert tg.errors == [] and tg.bot_errors == []
