@@ -277,6 +277,9 @@ FOLLOW_UP_ASPECTS: tuple[str, ...] = (
     "啥时候",
     "什么时候",
     "截止",
+    "批下来",
+    "发下来",
+    "到账",
     "怎么申请",
     "咋申请",
     "如何申请",
@@ -295,3 +298,7 @@ FOLLOW_UP_ASPECTS: tuple[str, ...] = (
     "够不够",
     "有没有",
 )
+# What else an aspect-only follow-up may say ("要带啥材料？" "能补多少？" "咋申请呀"): with the aspect
+# and these characters taken away, at most two characters may remain. "村干部一个月工资多少钱？" keeps
+# 村干部月工资 and stands alone: it names what it asks about.
+FOLLOW_UP_FILLER = "我你他她咱俺们要需得能可以还就都也再又的地了吗嘛呢啊呀吧么是去到在办弄有多少几个一这那怎咋啥什样哪里儿"

@@ -96,7 +96,7 @@ class Cadre:
                     texts.BOT_TICKET_LINE.format(
                         flag=texts.BOT_TICKET_OVERDUE_FLAG if view.overdue else "",
                         number=view.number,
-                        village=view.village.name,
+                        village=view.village.display_name,
                         category=view.category,
                         status=view.status.label,
                         due=local_time(view.due_at, self._ctx.tz),

@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.helpdesk import mask_text
-from bot.vocab import FOLLOW_UP_ASPECTS, FOLLOW_UP_OPENERS
+from bot.vocab import FOLLOW_UP_ASPECTS, FOLLOW_UP_FILLER, FOLLOW_UP_OPENERS
 
 # Longer messages say enough on their own ("那我家老人住院的押金要交多少钱" is not resolved).
 MAX_FOLLOW_UP_CHARS = 15
+# An aspect-only follow-up ("找谁办？") says at most this much besides the aspect and filler words.
+MAX_OWN_CHARS = 2
 MAX_TURNS = 3  # the turns kept per user (a model condenses with these)
 MAX_CONVERSATIONS = 1000  # users remembered at once; quiet conversations are forgotten first
 
@@ -81,11 +83,20 @@ def _concepts(question: str) -> list[tuple[str, str]]:
 
 
 def has_follow_up_form(text: str) -> bool:
-    """Short, and shaped like a follow-up: an opener (那…), a closing 呢, or a follow-up aspect."""
+    """Short, and shaped like a follow-up: an opener (那…, 还要…), a closing 呢, or one of the
+    aspects people ask next (材料, 找谁, 多少钱 …) with hardly anything else: "村干部一个月工资多少钱？"
+    names what it asks about and stands alone (docs/llm.md has the measurement)."""
     bare = _PUNCT.sub("", text)
     if not bare or len(bare) > MAX_FOLLOW_UP_CHARS:
         return False
-    return bare.startswith(FOLLOW_UP_OPENERS) or bare.endswith("呢") or any(a in bare for a in FOLLOW_UP_ASPECTS)
+    if bare.startswith(FOLLOW_UP_OPENERS) or bare.endswith("呢"):
+        return True
+    rest = bare
+    for aspect in sorted(FOLLOW_UP_ASPECTS, key=len, reverse=True):
+        rest = rest.replace(aspect, "")
+    if rest == bare:
+        return False
+    return len([c for c in rest if c not in FOLLOW_UP_FILLER]) <= MAX_OWN_CHARS
 
 
 def resolve(question: str, previous: Turn | None) -> Resolution:

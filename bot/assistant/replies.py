@@ -114,6 +114,11 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "dr": r"[0-9a-f]{10}",  # ask to remove document
         "dx": r"[0-9a-f]{10}",  # remove document (confirmed)
         "dk": r"",  # keep document
+        "va": r"[0-9a-f]{8}",  # register a village despite similar names (confirmed)
+        "vk": r"",  # village change cancelled
+        "vm": r"\d{1,12}\.\d{1,12}",  # merge village source.target (confirmed)
+        "xr": _NUM,  # 申请延期: how a cadre asks for an extension
+        "xa": rf"{_NUM}\.[01]",  # admin: approve (1) / refuse (0) the pending 延期
     }.items()
 }
 

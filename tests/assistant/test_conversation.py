@@ -5,6 +5,7 @@ over a real knowledge base of county service guides (tests/assistant/followup_do
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +48,24 @@ def test_a_question_naming_its_own_policy_starts_fresh() -> None:
 def test_a_question_without_follow_up_form_stands_alone(question: str) -> None:
     out = resolve(question, HOUSING_TURN)
     assert (out.query, out.kind, out.topic) == (question, "fresh", ())
+
+
+@pytest.mark.parametrize("follow_up", ["能补多少？", "要准备什么材料", "在哪里办？", "多长时间能批下来", "有什么条件"])
+def test_an_aspect_with_hardly_anything_else_is_a_follow_up(follow_up: str) -> None:
+    assert resolve(follow_up, HOUSING_TURN).query == f"危房改造 {follow_up}"
+
+
+def test_no_standalone_question_of_the_question_sets_is_taken_for_a_follow_up() -> None:
+    """233 questions asked on their own (tests/data): each says what it is about, even when short
+    and without a policy name ("村干部一个月工资多少钱？"), so none borrows the last topic."""
+    questions = [
+        json.loads(line)["q"]
+        for path in sorted(Path(__file__).parents[1].joinpath("data").rglob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(questions) >= 200
+    assert [q for q in questions if resolve(q, HOUSING_TURN).resolved] == []
 
 
 def test_without_a_previous_topic_a_follow_up_stands_alone() -> None:
