@@ -19,6 +19,7 @@ CADRE_KINDS = {
     NotificationKind.ASSIGNED,
     NotificationKind.RETURNED,
     NotificationKind.REOPENED,
+    NotificationKind.ATTACHED,
 }
 
 

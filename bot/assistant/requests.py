@@ -411,8 +411,14 @@ class Requests:
         try:
             self._ctx.helpdesk.attachments.check_size(size)
         except HelpdeskError as exc:
-            return Reply.of(exc.message_zh, dialog=dialog)
+            return self._refused(dialog, exc)
         return None
+
+    def _refused(self, dialog: dict[str, Any] | None, exc: HelpdeskError) -> Reply:
+        """A refused photo: say why, and in the form ask its current step again."""
+        if dialog is not None and str(dialog.get("state", "")).removeprefix("request.") in self._steps:
+            return self.form_prompt(dialog, error=exc.message_zh)
+        return Reply.of(exc.message_zh, dialog=dialog)
 
     def photo(self, user: UserRef, dialog: dict[str, Any] | None, data: bytes, caption: str | None) -> Reply:
         """A photo from a villager. In the form: kept for the request (a caption at the category or
@@ -427,7 +433,7 @@ class Requests:
                 return self._attach_now(user, number, data, caption)
             return self._photo_starts_request(user, data, caption)
         except HelpdeskError as exc:
-            return Reply.of(exc.message_zh, dialog=dialog)
+            return self._refused(dialog, exc)
 
     def _form_photo(self, user: UserRef, dialog: dict[str, Any], data: bytes, caption: str | None) -> Reply:
         form = dialog["data"]
