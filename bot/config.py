@@ -99,8 +99,10 @@ class Settings(BaseSettings):
     # retrieval score are not attached to requests (measured: docs/helpdesk.md).
     follow_up_delay_hours: int = Field(default=24, ge=0, le=24 * 30)
     escalate_after_days: int = Field(default=2, ge=1, le=60)
+    # How often the 督办 job looks for requests past their deadline (reminder once, then escalation).
+    oversight_check_minutes: int = Field(default=30, ge=1, le=24 * 60)
     attachment_max_mb: int = Field(default=10, ge=1, le=50)
-    request_policy_min_score: float = Field(default=0.0, ge=0, le=1)
+    request_policy_min_score: float = Field(default=0.86, ge=0, le=1)
 
     # --- telegram --------------------------------------------------------------------------
     # Secrets are SecretStr: repr, str and logging show '**********'; `reveal()` gives the value.

@@ -139,6 +139,11 @@ HD_ERR_PHONE = (
 HD_ERR_UNKNOWN_VILLAGE = "没有找到村庄“{village}”，请从村庄列表中选择。"
 HD_ERR_AMBIGUOUS_VILLAGE = "有多个名为“{village}”的村，请改用村庄编号：{choices}"
 HD_ERR_VILLAGE_EXISTS = "村庄“{village}”已经登记过了（编号 {village_id}）。"
+# Villages (oversight): similar names, rename, merge, remove.
+HD_VILLAGE_CHOICE = "{id}={name}"
+HD_ERR_VILLAGE_SIMILAR = "已经有名字相近的村：{choices}。“{village}”是不是其中一个？如果确实是另一个村，请确认后再登记。"
+HD_ERR_VILLAGE_MERGE_SELF = "不能把一个村合并到它自己。"
+HD_ERR_VILLAGE_NOT_EMPTY = "{village}还有 {requests} 件工单、{cadres} 名干部，不能删除。可以先把它合并到另一个村。"
 HD_ERR_UNKNOWN_REQUEST = "没有找到编号为“{number}”的工单，请核对编号（格式如 2026-000123）。"
 HD_ERR_ILLEGAL_TRANSITION = "工单 {number} 当前状态为“{status}”，不能执行“{action}”。"
 HD_ERR_ILLEGAL_HINT = "当前可执行的操作：{allowed}。"
@@ -209,6 +214,27 @@ HD_MSG_OVERDUE_LINE = "· {number} {village} {category}（{status}，时限 {due
 HD_MSG_HINT_LINE = "· {title}{section}"
 HD_MSG_REQUESTER_NOTE = "工单 {number} 求助人补充：{note}"
 HD_MSG_OVERDUE_MORE = "……另有 {count} 件"
+# 督办 and 延期 (oversight).
+HD_NOBODY = "无人"
+HD_MSG_SUPERVISE_REMIND = (
+    "【督办】工单 {number}（{village}，{category}）已超过办理时限 {due}，现在是“{status}”。"
+    "请尽快办理；确实需要更多时间，请在工单里点“申请延期”并写明理由。"
+)
+HD_MSG_SUPERVISE_ESCALATE = (
+    "【督办上报】工单 {number}（{village}，{category}）超期 {days} 天仍未办结（时限 {due}，"
+    "现在是“{status}”，承办人：{assignee}）。请督促办理。"
+)
+HD_MSG_EXTENSION_REQUESTED = (
+    "【延期申请】工单 {number}（{village}）：{who}申请把办理时限从 {due} 延到 {new_due}。\n理由：{reason}"
+)
+HD_MSG_EXTENSION_APPROVED = "【延期】工单 {number} 的延期申请已同意，新的办理时限：{new_due}。"
+HD_MSG_EXTENSION_REJECTED = "【延期】工单 {number} 的延期申请没有同意，办理时限仍是 {due}，请抓紧办理。"
+HD_MSG_EXTENSION_TO_REQUESTER = "您的求助 {number} 需要多一些时间办理，新的办理时限是 {due}。干部会继续跟进。"
+HD_ERR_EXTENSION_REASON = "申请延期必须写明理由（至少 4 个字），比如“等乡镇审批材料”。"
+HD_ERR_EXTENSION_DAYS = "延期天数要在 1 到 {max} 天之间。"
+HD_ERR_EXTENSION_PENDING = "工单 {number} 已经有一个延期申请在等管理员审批，请等审批结果。"
+HD_ERR_EXTENSION_NONE = "工单 {number} 没有待审批的延期申请（可能已经有人审批过了）。"
+HD_ERR_EXTENSION_CLOSED = "工单 {number} 现在是“{status}”，不需要延期。"
 # Status changes told to the villager in plain words ({name}: the cadre in charge); statuses
 # not listed fall back to HD_MSG_STATUS_CHANGED.
 HD_MSG_STATUS_PLAIN = {
@@ -315,6 +341,7 @@ BOT_COMMANDS_VILLAGER = {
 }
 BOT_COMMANDS_CADRE = {
     "tickets": "本村待办工单（超期在前）",
+    "extend": "申请延期（工单号 天数 理由）",
     "duties": "我的岗位职责",
 }
 BOT_COMMANDS_ADMIN = {
@@ -325,6 +352,9 @@ BOT_COMMANDS_ADMIN = {
     "invite": "生成干部邀请码",
     "villages": "村庄列表",
     "addvillage": "登记村庄",
+    "renamevillage": "村庄改名",
+    "mergevillage": "合并村庄",
+    "rmvillage": "删除村庄",
 }
 BOT_DESCRIPTION = (
     "乡村政策助手：用大白话问政策，答案注明出处；遇到困难可以登记求助，干部会跟进办理，每一步都会通知您。"
@@ -569,6 +599,7 @@ BOT_DOCS_CONFIRM_NO = "不删了"
 BOT_DOCS_REMOVED = "已从知识库删除《{title}》（{source}），剩 {count} 个文档。"
 BOT_DOCS_KEPT = "好的，没有删除。"
 BOT_DOCS_UNKNOWN = "知识库里没有“{source}”。发送 /docs 查看文档列表。"
+BOT_DOCS_ALREADY_REMOVED = "这个文档已经从知识库删除了。发送 /docs 查看现在的文档列表。"
 BOT_RMDOC_USAGE = "用法：/rmdoc 文件名（文件名见 /docs）"
 BOT_INVITE_USAGE = (
     "用法：/invite 职务 村名，例如：/invite 驻村工作队员 新寨村\n可选职务：{posts}\n已登记村庄：{villages}"
@@ -580,11 +611,38 @@ BOT_INVITE_DONE = (
 BOT_INVITE_COMMAND = "/join {code}"
 BOT_JOIN_USAGE = "请在 /join 后面加上邀请码，例如：/join ABCD2345"
 BOT_JOIN_DONE = "登记成功！您现在是{places}。发送 /tickets 查看待办工单，/duties 查看岗位职责。"
+BOT_JOIN_ALREADY = "您已经用这个邀请码登记过了，现在是{places}。发送 /tickets 查看待办工单。"
+BOT_JOIN_ADMIN_NOTICE = "【新干部】{name}用邀请码登记为{places}。"
 BOT_VILLAGES_EMPTY = "还没有登记村庄。用 /addvillage 村名 [乡镇] [县] 登记。"
 BOT_VILLAGES_TITLE = "已登记的村庄（{count} 个）"
 BOT_VILLAGE_LINE = "{id}. {name}"
 BOT_ADDVILLAGE_USAGE = "用法：/addvillage 村名 [乡镇] [县]，例如：/addvillage 新寨村 龙场镇 安顺县"
 BOT_ADDVILLAGE_DONE = "已登记村庄：{name}（编号 {id}）。现在可以用 /invite 邀请该村干部。"
+# Villages (oversight): similar names, rename, merge, remove.
+BOT_ADDVILLAGE_SIMILAR = "还没有登记“{name}”：已经有名字相近的村（见下）。如果是其中一个，就不用再登记；如果确实是另一个村，请点“仍然登记”。"
+BOT_ADDVILLAGE_CONFIRM = "仍然登记{name}"
+BOT_ADDVILLAGE_CANCEL = "取消"
+BOT_ADDVILLAGE_CANCELLED = "好的，没有改动。"
+BOT_ADDVILLAGE_GONE = "这个确认已经失效了，请重新发送 /addvillage。"
+BOT_VILLAGES_MANAGE = "改名：/renamevillage 编号 新村名 [乡镇] [县]\n合并：/mergevillage 被合并的村编号 并入的村编号\n删除（没有工单和干部的村）：/rmvillage 编号"
+BOT_RENAMEVILLAGE_USAGE = "用法：/renamevillage 编号 新村名 [乡镇] [县]，例如：/renamevillage 3 新寨村 花溪镇"
+BOT_RENAMEVILLAGE_DONE = "已改名：{old} → {new}（编号 {id}）。工单和干部都保留。"
+BOT_MERGEVILLAGE_USAGE = "用法：/mergevillage 被合并的村编号 并入的村编号，例如：/mergevillage 3 1（村编号见 /villages）"
+BOT_MERGEVILLAGE_CONFIRM = "确定把“{source}”合并到“{target}”吗？\n它的工单和干部都会转到{target}，工单记录里会写明；{source}之后不再出现在村庄列表里。"
+BOT_MERGEVILLAGE_YES = "确定合并"
+BOT_MERGEVILLAGE_DONE = "已把{source}合并到{target}：转过去 {requests} 件工单、{cadres} 名干部。"
+BOT_RMVILLAGE_USAGE = "用法：/rmvillage 编号（只能删除没有工单和干部的村；有的话请用 /mergevillage 合并）"
+BOT_RMVILLAGE_DONE = "已删除村庄：{name}（编号 {id}）。"
+# 延期 in chat (oversight).
+BOT_EXTEND_BUTTON = "申请延期"
+BOT_EXTEND_APPROVE = "同意延期"
+BOT_EXTEND_REFUSE = "不同意"
+BOT_EXTEND_USAGE = "用法：/extend 工单号 延期天数 理由，例如：/extend 2026-000123 3 等乡镇审批材料"
+BOT_EXTEND_HOW = "申请延期请发送下面这条命令，把天数和理由改成实际情况（理由要写清楚，管理员审批后生效）："
+BOT_EXTEND_COMMAND = "/extend {number} 3 理由"
+BOT_EXTEND_SENT = "已提交工单 {number} 的延期申请（延到 {new_due}），等管理员审批，结果会通知您。"
+BOT_EXTEND_APPROVED = "已同意工单 {number} 延期，新的办理时限：{new_due}。已通知承办干部和求助人。"
+BOT_EXTEND_REFUSED = "已不同意工单 {number} 的延期申请，已通知承办干部。"
 BOT_STATS_TITLE = "使用统计"
 BOT_STATS_QUESTIONS = (
     "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"

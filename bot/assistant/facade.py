@@ -18,6 +18,7 @@ from bot.assistant.admin import Admin
 from bot.assistant.cadre import Cadre
 from bot.assistant.context import AssistantContext, Identity, friendly
 from bot.assistant.feedback import REASON_STATE, Feedback
+from bot.assistant.oversight import Oversight
 from bot.assistant.questions import Questions
 from bot.assistant.replies import Block, Notice, Reply, UserRef, valid_press
 from bot.assistant.requests import Requests
@@ -54,6 +55,7 @@ class Assistant:
         self.cadre = Cadre(self.context)
         self.feedback = Feedback(self.context)
         self.admin = Admin(self.context)
+        self.oversight = Oversight(self.context)
         # The menu buttons, one table for `handle_text` (what each does) and `streams` (which texts
         # are not questions), so the two cannot disagree.
         self._menu: dict[str, Callable[[UserRef], Reply]] = {
@@ -268,6 +270,17 @@ class Assistant:
             return self.admin.remove_document(user, arg)
         if action == "dk":
             return Reply.of(texts.BOT_DOCS_KEPT, edit=True)
+        if action == "va":
+            return self.admin.confirm_add_village(user, arg)
+        if action == "vm":
+            return self.admin.confirm_merge_village(user, int(head), int(tail))
+        if action == "vk":
+            return Reply.of(texts.BOT_ADDVILLAGE_CANCELLED, replace_buttons=())
+        if action == "xr":
+            return self.oversight.how_to_extend(user, arg)
+        if action == "xa":
+            number, approve = arg.rsplit(".", 1)
+            return self.oversight.decide(user, number, approve == "1")
         # "f" outside a dialog: the form it belonged to has ended.
         return Reply(toast=texts.BOT_FORM_GONE)
 
@@ -294,6 +307,12 @@ class Assistant:
     def follow_up_due(self, now: datetime | None = None) -> list[Notice]:
         """The scheduled 回访 questions (front ends run it every FOLLOW_UP_CHECK_MINUTES)."""
         return self.feedback.due(now)
+    def oversight_due(self, now: datetime | None = None) -> list[Notice]:
+        """督办 reminders and escalations due now (the front end's scheduler runs this)."""
+        return self.oversight.due(now)
+
+    def extend(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.oversight.extend(user, args)
 
     def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
         return self.admin.reload(user, progress)
@@ -323,6 +342,15 @@ class Assistant:
 
     def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
         return self.admin.add_village(user, args)
+
+    def rename_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.rename_village(user, args)
+
+    def merge_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.merge_village(user, args)
+
+    def remove_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.remove_village(user, args)
 
     def stats(self, user: UserRef, args: Sequence[str] = ()) -> Reply:
         return self.admin.stats(user, args)

@@ -63,14 +63,13 @@ class Reply:
     buttons: Keyboard = ()
     notices: tuple[Notice, ...] = ()
     attachment: Attachment | None = None
-    photo: Attachment | None = None  # a picture (PNG/JPEG) shown in the chat, sent before `attachment`
     menu: bool = False  # show the main menu keyboard
     toast: str | None = None  # short pop-up for a button press
     dialog: dict[str, Any] | None = None  # state of an open dialog; None = none open
     edit: bool = False  # replace the message whose button was pressed
     replace_buttons: Keyboard | None = None  # new buttons for the pressed message (() removes)
     role_changed: bool = False  # the caller's role changed: refresh their command menu
-    photos: tuple[Attachment, ...] = ()  # pictures shown after the text (a request's photos)
+    photos: tuple[Attachment, ...] = ()  # pictures shown after the text (a request's photos, a chart)
 
     @classmethod
     def of(cls, *paragraphs: str, **kwargs: Any) -> Reply:
@@ -117,6 +116,11 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "dr": r"[0-9a-f]{10}",  # ask to remove document
         "dx": r"[0-9a-f]{10}",  # remove document (confirmed)
         "dk": r"",  # keep document
+        "va": r"[0-9a-f]{8}",  # register a village despite similar names (confirmed)
+        "vk": r"",  # village change cancelled
+        "vm": r"\d{1,12}\.\d{1,12}",  # merge village source.target (confirmed)
+        "xr": _NUM,  # 申请延期: how a cadre asks for an extension
+        "xa": rf"{_NUM}\.[01]",  # admin: approve (1) / refuse (0) the pending 延期
     }.items()
 }
 

@@ -32,6 +32,7 @@ from bot.helpdesk import (
     Status,
     Urgency,
     local_time,
+    village_labels,
 )
 from bot.helpdesk.attachments import MAX_PHOTOS
 
@@ -224,7 +225,7 @@ class Requests:
 
     def _village_matches(self, typed: str) -> list[Any]:
         villages = self._ctx.helpdesk.directory.list_villages()
-        exact = [v for v in villages if typed in (v.name, v.full_name)]
+        exact = [v for v in villages if typed in (v.name, v.display_name, v.full_name)]
         return exact or [v for v in villages if typed and (typed in v.full_name or v.name in typed)]
 
     def _form_village(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
@@ -247,7 +248,8 @@ class Requests:
                 return self.form_prompt(dialog, error=texts.BOT_FORM_VILLAGE_MATCHES, villages=matches)
             else:
                 return self.form_prompt(dialog, error=texts.HD_ERR_UNKNOWN_VILLAGE.format(village=typed[:30]))
-        dialog["data"].update(village_id=chosen.id, village=chosen.name)
+        label = village_labels(villages).get(chosen.id, chosen.display_name)  # township where names repeat
+        dialog["data"].update(village_id=chosen.id, village=label)
         return self.form_prompt({**dialog, "state": "request.address"})
 
     def _form_address(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
@@ -378,7 +380,9 @@ class Requests:
             if villages is None:
                 blocks.append(Block(texts.BOT_FORM_VILLAGE))
                 villages = self._ctx.helpdesk.directory.list_villages()[:VILLAGE_BUTTONS]
-            buttons.extend(chunks([Button(v.name, "f", f"v{v.id}") for v in villages[:VILLAGE_BUTTONS]], 3))
+            labels = village_labels(self._ctx.helpdesk.directory.list_villages())  # township where names repeat
+            shown = villages[:VILLAGE_BUTTONS]
+            buttons.extend(chunks([Button(labels.get(v.id, v.display_name), "f", f"v{v.id}") for v in shown], 3))
         elif state == "request.address":
             blocks.append(Block(texts.BOT_FORM_ADDRESS))
             buttons.append([Button(texts.BOT_FORM_SKIP_ADDRESS, "f", "skip")])
@@ -409,8 +413,14 @@ class Requests:
         try:
             self._ctx.helpdesk.attachments.check_size(size)
         except HelpdeskError as exc:
-            return Reply.of(exc.message_zh, dialog=dialog)
+            return self._refused(dialog, exc)
         return None
+
+    def _refused(self, dialog: dict[str, Any] | None, exc: HelpdeskError) -> Reply:
+        """A refused photo: say why, and in the form ask its current step again."""
+        if dialog is not None and str(dialog.get("state", "")).removeprefix("request.") in self._steps:
+            return self.form_prompt(dialog, error=exc.message_zh)
+        return Reply.of(exc.message_zh, dialog=dialog)
 
     def photo(self, user: UserRef, dialog: dict[str, Any] | None, data: bytes, caption: str | None) -> Reply:
         """A photo from a villager. In the form: kept for the request (a caption at the category or
@@ -425,7 +435,7 @@ class Requests:
                 return self._attach_now(user, number, data, caption)
             return self._photo_starts_request(user, data, caption)
         except HelpdeskError as exc:
-            return Reply.of(exc.message_zh, dialog=dialog)
+            return self._refused(dialog, exc)
 
     def _form_photo(self, user: UserRef, dialog: dict[str, Any], data: bytes, caption: str | None) -> Reply:
         form = dialog["data"]
@@ -489,7 +499,7 @@ class Requests:
                 number=view.number,
                 status=view.status.label,
                 category=view.category,
-                village=view.village.name,
+                village=view.village.display_name,
                 created=local_time(view.created_at, self._ctx.tz),
                 description=texts.one_line(view.description, 60),
             )

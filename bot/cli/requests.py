@@ -27,7 +27,7 @@ def requests_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
         [
             v.number,
             desk.when(v.created_at),
-            v.village.name,
+            v.village.display_name,
             v.category,
             v.status.value + (" (overdue)" if v.overdue else ""),
             v.assignee_name or "—",
@@ -60,9 +60,19 @@ def requests_show(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
         ("Satisfaction", v.satisfaction or "—"),
         ("Follow-up note", v.follow_up_note or "—"),
         ("Duplicate of", v.duplicate_of or "—"),
+        ("Supervision", f"{v.supervision_count} (督办: reminders and escalations)"),
     ]
     print(format_fields(fields), file=out)
     print(f"\nProblem:\n{v.description}", file=out)
+    if v.extensions:
+        print("\nExtensions (延期):", file=out)
+        for x in v.extensions:
+            decided = f", {x.state} by {x.decided_by} {desk.when(x.decided_at)}" if x.decided_by else ", pending"
+            print(
+                f"  · {desk.when(x.old_due_at)} -> {desk.when(x.new_due_at)}, asked by {x.requested_by}"
+                f"{decided}: {x.reason}",
+                file=out,
+            )
     if v.policy_hints:
         print("\nPolicies that may apply:", file=out)
         for hint in v.policy_hints:

@@ -210,10 +210,17 @@ def test_a_captioned_photo_starts_a_request_and_the_cadre_sees_it(
     receipt = u.wait_for_message(containing="工单编号")
     number = number_of(receipt.text)
     assert texts.BOT_FORM_FILED_PHOTOS.format(count=1) in receipt.text
-    secretary.wait_for_message(containing="【新求助】")
+    alert = secretary.wait_for_message(containing="【新求助】")
     photo = secretary.wait_for_message()
     assert photo.method == "sendPhoto" and photo.document is not None
     assert photo.document.content == TINY_PNG and photo.text == CRACK
+    # and again from the ticket card, whenever the cadre needs it
+    secretary.click(alert, number)
+    card = secretary.wait_for_message(containing=number)
+    secretary.click(card, texts.BOT_PHOTOS_BUTTON.format(count=1))
+    secretary.wait_for_message(containing=texts.BOT_PHOTOS_TITLE.format(number=number, count=1))
+    again = secretary.wait_for_message()
+    assert again.method == "sendPhoto" and again.document is not None and again.document.content == TINY_PNG
     view = helpdesk.queries.show(OPERATOR, number)
     assert view.attachment_count == 1 and view.description == CRACK
     (stored,) = [p for p in (bot_settings.data_dir / "attachments").rglob("*") if p.is_file()]
@@ -262,8 +269,10 @@ def test_photos_in_the_form_survive_a_restart_and_are_attached(
     u.send_photo(TINY_PNG)  # no caption: kept, the step asked again
     kept = u.wait_for_message()
     assert texts.BOT_FORM_PHOTO_SAVED.format(count=1) in kept.text and "第 2 步" in kept.text
-    u.send_photo(TINY_PNG + b"\x00", caption="后墙的裂缝，能伸进一个拳头")  # a caption is the description
+    # a picture sent as a file (phones do that for 原图), its caption the description
+    u.send_document(TINY_PNG + b"\x00", "IMG_2041.png", caption="后墙的裂缝，能伸进一个拳头")
     villages = u.wait_for_message()
+    assert texts.BOT_FORM_PHOTO_SAVED.format(count=2) in villages.text
     assert "第 3 步" in villages.text
     running.stop()
     start_bot(assistant)
@@ -286,6 +295,10 @@ def test_a_too_big_photo_is_refused_clearly_and_the_form_kept(
     u.send_photo(TINY_PNG + b"\x00" * (1024 * 1024 + 1))
     refused = u.wait_for_message()
     assert refused.text.startswith("照片太大了") and "最多 1 MB" in refused.text
+    u.send_document(b"GIF89a" + b"\x00" * 32, "dong.gif")  # an image file we do not keep
+    assert u.wait_for_message().text == texts.HD_ERR_PHOTO_TYPE + "\n\n" + texts.BOT_FORM_DESCRIPTION.format(
+        category="住房安全"
+    )
     u.send("屋顶漏雨，墙也裂了，住着不安全。")  # the form is still at step 2
     u.wait_for_message(containing="第 3 步")
     folder = bot_settings.data_dir / "attachments"

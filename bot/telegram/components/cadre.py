@@ -1,21 +1,23 @@
 """Cadres: /duties, /tickets (ticket buttons go through the generic button handler and the dialog),
-and the scheduled casework jobs: the daily digest of overdue requests and the 回访 questions."""
+/extend (延期), and the scheduled casework jobs: the daily overdue digest, 回访 questions, 督办."""
 
 from __future__ import annotations
 
 import logging
 from datetime import time as dtime
 
+from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.assistant import Assistant
-from bot.telegram.runtime import command, deliver, services
+from bot.telegram.runtime import command, deliver, respond, services, user_ref
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 DIGEST_JOB = "overdue-digest"
 FOLLOW_UP_JOB = "follow-up"
 FOLLOW_UP_FIRST_SECONDS = 60  # the first look a minute after start, not during start-up
+OVERSIGHT_JOB = "oversight"  # 督办: reminders when a deadline passes, escalation days later
 
 
 duties = command(Assistant.duties)
@@ -28,6 +30,20 @@ async def overdue_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     notices = await svc.run(svc.assistant.overdue_digest)
     sent = await deliver(context.bot, notices)
     log.info("overdue digest: %d of %d cadres notified", sent, len(notices))
+
+
+async def oversight_due(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: 督办 reminders and escalations that are due."""
+    svc = services(context)
+    notices = await svc.run(svc.assistant.oversight_due)
+    sent = await deliver(context.bot, notices)
+    if notices:
+        log.info("oversight: %d of %d reminders delivered", sent, len(notices))
+
+
+async def extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    await respond(update, context, await svc.run(svc.assistant.extend, user_ref(update), context.args or []))
 
 
 async def follow_up(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -46,7 +62,7 @@ def schedule_jobs(app: Application) -> None:
     Scheduled work for cadres and villagers goes here, one job per name, so tests find each by
     name (督办 reminders and escalation join this list)."""
     if app.job_queue is None:
-        log.warning("PTB's job queue is not installed: no overdue digest and no 回访 questions")
+        log.warning("PTB's job queue is not installed: no overdue digest, 回访 or 督办")
         return
     settings = app.bot_data["services"].settings
     at = dtime(hour=settings.digest_hour, tzinfo=settings.tz)
@@ -57,9 +73,12 @@ def schedule_jobs(app: Application) -> None:
         first=FOLLOW_UP_FIRST_SECONDS,
         name=FOLLOW_UP_JOB,
     )
+    minutes = settings.oversight_check_minutes
+    app.job_queue.run_repeating(oversight_due, interval=minutes * 60, first=60, name=OVERSIGHT_JOB)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("duties", duties, filters=PRIVATE))
     app.add_handler(CommandHandler("tickets", tickets, filters=PRIVATE))
+    app.add_handler(CommandHandler("extend", extend, filters=PRIVATE))
     schedule_jobs(app)

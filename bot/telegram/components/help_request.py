@@ -37,6 +37,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import texts
 from bot.assistant import DIALOG_STATES, Reply
+from bot.telegram.components.admin import document as admin_document
 from bot.telegram.components.admin import photo as admin_photo
 from bot.telegram.components.villager import photo_message, text_message
 from bot.telegram.format import parse_callback
@@ -191,7 +192,9 @@ async def dialog_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ob
         context.user_data.pop(DIALOG, None)
         dialog = None
     if dialog is None and (await svc.run(svc.assistant.identity, user)).is_admin:
-        await admin_photo(update, context)  # an admin's photo is a notice for the knowledge base
+        # An admin's picture outside the form is a notice for the knowledge base (read by OCR).
+        assert update.message is not None
+        await (admin_photo(update, context) if update.message.photo else admin_document(update, context))
         return ConversationHandler.END
     reply = await photo_message(update, context, dialog)
     return _next(context, reply)
@@ -237,7 +240,9 @@ def _conversation(state_handlers: list, text: filters.BaseFilter) -> Conversatio
             CommandHandler("help_request", start_command, filters=PRIVATE),
             MessageHandler(text & REQUEST_TEXT, start_command),
             CallbackQueryHandler(start_button, pattern=r"^(rq|ta|sat)\|"),
-            MessageHandler(PRIVATE & filters.PHOTO & filters.UpdateType.MESSAGE, dialog_photo),
+            MessageHandler(
+                PRIVATE & (filters.PHOTO | filters.Document.IMAGE) & filters.UpdateType.MESSAGE, dialog_photo
+            ),
         ],
         states={state: state_handlers for state in DIALOG_STATES},
         fallbacks=[

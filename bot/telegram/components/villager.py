@@ -55,13 +55,15 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def photo_message(
     update: Update, context: ContextTypes.DEFAULT_TYPE, dialog: dict[str, Any] | None
 ) -> Reply:
-    """A villager's photo: refused by its size before download when too big, else handed to the
-    Assistant (kept for the open form, attached to a request just filed, or starting a request
-    with its caption as the description). The Reply says which; its dialog is the form's state."""
+    """A villager's photo (or a picture sent as a file, as phones do for 原图): refused by its size
+    before download when too big, else handed to the Assistant (kept for the open form, attached to
+    a request just filed, or starting a request with its caption as the description). The Reply
+    says which; its dialog is the form's state."""
     message = update.message
-    assert message is not None and message.photo
+    assert message is not None and (message.photo or message.document)
     svc, user = services(context), user_ref(update)
-    largest = message.photo[-1]
+    largest = message.photo[-1] if message.photo else message.document
+    assert largest is not None
     refusal = await svc.run(svc.assistant.check_photo, user, dialog, largest.file_size)
     if refusal is not None:
         await respond(update, context, refusal)
