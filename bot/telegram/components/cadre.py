@@ -60,7 +60,7 @@ def schedule_jobs(app: Application) -> None:
     """The casework jobs on PTB's JobQueue (python-telegram-bot[job-queue], see pyproject.toml).
 
     Scheduled work for cadres and villagers goes here, one job per name, so tests find each by
-    name (督办 reminders and escalation join this list)."""
+    name: the overdue digest, the 回访 questions, 督办 reminders and escalation."""
     if app.job_queue is None:
         log.warning("PTB's job queue is not installed: no overdue digest, 回访 or 督办")
         return
