@@ -510,7 +510,7 @@ class Admin:
         caption = texts.BOT_REPORT_CAPTION.format(title=title, now=as_of)
         return Reply(
             (Block(summary),),
-            photo=Attachment(f"report-{report.month.label}.png", chart, title),
+            photos=(Attachment(f"report-{report.month.label}.png", chart, title),),
             attachment=Attachment(
                 texts.BOT_REPORT_FILENAME.format(month=report.month.label), workbook, caption
             ),

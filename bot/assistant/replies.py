@@ -63,14 +63,13 @@ class Reply:
     buttons: Keyboard = ()
     notices: tuple[Notice, ...] = ()
     attachment: Attachment | None = None
-    photo: Attachment | None = None  # a picture (PNG/JPEG) shown in the chat, sent before `attachment`
     menu: bool = False  # show the main menu keyboard
     toast: str | None = None  # short pop-up for a button press
     dialog: dict[str, Any] | None = None  # state of an open dialog; None = none open
     edit: bool = False  # replace the message whose button was pressed
     replace_buttons: Keyboard | None = None  # new buttons for the pressed message (() removes)
     role_changed: bool = False  # the caller's role changed: refresh their command menu
-    photos: tuple[Attachment, ...] = ()  # pictures shown after the text (a request's photos)
+    photos: tuple[Attachment, ...] = ()  # pictures shown after the text (a request's photos, a chart)
 
     @classmethod
     def of(cls, *paragraphs: str, **kwargs: Any) -> Reply:

@@ -118,11 +118,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
     if chat is not None:
         for text, markup in messages:
             await context.bot.send_message(chat.id, text, reply_markup=markup)
-        if reply.photo is not None:
-            caption = escape(reply.photo.caption) or None
-            await context.bot.send_photo(
-                chat.id, photo=reply.photo.data, filename=reply.photo.filename, caption=caption
-            )
+        await send_photos(context.bot, chat.id, reply.photos)
         if reply.attachment is not None:
             await context.bot.send_document(
                 chat.id,
@@ -130,7 +126,6 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
                 filename=reply.attachment.filename,
                 caption=escape(reply.attachment.caption) or None,
             )
-        await send_photos(context.bot, chat.id, reply.photos)
     if reply.notices:
         await deliver(context.bot, reply.notices)
 

@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from bot.assistant import Assistant, UserRef
 from bot.helpdesk import OPERATOR, Helpdesk
+from tests.cli.test_chat import assistant, chat  # noqa: F401 - `assistant` is a fixture
 from tests.cli.test_helpdesk import Cli
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -61,3 +63,11 @@ def test_report_command_writes_the_workbook_and_chart(cli: Cli, tmp_path: Path) 
     assert exited.value.code == 2 and "invalid month '2026-13'" in cli.capsys.readouterr().err
     code, out, err = cli("requests", "report", "--month", "2999-01", "--out", str(tmp_path / "x.xlsx"))
     assert code == 1 and "还没到" in err and not (tmp_path / "x.xlsx").exists()
+
+
+def test_stats_month_in_the_terminal_chat_saves_both_files(assistant: Assistant, tmp_path: Path) -> None:  # noqa: F811
+    out = chat(assistant, UserRef(900, "赵管理"), "/stats month 2026-11\n/stats month 2026-13\n", tmp_path)
+    assert "2026年11月求助工单月报" in out and "看不懂月份“2026-13”" in out
+    with Image.open(tmp_path / "report-2026-11.png") as image:
+        assert image.format == "PNG"
+    assert load_workbook(tmp_path / "求助工单月报_2026-11.xlsx").sheetnames[0] == "概况"
