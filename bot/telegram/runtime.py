@@ -149,11 +149,15 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply | N
 
 
 async def send_photos(bot: Bot, chat_id: int, photos: Iterable[Attachment]) -> None:
-    """A reply's pictures (a request's photos), one message each, their captions escaped."""
+    """A reply's pictures (a request's photos), one message each, their captions escaped. A picture
+    Telegram will not take as a photo (over 10 MB, odd dimensions) is sent as a file instead."""
     for photo in photos:
-        await bot.send_photo(
-            chat_id, photo=photo.data, filename=photo.filename, caption=escape(photo.caption[:1000]) or None
-        )
+        caption = escape(photo.caption[:1000]) or None
+        try:
+            await bot.send_photo(chat_id, photo=photo.data, filename=photo.filename, caption=caption)
+        except BadRequest as exc:
+            log.info("photo %s sent as a file instead: %s", photo.filename, exc)
+            await bot.send_document(chat_id, document=photo.data, filename=photo.filename, caption=caption)
 
 
 async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:

@@ -13,6 +13,7 @@ import pytest
 
 from bot import texts
 from bot.analytics import Analytics
+from bot.assistant import UserRef
 from bot.config import Settings
 from bot.helpdesk import OPERATOR, Helpdesk, Status
 from bot.helpdesk.export import headers, ledger_rows
@@ -304,3 +305,34 @@ def test_a_too_big_photo_is_refused_clearly_and_the_form_kept(
     folder = bot_settings.data_dir / "attachments"
     assert [p for p in folder.rglob("*") if p.is_file()] == []  # nothing was downloaded or kept
     assert tg.errors == [] and tg.bot_errors == []
+
+
+def test_cancel_forgets_the_photos_the_form_kept(
+    tg: FakeTelegram, bot, helpdesk: Helpdesk, bot_settings: Settings
+) -> None:
+    u = user(tg, VILLAGER, "张大爷")
+    to_description(u)
+    u.send_photo(TINY_PNG)
+    assert texts.BOT_FORM_PHOTO_SAVED.format(count=1) in u.wait_for_message().text
+    folder = bot_settings.data_dir / "attachments"
+    assert len([p for p in folder.rglob("*") if p.is_file()]) == 1  # staged, owner-only
+    u.send_command("/cancel")
+    assert u.wait_for_message().text == texts.BOT_FORM_CANCELLED
+    assert [p for p in folder.rglob("*") if p.is_file()] == []
+    assert helpdesk.queries.count_requests() == 0
+
+
+def test_the_terminal_form_answers_a_question_and_keeps_the_step(assistant, world) -> None:
+    """Front ends without their own answer path (bot/console.py) get the answer and 继续填写求助吗？
+    from `dialog_input` itself."""
+    villager = UserRef(VILLAGER, "张大爷")
+    reply = assistant.start_request(villager)
+    for turn in ({"button": "c2"}, {"text": "屋顶漏雨，墙也裂了"}, {"text": "新寨村"}, {"button": "skip"}):
+        reply = assistant.dialog_input(villager, reply.dialog, **turn)
+    assert reply.dialog["state"] == "request.phone"
+    reply = assistant.dialog_input(villager, reply.dialog, text="对了 低保怎么申请啊")
+    assert "格式不正确" not in reply.text and reply.text.endswith(texts.BOT_FORM_RESUME)
+    assert reply.dialog["state"] == "request.phone"
+    assert [b.arg for b in reply.buttons[-1]] == ["keep", "x"]
+    reply = assistant.dialog_input(villager, reply.dialog, text="13812345678")
+    assert reply.dialog["state"] == "request.confirm" and "屋顶漏雨" in reply.text
