@@ -112,7 +112,7 @@ def test_two_cadres_pressing_take_at_once_one_wins_one_is_told(
         assert len(won) == 1 and len(lost) == 1, after
         view = helpdesk.queries.show(OPERATOR, number)
         assert view.assignee_chat_user_id == won[0].id
-        assert f"刚被{view.assignee_name}（" in after[lost[0]]
+        assert f"刚被{view.assignee_name}（" in after[lost[0]] and "处理过（接单）" in after[lost[0]]
         assert f"承办人：{view.assignee_name}" in after[lost[0]]  # the loser sees who has it now
     assert tg.errors == [] and tg.bot_errors == []
 
@@ -288,15 +288,18 @@ def fill_form(villager: FakeUser, description: str, category: str = "医疗") ->
     raise AssertionError(f"the form never reached its confirmation: {prompt.text}")
 
 
+@pytest.mark.parametrize(
+    ("words", "call", "category"), [("俺婆婆腿摔断了", "120", "医疗"), ("邻居家着火了，火很大", "119", "其他")]
+)
 def test_an_emergency_is_filed_urgent_and_the_villager_is_told_to_call_120_first(
-    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
+    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World, words: str, call: str, category: str
 ) -> None:
     """Why: 俺婆婆腿摔断了 was filed 一般 with a 72-hour deadline and no advice to call 120."""
     villager = user(tg, VILLAGER, "张大爷")
-    fill_form(villager, "俺婆婆腿摔断了")
+    fill_form(villager, words, category)
     receipt = villager.wait_for_message(containing="工单编号")
     assert receipt.text.startswith("⚠️ 情况紧急")
-    assert receipt.text.index("120") < receipt.text.index("工单编号")  # call 120 first
+    assert receipt.text.index(call) < receipt.text.index("工单编号")  # call 120 / 119 first
     number = receipt.text.split("工单编号：")[1].split()[0]
     for uid, name in ((SECRETARY_A, "王书记"), (MEMBER_A, "李委员")):
         assert number in user(tg, uid, name).wait_for_message(containing="【紧急】").text
