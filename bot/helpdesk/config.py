@@ -22,7 +22,9 @@ from bot.vocab import FALLBACK_CATEGORY
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# Hours to resolve a request, per category: urgent physical risks (water, housing, illness) first.
+# Hours to resolve a request, per category: urgent physical risks (water, housing, illness) first,
+# none longer than 5 working days (12345 practice: help requests in 3–5 working days; 168 h is a
+# calendar week, i.e. 5 working days filed on any weekday).
 DEFAULT_DEADLINE_HOURS: Mapping[str, int] = MappingProxyType(
     {
         vocab.MEDICAL: 72,
@@ -31,7 +33,7 @@ DEFAULT_DEADLINE_HOURS: Mapping[str, int] = MappingProxyType(
         vocab.EDUCATION: 120,
         vocab.WELFARE: 168,
         vocab.JOBS: 168,
-        vocab.INDUSTRY: 240,
+        vocab.INDUSTRY: 168,
         vocab.OTHER: 120,
     }
 )

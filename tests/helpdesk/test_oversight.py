@@ -3,7 +3,7 @@ decided by an admin), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -168,3 +168,11 @@ def test_cli_show_lists_supervision_and_extensions(
     out = capsys.readouterr().out
     assert "Supervision" in out and "1 (督办" in out
     assert "Extensions (延期):" in out and "approved by 赵管理" in out and "等乡镇审批材料" in out
+
+
+def test_default_deadlines_follow_12345_practice(hd: Helpdesk, world: World, clock: Clock) -> None:
+    """Help requests within 5 working days (a calendar week at most), emergencies the same day."""
+    assert max(hd.config.deadline_hours.values()) <= 7 * 24
+    urgent = hd.intake.file_request(VILLAGER_1, world.a.id, "俺婆婆腿摔断了，走不了路").request
+    today = clock.now.astimezone(hd.config.tz).date()
+    assert urgent.due_at == datetime.combine(today + timedelta(days=1), time.min, tzinfo=hd.config.tz)
