@@ -23,11 +23,11 @@ CADRE_KINDS = {
 }
 
 
-def satisfaction_buttons(number: str) -> list[Button]:
-    return [
-        Button(f"{texts.BOT_SOLVED_BUTTON} {number}", "sat", f"{number}.1"),
-        Button(f"{texts.BOT_UNSOLVED_BUTTON} {number}", "sat", f"{number}.0"),
-    ]
+def satisfaction_buttons(number: str, *, numbered: bool = False) -> list[Button]:
+    """满意 / 基本满意 / 不满意 for request `number` (its number on the labels where a message
+    lists several requests)."""
+    suffix = f" {number}" if numbered else ""
+    return [Button(f"{label}{suffix}", "sat", f"{number}.{code}") for code, label in texts.BOT_RATE_BUTTONS.items()]
 
 
 def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Block]:

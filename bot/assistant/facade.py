@@ -17,12 +17,13 @@ from bot import texts
 from bot.assistant.admin import Admin
 from bot.assistant.cadre import Cadre
 from bot.assistant.context import AssistantContext, Identity, friendly
+from bot.assistant.feedback import REASON_STATE, Feedback
 from bot.assistant.oversight import Oversight
 from bot.assistant.questions import Questions
 from bot.assistant.replies import Block, Notice, Reply, UserRef, valid_press
 from bot.assistant.requests import Requests
 from bot.assistant.roles import Roles
-from bot.helpdesk import HelpdeskError
+from bot.helpdesk import HelpdeskError, classify_reply
 
 if TYPE_CHECKING:
     from bot.analytics import Analytics
@@ -52,6 +53,7 @@ class Assistant:
         self.questions = Questions(self.context)
         self.requests = Requests(self.context)
         self.cadre = Cadre(self.context)
+        self.feedback = Feedback(self.context)
         self.admin = Admin(self.context)
         self.oversight = Oversight(self.context)
         # The menu buttons, one table for `handle_text` (what each does) and `streams` (which texts
@@ -96,6 +98,10 @@ class Assistant:
         menu = self._menu.get(stripped)
         if menu is not None:
             return menu(user)
+        # A verdict on a resolved request (回访) comes before questions: it is never logged as one.
+        verdict = self.feedback.answer_text(user, stripped)
+        if verdict is not None:
+            return verdict
         if stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
             return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
         return self.questions.ask(user, text, on_text)
@@ -119,6 +125,8 @@ class Assistant:
         stripped = (text or "").strip()
         if stripped in self._menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
             return False
+        if classify_reply(stripped) is not None:  # may be a 回访 verdict: no "正在查找……" first
+            return False
         return self.questions.is_question(text)
 
     # ------------------------------------------------------------------------ the open dialog
@@ -134,6 +142,8 @@ class Assistant:
             return Reply.of(texts.BOT_NOTHING_TO_CANCEL)
         if str(dialog.get("state", "")).startswith("ticket."):
             return Reply.of(texts.BOT_TICKET_NOTE_CANCELLED, replace_buttons=())
+        if dialog.get("state") == REASON_STATE:
+            return Reply.of(texts.BOT_RATE_REASON_CANCELLED, replace_buttons=())
         self.requests.discard(user, dialog)
         return Reply.of(texts.BOT_FORM_CANCELLED, menu=True, replace_buttons=())
 
@@ -148,6 +158,8 @@ class Assistant:
         try:
             if state == "ticket.note":
                 return self.cadre.note_input(user, dialog, text, button)
+            if state == REASON_STATE:
+                return self.feedback.reason_input(user, dialog, text, button)
             if button == "drop":
                 return self._leave_form(user, dialog)
             if text is not None and self.dialog_aside(dialog, text):
@@ -236,17 +248,20 @@ class Assistant:
         if action == "ph":
             return self.requests.show_photos(user, arg)
         if action == "sat":
-            number, satisfied = arg.rsplit(".", 1)
-            return self.requests.answer_follow_up(user, satisfied == "1", number)
+            number, code = arg.rsplit(".", 1)
+            return self.feedback.rate(user, number, code)
+        if action == "ur":
+            return self.mark_urgent(user, arg)
         if action == "tl":
             return self.cadre.tickets(user, int(arg))
         if action == "tk":
             return self.cadre.ticket(user, arg)
-        if action == "ta":
-            return self.cadre.ticket_action(user, head, tail)
-        if action == "as":
-            number, assignee = arg.rsplit(".", 1)
-            return self.cadre.assign(user, number, int(assignee))
+        if action == "ta":  # code.number[.version]
+            code, number, *version = arg.split(".")
+            return self.cadre.ticket_action(user, code, number, int(version[0]) if version else None)
+        if action == "as":  # number.assignee[.version]
+            number, assignee, *version = arg.split(".")
+            return self.cadre.assign(user, number, int(assignee), int(version[0]) if version else None)
         if action == "du":
             return self.cadre.duties(user, int(arg))
         if action == "dr":
@@ -286,6 +301,12 @@ class Assistant:
     def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
         return self.cadre.overdue_digest(now)
 
+    def mark_urgent(self, user: UserRef, number: str) -> Reply:
+        return self.feedback.mark_urgent(user, number)
+
+    def follow_up_due(self, now: datetime | None = None) -> list[Notice]:
+        """The scheduled 回访 questions (front ends run it every FOLLOW_UP_CHECK_MINUTES)."""
+        return self.feedback.due(now)
     def oversight_due(self, now: datetime | None = None) -> list[Notice]:
         """督办 reminders and escalations due now (the front end's scheduler runs this)."""
         return self.oversight.due(now)

@@ -24,11 +24,13 @@ from bot.assistant.replies import (
     keyboard,
 )
 from bot.helpdesk import (
+    OPEN_STATUSES,
     HelpdeskError,
     InvalidInput,
     NotificationKind,
     RequestFilter,
     Status,
+    Urgency,
     local_time,
     village_labels,
 )
@@ -503,7 +505,7 @@ class Requests:
             )
             if view.status is Status.RESOLVED:
                 line += "\n" + texts.BOT_MINE_WAITING
-                rows.append(satisfaction_buttons(view.number))
+                rows.append(satisfaction_buttons(view.number, numbered=True))
             blocks.append(Block(line))
         views = [Button(texts.BOT_VIEW_BUTTON.format(number=v.number), "rv", v.number) for v in items]
         rows = [*chunks(views, 2), *rows]
@@ -517,6 +519,8 @@ class Requests:
         buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
         if view.attachment_count:
             buttons.append([Button(texts.BOT_PHOTOS_BUTTON.format(count=view.attachment_count), "ph", number)])
+        if view.status in OPEN_STATUSES and view.urgency is Urgency.NORMAL:  # 这事很急 (casefront)
+            buttons.append([Button(texts.BOT_MARK_URGENT, "ur", number)])
         return Reply(tuple(request_card(view, self._ctx.tz, history=True)), keyboard(*buttons))
 
     @friendly
@@ -533,7 +537,7 @@ class Requests:
             if len(waiting) > 1:
                 return Reply.of(
                     texts.BOT_WHICH_REQUEST,
-                    buttons=keyboard(*(satisfaction_buttons(v.number) for v in waiting)),
+                    buttons=keyboard(*(satisfaction_buttons(v.number, numbered=True) for v in waiting)),
                 )
             number = waiting[0].number
         outcome = self._ctx.helpdesk.casework.feedback(user.id, number, satisfied)

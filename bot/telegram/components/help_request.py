@@ -239,7 +239,7 @@ def _conversation(state_handlers: list, text: filters.BaseFilter) -> Conversatio
         entry_points=[
             CommandHandler("help_request", start_command, filters=PRIVATE),
             MessageHandler(text & REQUEST_TEXT, start_command),
-            CallbackQueryHandler(start_button, pattern=r"^(rq|ta)\|"),
+            CallbackQueryHandler(start_button, pattern=r"^(rq|ta|sat)\|"),
             MessageHandler(
                 PRIVATE & (filters.PHOTO | filters.Document.IMAGE) & filters.UpdateType.MESSAGE, dialog_photo
             ),
