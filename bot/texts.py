@@ -301,6 +301,7 @@ HD_REPORT_SUMMARY = {
 }
 HD_REPORT_CHART_VILLAGES = "各村受理和办结"
 HD_REPORT_CHART_CATEGORIES = "各类别受理"
+HD_REPORT_CHART_TOP_VILLAGES = "受理最多的 {count} 个村（全部村见表格“按村”）"
 HD_REPORT_CHART_SERIES = ("受理", "办结", "超期")
 HD_REPORT_CHART_EMPTY = "本月没有求助工单"
 HD_REPORT_CHART_RATES = "按时办结率 {on_time}　满意率 {satisfaction}"
