@@ -143,9 +143,11 @@ def test_progress_notes_reach_the_villager_and_resolve_needs_a_result(
     number = file(helpdesk, world, "自来水管冻裂了，家里没水用")
     villager = user(tg, VILLAGER, "张大爷")
     member = user(tg, MEMBER_A, "李委员")
-    assert texts.BOT_TICKET_PROGRESS not in open_card(member, number).button_texts  # not the assignee
+    theirs = open_card(member, number).button_texts  # not the assignee
+    assert texts.BOT_TICKET_PROGRESS not in theirs and texts.BOT_EXTEND_BUTTON not in theirs
     secretary = user(tg, SECRETARY_A, "王书记")
     card = open_card(secretary, number)
+    assert texts.BOT_EXTEND_BUTTON in card.button_texts
     secretary.click(card, texts.BOT_TICKET_PROGRESS)
     secretary.wait_for_message(containing=texts.BOT_TICKET_ASK_PROGRESS)
     secretary.send("已联系水利站，明天上午来人修")
