@@ -181,8 +181,6 @@ class Cadre:
             second.append(Button(texts.BOT_TICKET_RETURN, "ta", f"return.{n}"))
         if Action.REOPEN in allowed and dispatcher:
             second.append(Button(texts.BOT_TICKET_REOPEN, "ta", f"reopen.{n}"))
-        if view.status in OPEN_STATUSES and (mine or dispatcher):  # 延期 (bot/assistant/oversight.py)
-            second.append(Button(texts.BOT_EXTEND_BUTTON, "xr", view.number))
         third: list[Button] = []
         if Action.DUPLICATE in allowed:
             third.append(Button(texts.BOT_TICKET_DUPLICATE, "ta", f"dup.{n}"))
