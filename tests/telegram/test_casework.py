@@ -87,6 +87,34 @@ def test_a_press_on_a_card_from_before_versions_shows_the_fresh_card(
     assert helpdesk.queries.show(OPERATOR, number).status is Status.ASSIGNED
 
 
+def test_a_note_written_while_someone_else_moved_the_ticket_is_not_applied(
+    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
+) -> None:
+    """The 办结 note is typed on a card someone has since returned: refused with the fresh card,
+    the dialog closed; a press of 办结 on that old card opens no dialog at all."""
+    number = file(helpdesk, world)
+    helpdesk.casework.start(SECRETARY_A, number)
+    secretary = user(tg, SECRETARY_A, "王书记")
+    card = open_card(secretary, number)
+    secretary.click(card, texts.BOT_TICKET_RESOLVE)
+    secretary.wait_for_message(containing="办结说明")
+    helpdesk.casework.return_to_dispatch(MEMBER_A, number, "这事归乡里管")  # meanwhile
+    secretary.send("已修好屋顶")
+    refused = secretary.wait_for_message()
+    assert refused.text.startswith(f"这件工单（{number}）刚被李委员（干部）处理过（退回）")
+    assert f"工单 {number}（{Status.RETURNED.label}）" in refused.text
+    view = helpdesk.queries.show(OPERATOR, number)
+    assert view.status is Status.RETURNED and view.resolution_note is None
+    secretary.send("驻村工作队要做哪些工作")  # the dialog is closed: this is a question again
+    assert "已修好" not in secretary.wait_for_message(timeout=60).text
+
+    secretary.click(card, texts.BOT_TICKET_RESOLVE)  # the old card, pressed again
+    again = secretary.wait_for_edit(card)
+    assert "刚被李委员（干部）处理过（退回）" in again.text
+    assert texts.BOT_TICKET_RESOLVE not in again.button_texts
+    assert tg.errors == [] and tg.bot_errors == []
+
+
 @pytest.mark.parametrize("rival", [MEMBER_A, ADMIN])
 def test_two_cadres_pressing_take_at_once_one_wins_one_is_told(
     tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World, rival: int
