@@ -19,14 +19,15 @@ CADRE_KINDS = {
     NotificationKind.ASSIGNED,
     NotificationKind.RETURNED,
     NotificationKind.REOPENED,
+    NotificationKind.ATTACHED,
 }
 
 
-def satisfaction_buttons(number: str) -> list[Button]:
-    return [
-        Button(f"{texts.BOT_SOLVED_BUTTON} {number}", "sat", f"{number}.1"),
-        Button(f"{texts.BOT_UNSOLVED_BUTTON} {number}", "sat", f"{number}.0"),
-    ]
+def satisfaction_buttons(number: str, *, numbered: bool = False) -> list[Button]:
+    """满意 / 基本满意 / 不满意 for request `number` (its number on the labels where a message
+    lists several requests)."""
+    suffix = f" {number}" if numbered else ""
+    return [Button(f"{label}{suffix}", "sat", f"{number}.{code}") for code, label in texts.BOT_RATE_BUTTONS.items()]
 
 
 def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Block]:
@@ -45,6 +46,11 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
     )
     if view.duplicate_of:
         fields += "\n" + texts.BOT_REQUEST_DUPLICATE_OF.format(number=view.duplicate_of)
+    if view.pending_extension is not None:
+        x = view.pending_extension
+        fields += "\n" + texts.BOT_REQUEST_EXTENSION_PENDING.format(
+            new_due=local_time(x.new_due_at, tz), reason=texts.one_line(x.reason, 60)
+        )
     blocks = [
         Block(fields, title=texts.BOT_REQUEST_TITLE.format(number=view.number, status=view.status.label)),
         Block(view.description, title=texts.BOT_REQUEST_DESCRIPTION, quote=True),
@@ -73,11 +79,32 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
     return blocks
 
 
+def oversight_buttons(n: Notification) -> Keyboard | None:
+    """Buttons for a 督办 / 延期 notice (None: not one of them, the default buttons apply)."""
+    number = n.request_number
+    if number is None:
+        return None
+    card = Button(number, "tk", number)
+    if n.kind is NotificationKind.OVERDUE_REMINDER:
+        return keyboard([card, Button(texts.BOT_EXTEND_BUTTON, "xr", number)])
+    if n.kind is NotificationKind.EXTENSION_REQUESTED:
+        return keyboard(
+            [Button(texts.BOT_EXTEND_APPROVE, "xa", f"{number}.1"), Button(texts.BOT_EXTEND_REFUSE, "xa", f"{number}.0")],
+            [card],
+        )
+    if n.kind is NotificationKind.ESCALATED:
+        return keyboard([card])
+    return None
+
+
 def notice(n: Notification) -> Notice:
     """A helpdesk notification as a message for its recipient, with the button that acts on it."""
     number = n.request_number
-    if n.kind is NotificationKind.ASK_FEEDBACK and number:
-        buttons: Keyboard = keyboard(satisfaction_buttons(number))
+    oversight = oversight_buttons(n)
+    if oversight is not None:
+        buttons: Keyboard = oversight
+    elif n.kind is NotificationKind.ASK_FEEDBACK and number:
+        buttons = keyboard(satisfaction_buttons(number))
     elif n.kind in CADRE_KINDS and number:
         buttons = keyboard([Button(number, "tk", number)])
     elif n.kind is NotificationKind.OVERDUE_DIGEST:

@@ -59,6 +59,7 @@ from bot.helpdesk.views import (
     RequestView,
     VillageCounts,
     VillageView,
+    village_labels,
 )
 
 if TYPE_CHECKING:
@@ -126,4 +127,5 @@ __all__ = [
     "mask_text",
     "open_helpdesk",
     "transitions",
+    "village_labels",
 ]
