@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.helpdesk import OPERATOR, Helpdesk, NotificationKind
 from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.lifecycle import Urgency
+from bot.helpdesk.notify import local_time
 from bot.helpdesk.workdays import WorkCalendar
 from tests.helpdesk.conftest import ADMIN, SECRETARY_A, VILLAGER_1, Clock, World
 from tests.helpdesk.helpers import file
@@ -60,6 +61,14 @@ def test_midnight_belongs_to_the_day_it_ends() -> None:
     wednesday_end = end_of(date(2026, 12, 9))
     assert cal.deadline(wednesday_end, 2) == end_of(date(2026, 12, 11))  # Thu, Fri
     assert cal.deadline(wednesday_end + timedelta(minutes=1), 2) == end_of(date(2026, 12, 14))
+
+
+def test_a_deadline_reads_as_24_00_of_its_last_day() -> None:
+    """Villagers and cadres see "12-09 24:00" (by the end of the 9th), not "12-10 00:00"."""
+    assert local_time(end_of(date(2026, 12, 9)), TZ) == "2026-12-09 24:00"
+    assert local_time(datetime(2026, 12, 9, 16, 0, tzinfo=UTC), TZ) == "2026-12-09 24:00"
+    assert local_time(local(2026, 12, 10, 0, 1), TZ) == "2026-12-10 00:01"
+    assert local_time(local(2026, 12, 9, 18, 30), TZ) == "2026-12-09 18:30"
 
 
 def test_timezone_decides_the_day() -> None:
