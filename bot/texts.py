@@ -644,6 +644,7 @@ BOT_EXTEND_COMMAND = "/extend {number} 3 理由"
 BOT_EXTEND_SENT = "已提交工单 {number} 的延期申请（延到 {new_due}），等管理员审批，结果会通知您。"
 BOT_EXTEND_APPROVED = "已同意工单 {number} 延期，新的办理时限：{new_due}。已通知承办干部和求助人。"
 BOT_EXTEND_REFUSED = "已不同意工单 {number} 的延期申请，已通知承办干部。"
+BOT_REQUEST_EXTENSION_PENDING = "延期申请：延到 {new_due}（待管理员审批），理由：{reason}"
 BOT_STATS_TITLE = "使用统计"
 BOT_STATS_QUESTIONS = (
     "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"

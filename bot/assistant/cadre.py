@@ -55,8 +55,9 @@ def stale_text(view: RequestView) -> str:
     if not moves:
         return texts.HD_ERR_STALE_ANON.format(number=view.number, status=status)
     last = moves[-1]
+    kind = "claim" if last.code == "claimed" else last.kind
     return texts.HD_ERR_STALE.format(
-        number=view.number, who=last.actor, action=texts.HD_ACTION_LABELS[last.kind], status=status
+        number=view.number, who=last.actor, action=texts.HD_ACTION_LABELS[kind], status=status
     )
 
 
@@ -185,7 +186,14 @@ class Cadre:
             third.append(Button(texts.BOT_TICKET_DUPLICATE, "ta", f"dup.{n}"))
         if Action.UNABLE in allowed:
             third.append(Button(texts.BOT_TICKET_UNABLE, "ta", f"unable.{n}"))
-        return keyboard(first, second, third, [Button(texts.BOT_TICKET_BACK, "tl", "0")])
+        # 延期: asked by whoever handles it, decided by an admin (bot/assistant/oversight.py).
+        extension: list[Button] = []
+        if view.status in OPEN_STATUSES and (mine or dispatcher) and view.pending_extension is None:
+            extension.append(Button(texts.BOT_EXTEND_BUTTON, "xr", view.number))
+        if who.is_admin and view.pending_extension is not None:
+            extension.append(Button(texts.BOT_EXTEND_APPROVE, "xa", f"{view.number}.1"))
+            extension.append(Button(texts.BOT_EXTEND_REFUSE, "xa", f"{view.number}.0"))
+        return keyboard(first, second, third, extension, [Button(texts.BOT_TICKET_BACK, "tl", "0")])
 
     def refreshed(self, who: Identity, view: RequestView, why: str, *, edit: bool = True) -> Reply:
         """The fresh card after a refused press (a lost race, an old card): why, then what is true now."""

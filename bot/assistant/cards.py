@@ -46,6 +46,11 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
     )
     if view.duplicate_of:
         fields += "\n" + texts.BOT_REQUEST_DUPLICATE_OF.format(number=view.duplicate_of)
+    if view.pending_extension is not None:
+        x = view.pending_extension
+        fields += "\n" + texts.BOT_REQUEST_EXTENSION_PENDING.format(
+            new_due=local_time(x.new_due_at, tz), reason=texts.one_line(x.reason, 60)
+        )
     blocks = [
         Block(fields, title=texts.BOT_REQUEST_TITLE.format(number=view.number, status=view.status.label)),
         Block(view.description, title=texts.BOT_REQUEST_DESCRIPTION, quote=True),
