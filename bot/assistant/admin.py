@@ -20,7 +20,7 @@ from bot import texts
 from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.replies import Attachment, Block, Button, Notice, Reply, UserRef, chunks, keyboard
 from bot.helpdesk import SimilarVillages, export_ledger, local_time
-from bot.helpdesk.report import Month, monthly_report
+from bot.helpdesk.report import Month, last_complete_month, monthly_report
 from bot.helpdesk.report_files import report_files
 from bot.kb.types import SkipReason
 
@@ -475,7 +475,9 @@ class Admin:
         )
         blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
         blocks.append(Block(texts.BOT_REPORT_USAGE))
-        return Reply(tuple(blocks))
+        last = last_complete_month(self._ctx.helpdesk.context.now(), self._ctx.tz)
+        button = Button(texts.BOT_REPORT_BUTTON.format(month=last.label_zh), "mr", last.label)
+        return Reply(tuple(blocks), keyboard([button]))
 
     @friendly
     def monthly_report(self, user: UserRef, month: str = "") -> Reply:

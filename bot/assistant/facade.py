@@ -276,6 +276,8 @@ class Assistant:
             return self.admin.confirm_merge_village(user, int(head), int(tail))
         if action == "vk":
             return Reply.of(texts.BOT_ADDVILLAGE_CANCELLED, replace_buttons=())
+        if action == "mr":
+            return self.admin.monthly_report(user, arg)
         if action == "xr":
             return self.oversight.how_to_extend(user, arg)
         if action == "xa":
