@@ -23,6 +23,8 @@ through public methods:
     my_requests.py MyRequests: my requests, a request's card and photos, 问题解决了吗？
     duties.py     role handbooks and questions about a post's duties
     cadre.py      Cadre: duties, tickets, ticket actions, overdue digest
+    feedback.py   Feedback: 这事很急, 回访 ratings and the scheduled 回访 question
+    oversight.py  Oversight: 督办 reminders, /extend (延期) and its approval
     admin.py      Admin: reload, documents, stats, export
     directory.py  Directory: invites and /join, villages
     facade.py     Assistant: the parts, start, help, and routing of text, dialog turns and buttons
