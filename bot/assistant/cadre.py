@@ -55,8 +55,9 @@ def stale_text(view: RequestView) -> str:
     if not moves:
         return texts.HD_ERR_STALE_ANON.format(number=view.number, status=status)
     last = moves[-1]
+    kind = "claim" if last.code == "claimed" else last.kind
     return texts.HD_ERR_STALE.format(
-        number=view.number, who=last.actor, action=texts.HD_ACTION_LABELS[last.kind], status=status
+        number=view.number, who=last.actor, action=texts.HD_ACTION_LABELS[kind], status=status
     )
 
 

@@ -164,3 +164,13 @@ def test_the_requester_marks_a_request_urgent(hd: Helpdesk, world: World) -> Non
     hd.casework.mark_unable(SECRETARY_A, closed, "不归村里管")
     with pytest.raises(IllegalTransition):
         hd.casework.mark_urgent(VILLAGER_1, closed)
+
+
+def test_a_lost_claim_names_the_winners_claim(hd: Helpdesk, world: World) -> None:
+    """The loser of a 接单 race reads "刚被王书记…处理过（接单）", the move the winner made."""
+    number = file(hd, world.a)
+    returned = hd.casework.return_to_dispatch(SECRETARY_A, number, "要换人办")
+    hd.casework.claim(SECRETARY_A, number, expected_version=returned.request.version)
+    with pytest.raises(Stale) as lost:
+        hd.casework.claim(MEMBER_A, number, expected_version=returned.request.version)
+    assert "刚被王书记" in lost.value.message_zh and "处理过（接单）" in lost.value.message_zh

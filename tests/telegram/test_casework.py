@@ -87,6 +87,34 @@ def test_a_press_on_a_card_from_before_versions_shows_the_fresh_card(
     assert helpdesk.queries.show(OPERATOR, number).status is Status.ASSIGNED
 
 
+def test_a_note_written_while_someone_else_moved_the_ticket_is_not_applied(
+    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
+) -> None:
+    """The 办结 note is typed on a card someone has since returned: refused with the fresh card,
+    the dialog closed; a press of 办结 on that old card opens no dialog at all."""
+    number = file(helpdesk, world)
+    helpdesk.casework.start(SECRETARY_A, number)
+    secretary = user(tg, SECRETARY_A, "王书记")
+    card = open_card(secretary, number)
+    secretary.click(card, texts.BOT_TICKET_RESOLVE)
+    secretary.wait_for_message(containing="办结说明")
+    helpdesk.casework.return_to_dispatch(MEMBER_A, number, "这事归乡里管")  # meanwhile
+    secretary.send("已修好屋顶")
+    refused = secretary.wait_for_message()
+    assert refused.text.startswith(f"这件工单（{number}）刚被李委员（干部）处理过（退回）")
+    assert f"工单 {number}（{Status.RETURNED.label}）" in refused.text
+    view = helpdesk.queries.show(OPERATOR, number)
+    assert view.status is Status.RETURNED and view.resolution_note is None
+    secretary.send("驻村工作队要做哪些工作")  # the dialog is closed: this is a question again
+    assert "已修好" not in secretary.wait_for_message(timeout=60).text
+
+    secretary.click(card, texts.BOT_TICKET_RESOLVE)  # the old card, pressed again
+    again = secretary.wait_for_edit(card)
+    assert "刚被李委员（干部）处理过（退回）" in again.text
+    assert texts.BOT_TICKET_RESOLVE not in again.button_texts
+    assert tg.errors == [] and tg.bot_errors == []
+
+
 @pytest.mark.parametrize("rival", [MEMBER_A, ADMIN])
 def test_two_cadres_pressing_take_at_once_one_wins_one_is_told(
     tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World, rival: int
@@ -112,7 +140,7 @@ def test_two_cadres_pressing_take_at_once_one_wins_one_is_told(
         assert len(won) == 1 and len(lost) == 1, after
         view = helpdesk.queries.show(OPERATOR, number)
         assert view.assignee_chat_user_id == won[0].id
-        assert f"刚被{view.assignee_name}（" in after[lost[0]]
+        assert f"刚被{view.assignee_name}（" in after[lost[0]] and "处理过（接单）" in after[lost[0]]
         assert f"承办人：{view.assignee_name}" in after[lost[0]]  # the loser sees who has it now
     assert tg.errors == [] and tg.bot_errors == []
 
@@ -143,9 +171,11 @@ def test_progress_notes_reach_the_villager_and_resolve_needs_a_result(
     number = file(helpdesk, world, "自来水管冻裂了，家里没水用")
     villager = user(tg, VILLAGER, "张大爷")
     member = user(tg, MEMBER_A, "李委员")
-    assert texts.BOT_TICKET_PROGRESS not in open_card(member, number).button_texts  # not the assignee
+    theirs = open_card(member, number).button_texts  # not the assignee
+    assert texts.BOT_TICKET_PROGRESS not in theirs and texts.BOT_EXTEND_BUTTON not in theirs
     secretary = user(tg, SECRETARY_A, "王书记")
     card = open_card(secretary, number)
+    assert card.button_texts.count(texts.BOT_EXTEND_BUTTON) == 1
     secretary.click(card, texts.BOT_TICKET_PROGRESS)
     secretary.wait_for_message(containing=texts.BOT_TICKET_ASK_PROGRESS)
     secretary.send("已联系水利站，明天上午来人修")
@@ -288,15 +318,18 @@ def fill_form(villager: FakeUser, description: str, category: str = "医疗") ->
     raise AssertionError(f"the form never reached its confirmation: {prompt.text}")
 
 
+@pytest.mark.parametrize(
+    ("words", "call", "category"), [("俺婆婆腿摔断了", "120", "医疗"), ("邻居家着火了，火很大", "119", "其他")]
+)
 def test_an_emergency_is_filed_urgent_and_the_villager_is_told_to_call_120_first(
-    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World
+    tg: FakeTelegram, bot, helpdesk: Helpdesk, world: World, words: str, call: str, category: str
 ) -> None:
     """Why: 俺婆婆腿摔断了 was filed 一般 with a 72-hour deadline and no advice to call 120."""
     villager = user(tg, VILLAGER, "张大爷")
-    fill_form(villager, "俺婆婆腿摔断了")
+    fill_form(villager, words, category)
     receipt = villager.wait_for_message(containing="工单编号")
     assert receipt.text.startswith("⚠️ 情况紧急")
-    assert receipt.text.index("120") < receipt.text.index("工单编号")  # call 120 first
+    assert receipt.text.index(call) < receipt.text.index("工单编号")  # call 120 / 119 first
     number = receipt.text.split("工单编号：")[1].split()[0]
     for uid, name in ((SECRETARY_A, "王书记"), (MEMBER_A, "李委员")):
         assert number in user(tg, uid, name).wait_for_message(containing="【紧急】").text
