@@ -691,6 +691,7 @@ BOT_REPORT_PARTIAL = "（本月还没结束，数字截至 {now}）"
 BOT_REPORT_CAPTION = "{title}（统计截止 {now}）"
 BOT_REPORT_FILENAME = "求助工单月报_{month}.xlsx"
 BOT_REPORT_USAGE = "月报：发送 /stats month 看上个月的，或 /stats month 2026-11 看指定月份。"
+BOT_REPORT_BUTTON = "📊 {month}月报"
 
 # -- everywhere
 BOT_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再试。如果一直这样，请联系管理员。"
