@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.helpdesk import OPERATOR, Helpdesk, NotificationKind
+from bot.helpdesk import OPERATOR, Helpdesk, InvalidInput, NotificationKind
 from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.lifecycle import Urgency
 from bot.helpdesk.notify import local_time
@@ -174,7 +174,9 @@ def test_escalation_and_extension_count_working_days(hd: Helpdesk, world: World,
     assert ADMIN in {n.chat_user_id for n in escalated}
     assert hd.queries.show(OPERATOR, number).supervision_level == 2
 
-    # 延期 3 working days from now (Wednesday, after the due day): Thu, Fri, Mon.
+    # 延期 3 working days from now (Wednesday, after the due day): Thu, Fri, Mon — and the cadre is told so.
+    with pytest.raises(InvalidInput, match="按工作日算"):
+        hd.oversight.request_extension(SECRETARY_A, number, 31, "等乡镇审批材料")
     asked = hd.oversight.request_extension(SECRETARY_A, number, 3, "等乡镇审批材料")
     assert asked.request.pending_extension is not None
     assert asked.request.pending_extension.new_due_at == end_of(date(2026, 12, 14))
