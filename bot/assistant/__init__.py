@@ -18,11 +18,18 @@ through public methods:
     cards.py      how a request reads: card, alerts for others
     dialogs.py    dialog states (help-request form, ticket note)
     questions.py  Questions: ask, source passages, 👍/👎; validate_question, policy_lookup
-    requests.py   Requests: the help-request form, my requests, 问题解决了吗？
+    requests.py   Requests: the help-request form and photos sent with it
+    form_prompts.py what the form asks at each step
+    my_requests.py MyRequests: my requests, a request's card and photos, 问题解决了吗？
     duties.py     role handbooks and questions about a post's duties
     cadre.py      Cadre: duties, tickets, ticket actions, overdue digest
-    admin.py      Admin: reload, documents, invites and /join, villages, stats, export
+    feedback.py   Feedback: 这事很急, 回访 ratings and the scheduled 回访 question
+    oversight.py  Oversight: 督办 reminders, /extend (延期) and its approval
+    admin.py      Admin: reload, documents, stats, export
+    directory.py  Directory: invites and /join, villages
     facade.py     Assistant: the parts, start, help, and routing of text, dialog turns and buttons
+
+Commands are called on the part that owns them (`assistant.admin.stats`); the facade routes only.
 """
 
 from __future__ import annotations
@@ -31,8 +38,11 @@ from bot.assistant.admin import Admin, doc_key, reason_zh
 from bot.assistant.cadre import TICKETS_PAGE, Cadre
 from bot.assistant.context import AssistantContext, Identity, friendly
 from bot.assistant.dialogs import DIALOG_REQUEST_STEPS, DIALOG_STATES
+from bot.assistant.directory import Directory
 from bot.assistant.duties import DUTY_ALIASES, DUTY_POSTS, duty_post_asked, markdown_blocks
 from bot.assistant.facade import Assistant
+from bot.assistant.form_prompts import VILLAGE_BUTTONS
+from bot.assistant.my_requests import MINE_PAGE, MyRequests
 from bot.assistant.questions import MAX_QUESTION_CHARS, Questions, policy_lookup, validate_question
 from bot.assistant.replies import (
     ACTIONS,
@@ -46,7 +56,7 @@ from bot.assistant.replies import (
     keyboard,
     valid_press,
 )
-from bot.assistant.requests import MINE_PAGE, VILLAGE_BUTTONS, Requests
+from bot.assistant.requests import Requests
 from bot.assistant.roles import Roles
 
 __all__ = [
@@ -66,8 +76,10 @@ __all__ = [
     "Block",
     "Button",
     "Cadre",
+    "Directory",
     "Identity",
     "Keyboard",
+    "MyRequests",
     "Notice",
     "Questions",
     "Reply",

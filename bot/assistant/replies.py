@@ -116,6 +116,7 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "dr": r"[0-9a-f]{10}",  # ask to remove document
         "dx": r"[0-9a-f]{10}",  # remove document (confirmed)
         "dk": r"",  # keep document
+        "mr": r"\d{4}-\d{2}",  # the monthly report of a month (admins)
         "va": r"[0-9a-f]{8}",  # register a village despite similar names (confirmed)
         "vk": r"",  # village change cancelled
         "vm": r"\d{1,12}\.\d{1,12}",  # merge village source.target (confirmed)

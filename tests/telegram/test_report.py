@@ -118,13 +118,17 @@ def test_monthly_report_default_month_and_refusals(
     tg: FakeTelegram, bot: RunningApplication, world: World
 ) -> None:
     admin = user(tg, ADMIN, "赵管理")
-    admin.send_command("/stats")
-    assert texts.BOT_REPORT_USAGE in admin.wait_for_message(timeout=60).text  # how to get the report
-    admin.send_command("/stats", "month")
-    admin.wait_for_message(timeout=60)
-    name, _, _ = tg.wait_until(lambda: admin.documents() and admin.documents()[0], 60, "report")
     last_month = Month.of(datetime.now(TZ).date()).previous()  # the last complete month
+    admin.send_command("/stats")
+    stats = admin.wait_for_message(timeout=60)
+    assert texts.BOT_REPORT_USAGE in stats.text  # how to get the report
+    button = texts.BOT_REPORT_BUTTON.format(month=last_month.label_zh)
+    admin.click(stats, button)  # one press for last month's report
+    name, _, _ = tg.wait_until(lambda: admin.documents() and admin.documents()[-1], 60, "report")
     assert name == f"求助工单月报_{last_month.label}.xlsx"
+    admin.send_command("/stats", "month")
+    tg.wait_until(lambda: len(admin.documents()) == 2, 60, "second report")
+    assert admin.documents()[1].filename == f"求助工单月报_{last_month.label}.xlsx"
     admin.mark_all_read()
 
     admin.send_command("/stats", "month 2026-13")

@@ -9,7 +9,6 @@ from datetime import time as dtime
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.assistant import Assistant
 from bot.telegram.runtime import command, deliver, respond, services, user_ref
 
 log = logging.getLogger(__name__)
@@ -20,14 +19,14 @@ FOLLOW_UP_FIRST_SECONDS = 60  # the first look a minute after start, not during 
 OVERSIGHT_JOB = "oversight"  # 督办: reminders when a deadline passes, escalation days later
 
 
-duties = command(Assistant.duties)
-tickets = command(Assistant.tickets)
+duties = command(lambda a: a.cadre.duties)
+tickets = command(lambda a: a.cadre.tickets)
 
 
 async def overdue_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Job: one 超期提醒 per cadre with overdue requests."""
     svc = services(context)
-    notices = await svc.run(svc.assistant.overdue_digest)
+    notices = await svc.run(svc.assistant.cadre.overdue_digest)
     sent = await deliver(context.bot, notices)
     log.info("overdue digest: %d of %d cadres notified", sent, len(notices))
 
@@ -35,7 +34,7 @@ async def overdue_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def oversight_due(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Job: 督办 reminders and escalations that are due."""
     svc = services(context)
-    notices = await svc.run(svc.assistant.oversight_due)
+    notices = await svc.run(svc.assistant.oversight.due)
     sent = await deliver(context.bot, notices)
     if notices:
         log.info("oversight: %d of %d reminders delivered", sent, len(notices))
@@ -43,14 +42,14 @@ async def oversight_due(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.extend, user_ref(update), context.args or []))
+    await respond(update, context, await svc.run(svc.assistant.oversight.extend, user_ref(update), context.args or []))
 
 
 async def follow_up(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Job: the 回访 question (满意 / 基本满意 / 不满意) to every villager whose request was resolved
     FOLLOW_UP_DELAY_HOURS ago. The helpdesk marks each request asked, so a restart never asks twice."""
     svc = services(context)
-    notices = await svc.run(svc.assistant.follow_up_due)
+    notices = await svc.run(svc.assistant.feedback.due)
     if notices:
         sent = await deliver(context.bot, notices)
         log.info("回访: %d of %d villagers asked", sent, len(notices))
