@@ -54,13 +54,14 @@ class TypoFixer:
         texts = list(texts)
         self._corpus = "\n".join(texts)
         counts: Counter[str] = Counter(w for text in texts for w in _words(text))
+        self._known = frozenset(counts)  # a word the documents use is no slip: no corpus scan needed
         self._by_sound: dict[tuple[str, ...], list[tuple[int, str]]] = defaultdict(list)
         for word, count in counts.items():
             if count >= MIN_COUNT:
                 self._by_sound[_sound(word)].append((count, word))
 
     def _fix(self, word: str) -> str | None:
-        if word in self._corpus:
+        if word in self._known or word in self._corpus:
             return None
         candidates = [
             (count, c) for count, c in self._by_sound.get(_sound(word), ())

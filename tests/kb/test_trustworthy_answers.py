@@ -295,3 +295,10 @@ def test_a_documents_purpose_clause_is_never_the_answer(realistic_kb) -> None:
     assert answer.grounded, answer.answer
     assert not body(answer).startswith("为"), answer.answer
     assert "身份证" in body(answer) and "户口簿" in body(answer), answer.answer
+
+
+def test_a_question_about_fetching_medicine_is_answered(realistic_kb) -> None:
+    """Was refused ("药一年" taken for the means the question names): the 两病 门诊用药 limits answer it."""
+    answer = compose(realistic_kb.search("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？"))
+    assert answer.grounded, answer.answer
+    assert "400元" in body(answer), answer.answer
