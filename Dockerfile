@@ -65,12 +65,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     KB_SOURCE=/srv/knowledge_base
 
 # Headless LibreOffice converts .doc/.wps/.et (and HTML saved as .xls) for the knowledge base;
-# libgl1/libglib2.0-0 are what OpenCV (pulled in by the OCR package) links against. No fonts:
-# converting to .docx/.xlsx renders nothing. unshare (util-linux, in the base image) isolates the
+# libgl1/libglib2.0-0 are what OpenCV (pulled in by the OCR package) links against. Converting
+# to .docx/.xlsx renders nothing; the one font (fonts-wqy-microhei, 5 MB) is for the Chinese in
+# the monthly report's chart. unshare (util-linux, in the base image) isolates the
 # conversion from the network where the container may create namespaces.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libreoffice-writer-nogui libreoffice-calc-nogui libgl1 libglib2.0-0 \
+      libreoffice-writer-nogui libreoffice-calc-nogui libgl1 libglib2.0-0 fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed, unprivileged uid: host folders mounted for documents or backups are chown'ed to it.

@@ -7,7 +7,6 @@ together. Latency is end to end: from the user's message entering the fake serve
 answer arriving there.
 
     python bench/bench_bot.py                     # 50 villagers x 4 questions, batching on
-    python bench/bench_bot.py --no-batching       # the same without query batching
     python bench/bench_bot.py --write docs/benchmarks-bot.md
 
 Set MODEL_CACHE (or VA_TEST_MODEL_CACHE) to reuse a built model; --data-dir to reuse an index.

@@ -99,8 +99,10 @@ class Settings(BaseSettings):
     # retrieval score are not attached to requests (measured: docs/helpdesk.md).
     follow_up_delay_hours: int = Field(default=24, ge=0, le=24 * 30)
     escalate_after_days: int = Field(default=2, ge=1, le=60)
+    # How often the 督办 job looks for requests past their deadline (reminder once, then escalation).
+    oversight_check_minutes: int = Field(default=30, ge=1, le=24 * 60)
     attachment_max_mb: int = Field(default=10, ge=1, le=50)
-    request_policy_min_score: float = Field(default=0.0, ge=0, le=1)
+    request_policy_min_score: float = Field(default=0.86, ge=0, le=1)
 
     # --- telegram --------------------------------------------------------------------------
     # Secrets are SecretStr: repr, str and logging show '**********'; `reveal()` gives the value.
@@ -123,6 +125,9 @@ class Settings(BaseSettings):
     # Bot front end (bot/telegram): a half-filled form is dropped after this much silence, so a
     # question asked a day later is not taken as the form's next answer.
     form_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # A short follow-up (那要带啥材料？ 找谁办？) within this many minutes of a question is asked about
+    # that question's policy (bot/assistant/conversation.py); later, it stands alone.
+    followup_window_minutes: int = Field(default=5, ge=1, le=24 * 60)
     # Threads for search and database calls: the event loop never waits on either.
     bot_workers: int = Field(default=8, ge=1, le=64)
     # Conversation state (forms in progress) survives restarts here, as JSON (never pickle);

@@ -58,10 +58,11 @@ class Session:
             print(text[len(printed) :], file=self.out)
         elif text:
             print(f"\n{text}" if printed else text, file=self.out)
-        if reply.attachment is not None:
-            path = self.out_dir / reply.attachment.filename
-            path.write_bytes(reply.attachment.data)
-            print(f"{reply.attachment.caption}\n（已保存到 {path}）", file=self.out)
+        for attachment in (*reply.photos, reply.attachment):  # files are saved, not shown
+            if attachment is not None:
+                path = self.out_dir / attachment.filename
+                path.write_bytes(attachment.data)
+                print(f"{attachment.caption}\n（已保存到 {path}）", file=self.out)
         for notice in reply.notices:
             print(f"\n→ 用户 {notice.chat_id}:\n{render_text(notice.reply)}", file=self.out)
         flat = [b for row in reply.buttons for b in row]
@@ -140,7 +141,7 @@ class Session:
             "join": lambda: a.join(self.user, " ".join(args)),
             "villages": lambda: a.villages(self.user),
             "addvillage": lambda: a.add_village(self.user, args),
-            "stats": lambda: a.stats(self.user),
+            "stats": lambda: a.stats(self.user, args),
             "export": lambda: a.export(self.user),
         }
         if name == "cancel":

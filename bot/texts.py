@@ -38,6 +38,11 @@ EMPTY_QUESTION = "请输入您想咨询的问题，例如：“低保怎么申�
 QUESTION_TOO_LONG = "问题太长了（超过 {limit} 个字），请简要描述您想问的内容。"
 ANSWER_HEADER = "根据知识库中的政策资料："
 SOURCES_HEADER = "来源："
+# Before the answer to a short follow-up asked about the previous question's topic
+# (bot/assistant/conversation.py): says what was assumed, so a wrong guess is seen at once.
+FOLLOW_UP_ASSUMED = "（接着上一个问题：{topic}）"
+# "那低保呢？" after "危房改造能补多少钱？": the previous question asked about the new policy.
+FOLLOW_UP_SWITCHED = "（按上一个问题来问：{question}）"
 # After a source's title when its text was read from a scan or photo (OCR may misread a figure).
 SOURCE_SCANNED = "（扫描件）"
 
@@ -116,6 +121,16 @@ HD_OPERATOR_ACTOR = "后台管理员"
 # -- errors shown to end users (HelpdeskError.message_zh)
 HD_ERR_DESCRIPTION_EMPTY = "请描述您遇到的困难，例如：“家里房子漏雨，需要维修。”"
 HD_ERR_DESCRIPTION_TOO_LONG = "描述太长了（{length} 个字，最多 {limit} 个字），请简要说明主要困难。"
+# photos on requests (bot/helpdesk/attachments.py)
+HD_ERR_PHOTO_TOO_BIG = "照片太大了（{size} MB），最多 {limit} MB。请用手机直接拍照发送（不要选“原图”），或换一张小一点的。"
+HD_ERR_PHOTO_EMPTY = "没有收到照片的内容，请再发一次。"
+HD_ERR_PHOTO_TYPE = "这个文件不是照片（只收 JPG、PNG 图片）。请直接拍照发送。"
+HD_ERR_PHOTOS_OFF = "系统暂时不能保存照片，请用文字描述情况。"
+HD_ERR_PHOTO_GONE = "这张照片已经过期了，请重新发送。"
+HD_ERR_PHOTO_CLOSED = "求助 {number} 已经{status}，不能再补充照片。有新的困难请点“我要求助”。"
+HD_ERR_PHOTO_TOO_MANY = "每件求助最多附 {limit} 张照片，这张没有保存。"
+HD_MSG_ATTACHED = "【补充照片】工单 {number}：{who}补充了一张照片{caption}。"
+HD_MSG_ATTACHED_CAPTION = "，说明：{caption}"
 HD_ERR_TEXT_TOO_LONG = "“{field}”太长了（最多 {limit} 个字）。"
 HD_ERR_FIELD_EMPTY = "“{field}”不能为空。"
 HD_ERR_PHONE = (
@@ -124,6 +139,11 @@ HD_ERR_PHONE = (
 HD_ERR_UNKNOWN_VILLAGE = "没有找到村庄“{village}”，请从村庄列表中选择。"
 HD_ERR_AMBIGUOUS_VILLAGE = "有多个名为“{village}”的村，请改用村庄编号：{choices}"
 HD_ERR_VILLAGE_EXISTS = "村庄“{village}”已经登记过了（编号 {village_id}）。"
+# Villages (oversight): similar names, rename, merge, remove.
+HD_VILLAGE_CHOICE = "{id}={name}"
+HD_ERR_VILLAGE_SIMILAR = "已经有名字相近的村：{choices}。“{village}”是不是其中一个？如果确实是另一个村，请确认后再登记。"
+HD_ERR_VILLAGE_MERGE_SELF = "不能把一个村合并到它自己。"
+HD_ERR_VILLAGE_NOT_EMPTY = "{village}还有 {requests} 件工单、{cadres} 名干部，不能删除。可以先把它合并到另一个村。"
 HD_ERR_UNKNOWN_REQUEST = "没有找到编号为“{number}”的工单，请核对编号（格式如 2026-000123）。"
 HD_ERR_ILLEGAL_TRANSITION = "工单 {number} 当前状态为“{status}”，不能执行“{action}”。"
 HD_ERR_ILLEGAL_HINT = "当前可执行的操作：{allowed}。"
@@ -192,6 +212,27 @@ HD_MSG_OVERDUE_LINE = "· {number} {village} {category}（{status}，时限 {due
 HD_MSG_HINT_LINE = "· {title}{section}"
 HD_MSG_REQUESTER_NOTE = "工单 {number} 求助人补充：{note}"
 HD_MSG_OVERDUE_MORE = "……另有 {count} 件"
+# 督办 and 延期 (oversight).
+HD_NOBODY = "无人"
+HD_MSG_SUPERVISE_REMIND = (
+    "【督办】工单 {number}（{village}，{category}）已超过办理时限 {due}，现在是“{status}”。"
+    "请尽快办理；确实需要更多时间，请在工单里点“申请延期”并写明理由。"
+)
+HD_MSG_SUPERVISE_ESCALATE = (
+    "【督办上报】工单 {number}（{village}，{category}）超期 {days} 天仍未办结（时限 {due}，"
+    "现在是“{status}”，承办人：{assignee}）。请督促办理。"
+)
+HD_MSG_EXTENSION_REQUESTED = (
+    "【延期申请】工单 {number}（{village}）：{who}申请把办理时限从 {due} 延到 {new_due}。\n理由：{reason}"
+)
+HD_MSG_EXTENSION_APPROVED = "【延期】工单 {number} 的延期申请已同意，新的办理时限：{new_due}。"
+HD_MSG_EXTENSION_REJECTED = "【延期】工单 {number} 的延期申请没有同意，办理时限仍是 {due}，请抓紧办理。"
+HD_MSG_EXTENSION_TO_REQUESTER = "您的求助 {number} 需要多一些时间办理，新的办理时限是 {due}。干部会继续跟进。"
+HD_ERR_EXTENSION_REASON = "申请延期必须写明理由（至少 4 个字），比如“等乡镇审批材料”。"
+HD_ERR_EXTENSION_DAYS = "延期天数要在 1 到 {max} 天之间。"
+HD_ERR_EXTENSION_PENDING = "工单 {number} 已经有一个延期申请在等管理员审批，请等审批结果。"
+HD_ERR_EXTENSION_NONE = "工单 {number} 没有待审批的延期申请（可能已经有人审批过了）。"
+HD_ERR_EXTENSION_CLOSED = "工单 {number} 现在是“{status}”，不需要延期。"
 # Status changes told to the villager in plain words ({name}: the cadre in charge); statuses
 # not listed fall back to HD_MSG_STATUS_CHANGED.
 HD_MSG_STATUS_PLAIN = {
@@ -207,6 +248,60 @@ HD_MSG_RESOLVED = (
     "问题解决了吗？请回复“已解决”或“未解决”，也可以直接说说情况。"
 )
 HD_LEDGER_FOLLOW_UP_WAITING = "已回访，待答复"
+# Ledger: 延期 columns (bot/helpdesk/export.py). {state}: HD_EXTENSION_STATE_LABELS.
+HD_LEDGER_EXTENSION = "{state}，延至 {due}：{reason}"
+HD_EXTENSION_STATE_LABELS = {"pending": "待审批", "approved": "已批准", "rejected": "未批准"}
+# Monthly report (月报): bot/helpdesk/report.py (figures) and report_files.py (XLSX + chart).
+HD_REPORT_MONTH_LABEL = "{year}年{month}月"
+HD_ERR_REPORT_MONTH = "看不懂月份“{text}”。请这样写：2026-11 或 2026年11月。"
+HD_ERR_REPORT_FUTURE = "{month}还没到，还没有可以统计的工单。"
+HD_REPORT_TITLE = "{month}求助工单月报"
+HD_REPORT_SHEETS = {
+    "summary": "概况",
+    "village": "按村",
+    "category": "按类别",
+    "status": "按状态",
+    "overdue": "超期清单",
+}
+HD_REPORT_TALLY_HEADERS = ("受理", "办结", "未办结", "按时办结", "按时办结率", "超期")
+HD_REPORT_VILLAGE_HEADERS = ("乡镇", "村")
+HD_REPORT_CATEGORY_HEADER = "类别"
+HD_REPORT_STATUS_HEADERS = ("状态", "件数", "占比")
+HD_REPORT_OVERDUE_HEADERS = (
+    "工单编号", "乡镇", "村", "类别", "状态", "承办人", "办理时限", "办结时间", "超期天数"
+)
+HD_REPORT_NO_RATE = "—"
+HD_REPORT_TOTAL = "合计"
+HD_REPORT_NONE = "本月没有超期工单"
+HD_REPORT_SUMMARY = {
+    "month": "统计月份",
+    "scope": "统计范围",
+    "scope_value": "{start} 至 {end} 受理的求助工单（{tz}）",
+    "as_of": "统计截止",
+    "as_of_value": "{now}（办结、满意度、超期按此时计算）",
+    "partial": "本月还没结束，数字还会变",
+    "filed": "受理",
+    "resolved": "办结",
+    "open": "未办结",
+    "on_time": "按时办结",
+    "on_time_rate": "按时办结率",
+    "overdue": "超期（未按时办结）",
+    "urgent": "紧急求助",
+    "satisfied": "满意",
+    "basic": "基本满意",
+    "unsatisfied": "不满意",
+    "rated": "回访评价",
+    "satisfaction_rate": "满意率（满意＋基本满意）",
+    "supervised": "督办工单",
+    "supervisions": "督办次数",
+    "reopened": "重新办理工单",
+    "extended": "批准延期工单",
+}
+HD_REPORT_CHART_VILLAGES = "各村受理和办结"
+HD_REPORT_CHART_CATEGORIES = "各类别受理"
+HD_REPORT_CHART_SERIES = ("受理", "办结", "超期")
+HD_REPORT_CHART_EMPTY = "本月没有求助工单"
+HD_REPORT_CHART_RATES = "按时办结率 {on_time}　满意率 {satisfaction}"
 HD_URGENT_BY_VILLAGER = "村民标为紧急"
 HD_EMERGENCY_SERVICES = {
     "120": "有人受伤或生病危急，请马上拨打 120 叫救护车",
@@ -244,16 +339,20 @@ BOT_COMMANDS_VILLAGER = {
 }
 BOT_COMMANDS_CADRE = {
     "tickets": "本村待办工单（超期在前）",
+    "extend": "申请延期（工单号 天数 理由）",
     "duties": "我的岗位职责",
 }
 BOT_COMMANDS_ADMIN = {
     "reload": "重新导入知识库",
     "docs": "知识库文档列表",
-    "stats": "使用统计",
+    "stats": "使用统计和月报",
     "export": "导出求助工单台账（Excel）",
     "invite": "生成干部邀请码",
     "villages": "村庄列表",
     "addvillage": "登记村庄",
+    "renamevillage": "村庄改名",
+    "mergevillage": "合并村庄",
+    "rmvillage": "删除村庄",
 }
 BOT_DESCRIPTION = (
     "乡村政策助手：用大白话问政策，答案注明出处；遇到困难可以登记求助，干部会跟进办理，每一步都会通知您。"
@@ -301,16 +400,16 @@ BOT_MEDIA_NOT_SUPPORTED = "我目前只能看懂文字。请用文字描述您�
 BOT_DOCUMENT_NOT_ALLOWED = "只有管理员可以向知识库上传文档。如果想咨询政策，请直接用文字提问。"
 
 # -- help-request form
-BOT_FORM_CATEGORY = "第 1 步（共 5 步）：请选择求助类别。随时发送 /cancel 可取消。"
-BOT_FORM_CATEGORY_AGAIN = "请点击下方按钮选择类别。"
+BOT_FORM_CATEGORY = "第 1 步（共 6 步）：请选择求助类别，也可以直接说说遇到了什么困难。随时发送 /cancel 可取消。"
+BOT_FORM_CATEGORY_AGAIN = "请点击下方按钮选择类别，或者用一句话说说遇到了什么困难。"
 BOT_FORM_DESCRIPTION = "第 2 步：请用几句话描述您遇到的困难（类别：{category}）。"
 BOT_FORM_USE_QUESTION = "用刚才的问题"
 BOT_FORM_VILLAGE = "第 3 步：请选择您所在的村，或直接输入村名。"
 BOT_FORM_VILLAGE_MATCHES = "找到以下村庄，请点击选择："
 BOT_FORM_NO_VILLAGES = "系统还没有登记村庄，暂时无法登记求助。请联系村干部或管理员。"
-BOT_FORM_PHONE = "第 4 步：请输入联系电话（手机号或带区号的固定电话），方便干部联系您。"
+BOT_FORM_PHONE = "第 5 步：请输入联系电话（手机号或带区号的固定电话），方便干部联系您。"
 BOT_FORM_SKIP_PHONE = "不留电话"
-BOT_FORM_CONFIRM = "第 5 步：请核对求助信息"
+BOT_FORM_CONFIRM = "第 6 步：请核对求助信息"
 BOT_FORM_FIELD_CATEGORY = "类别：{value}"
 BOT_FORM_FIELD_DESCRIPTION = "困难描述：{value}"
 BOT_FORM_FIELD_VILLAGE = "所在村：{value}"
@@ -323,9 +422,39 @@ BOT_FORM_CONFIRM_AGAIN = "请点击“提交”确认，或点击“取消”。
 BOT_FORM_CANCELLED = "已取消求助登记。需要时再点“我要求助”即可。"
 BOT_FORM_EXPIRED = "之前未完成的操作已超时，已自动取消。"
 BOT_FORM_STALE_BUTTON = "这个按钮已经过期了。"
-BOT_FORM_TEXT_ONLY = "请用文字回复，或发送 /cancel 取消。"
+BOT_FORM_TEXT_ONLY = "请用文字回复（也可以发照片），或发送 /cancel 取消。"
 BOT_FORM_GONE = "这个表单已经结束了。需要帮助请重新点“我要求助”。"
 BOT_FORM_ALREADY_CLOSED = "已提交"
+# the form forgives (issue 11): questions mid-form, menu buttons, a described problem, photos
+BOT_FORM_CATEGORY_SUGGESTED = "您说的情况已经记下了。看起来属于“{category}”，请点“✅ {category}”确认，或选择其他类别。"
+BOT_FORM_CATEGORY_UNSURE = "您说的情况已经记下了。请选择最接近的类别（拿不准就选“其他”）。"
+BOT_FORM_SUGGESTED_BUTTON = "✅ {category}"
+BOT_FORM_DESCRIPTION_SHORT = (
+    "“{text}”说得太简单了，干部看不明白。请多说几句：出了什么事、在哪里、多久了。"
+    "例如：“家里水管冻裂了，三天没水用。”"
+)
+BOT_FORM_ADDRESS = "第 4 步：请输入您家的住址或户号（例如“3组12号”），方便干部上门。不想填可以点“跳过”。"
+BOT_FORM_SKIP_ADDRESS = "跳过"
+BOT_FORM_FIELD_ADDRESS = "住址/户号：{value}"
+BOT_FORM_NO_ADDRESS = "（未填）"
+BOT_FORM_FIELD_PHOTOS = "照片：{count} 张"
+BOT_FORM_RESUME = "继续填写求助吗？"
+BOT_FORM_RESUME_BUTTON = "继续填写"
+BOT_FORM_QUIT_BUTTON = "不填了"
+BOT_FORM_LEAVE = "您的求助还没有提交。要放弃正在填写的内容吗？"
+BOT_FORM_LEAVE_KEEP = "继续填写"
+BOT_FORM_LEAVE_DROP = "放弃，去“{menu}”"
+BOT_FORM_DROPPED = "已放弃刚才没填完的求助。"
+BOT_FORM_PHOTO_SAVED = "照片收到了（共 {count} 张），提交求助时会一起附上。"
+BOT_FORM_PHOTO_START = "收到您的照片。我们来登记一件求助，照片会附在上面，村干部能看到。"
+BOT_FORM_FILED_PHOTOS = "已附上 {count} 张照片，村干部能看到。"
+BOT_FORM_PHOTOS_FAILED = "有 {count} 张照片没能附上：{reason}"
+BOT_FORM_PHOTO_LATER = "有照片的话，现在直接发过来，会附在这件求助上。"
+BOT_PHOTO_ATTACHED = "照片已附在您的求助 {number} 上，村干部能看到。如果这是另一件事，请点“我要求助”。"
+BOT_PHOTO_DOWNLOAD_FAILED = "照片没有收到，请再发一次。"
+BOT_PHOTOS_BUTTON = "看照片（{count}）"
+BOT_PHOTOS_TITLE = "求助 {number} 的照片（{count} 张）："
+BOT_PHOTOS_NONE = "求助 {number} 没有照片。"
 
 # -- my requests
 BOT_MINE_EMPTY = "您还没有登记过求助。遇到困难可以点“我要求助”。"
@@ -453,6 +582,7 @@ BOT_DOCS_CONFIRM_NO = "不删了"
 BOT_DOCS_REMOVED = "已从知识库删除《{title}》（{source}），剩 {count} 个文档。"
 BOT_DOCS_KEPT = "好的，没有删除。"
 BOT_DOCS_UNKNOWN = "知识库里没有“{source}”。发送 /docs 查看文档列表。"
+BOT_DOCS_ALREADY_REMOVED = "这个文档已经从知识库删除了。发送 /docs 查看现在的文档列表。"
 BOT_RMDOC_USAGE = "用法：/rmdoc 文件名（文件名见 /docs）"
 BOT_INVITE_USAGE = (
     "用法：/invite 职务 村名，例如：/invite 驻村工作队员 新寨村\n可选职务：{posts}\n已登记村庄：{villages}"
@@ -464,11 +594,38 @@ BOT_INVITE_DONE = (
 BOT_INVITE_COMMAND = "/join {code}"
 BOT_JOIN_USAGE = "请在 /join 后面加上邀请码，例如：/join ABCD2345"
 BOT_JOIN_DONE = "登记成功！您现在是{places}。发送 /tickets 查看待办工单，/duties 查看岗位职责。"
+BOT_JOIN_ALREADY = "您已经用这个邀请码登记过了，现在是{places}。发送 /tickets 查看待办工单。"
+BOT_JOIN_ADMIN_NOTICE = "【新干部】{name}用邀请码登记为{places}。"
 BOT_VILLAGES_EMPTY = "还没有登记村庄。用 /addvillage 村名 [乡镇] [县] 登记。"
 BOT_VILLAGES_TITLE = "已登记的村庄（{count} 个）"
 BOT_VILLAGE_LINE = "{id}. {name}"
 BOT_ADDVILLAGE_USAGE = "用法：/addvillage 村名 [乡镇] [县]，例如：/addvillage 新寨村 龙场镇 安顺县"
 BOT_ADDVILLAGE_DONE = "已登记村庄：{name}（编号 {id}）。现在可以用 /invite 邀请该村干部。"
+# Villages (oversight): similar names, rename, merge, remove.
+BOT_ADDVILLAGE_SIMILAR = "还没有登记“{name}”：已经有名字相近的村（见下）。如果是其中一个，就不用再登记；如果确实是另一个村，请点“仍然登记”。"
+BOT_ADDVILLAGE_CONFIRM = "仍然登记{name}"
+BOT_ADDVILLAGE_CANCEL = "取消"
+BOT_ADDVILLAGE_CANCELLED = "好的，没有改动。"
+BOT_ADDVILLAGE_GONE = "这个确认已经失效了，请重新发送 /addvillage。"
+BOT_VILLAGES_MANAGE = "改名：/renamevillage 编号 新村名 [乡镇] [县]\n合并：/mergevillage 被合并的村编号 并入的村编号\n删除（没有工单和干部的村）：/rmvillage 编号"
+BOT_RENAMEVILLAGE_USAGE = "用法：/renamevillage 编号 新村名 [乡镇] [县]，例如：/renamevillage 3 新寨村 花溪镇"
+BOT_RENAMEVILLAGE_DONE = "已改名：{old} → {new}（编号 {id}）。工单和干部都保留。"
+BOT_MERGEVILLAGE_USAGE = "用法：/mergevillage 被合并的村编号 并入的村编号，例如：/mergevillage 3 1（村编号见 /villages）"
+BOT_MERGEVILLAGE_CONFIRM = "确定把“{source}”合并到“{target}”吗？\n它的工单和干部都会转到{target}，工单记录里会写明；{source}之后不再出现在村庄列表里。"
+BOT_MERGEVILLAGE_YES = "确定合并"
+BOT_MERGEVILLAGE_DONE = "已把{source}合并到{target}：转过去 {requests} 件工单、{cadres} 名干部。"
+BOT_RMVILLAGE_USAGE = "用法：/rmvillage 编号（只能删除没有工单和干部的村；有的话请用 /mergevillage 合并）"
+BOT_RMVILLAGE_DONE = "已删除村庄：{name}（编号 {id}）。"
+# 延期 in chat (oversight).
+BOT_EXTEND_BUTTON = "申请延期"
+BOT_EXTEND_APPROVE = "同意延期"
+BOT_EXTEND_REFUSE = "不同意"
+BOT_EXTEND_USAGE = "用法：/extend 工单号 延期天数 理由，例如：/extend 2026-000123 3 等乡镇审批材料"
+BOT_EXTEND_HOW = "申请延期请发送下面这条命令，把天数和理由改成实际情况（理由要写清楚，管理员审批后生效）："
+BOT_EXTEND_COMMAND = "/extend {number} 3 理由"
+BOT_EXTEND_SENT = "已提交工单 {number} 的延期申请（延到 {new_due}），等管理员审批，结果会通知您。"
+BOT_EXTEND_APPROVED = "已同意工单 {number} 延期，新的办理时限：{new_due}。已通知承办干部和求助人。"
+BOT_EXTEND_REFUSED = "已不同意工单 {number} 的延期申请，已通知承办干部。"
 BOT_STATS_TITLE = "使用统计"
 BOT_STATS_QUESTIONS = (
     "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"
@@ -504,6 +661,17 @@ BOT_STATS_BY_VILLAGE = "求助工单按村"
 BOT_STATS_VILLAGE_LINE = "{village}：共 {total} 件，未办结 {open}，超期 {overdue}"
 BOT_EXPORT_CAPTION = "求助工单台账（截至 {now}，共 {count} 件）"
 BOT_EXPORT_FILENAME = "求助工单台账_{date}.xlsx"
+# /stats month: the monthly report (bot/assistant/admin.py)
+BOT_REPORT_SUMMARY = (
+    "{title}\n受理 {filed} 件，办结 {resolved} 件，按时办结率 {on_time_rate}，超期 {overdue} 件。\n"
+    "回访评价 {rated} 件：满意 {satisfied}，基本满意 {basic}，不满意 {unsatisfied}，满意率 {satisfaction_rate}。\n"
+    "督办 {supervised} 件，重新办理 {reopened} 件，批准延期 {extended} 件。\n"
+    "详细表格在下面的文件里，可以直接转发。"
+)
+BOT_REPORT_PARTIAL = "（本月还没结束，数字截至 {now}）"
+BOT_REPORT_CAPTION = "{title}（统计截止 {now}）"
+BOT_REPORT_FILENAME = "求助工单月报_{month}.xlsx"
+BOT_REPORT_USAGE = "月报：发送 /stats month 看上个月的，或 /stats month 2026-11 看指定月份。"
 
 # -- everywhere
 BOT_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再试。如果一直这样，请联系管理员。"

@@ -209,3 +209,96 @@ EMERGENCY_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "没饭吃": (),
     }
 )
+
+
+# Wording that makes a typed message a question (the help-request form answers it beside the form
+# instead of refusing it as a wrong answer). Not "么"/"几"/"呢": "裂了这么大的缝", "停水几天了" are
+# descriptions.
+QUESTION_MARKERS: tuple[str, ...] = (
+    "？", "?", "吗", "怎么", "怎样", "咋", "如何", "什么", "啥", "哪里", "哪儿", "哪些", "哪个",
+    "多少", "谁", "能不能", "可不可以", "是不是", "有没有", "要不要",
+)
+# Typed at the phone step: the villager has no phone to give (the same as 不留电话).
+NO_PHONE_WORDS: frozenset[str] = frozenset({"没有", "没", "无", "不留", "不留了", "没电话", "没有电话", "不用", "不想留"})
+
+# ----------------------------------------------------------------------------- follow-up questions
+# A short message that names no policy of its own is asked about the previous question's policy
+# (bot/assistant/conversation.py) when it has a follow-up's form: it opens like one (那要带啥材料？
+# 还要交钱吗？), ends in 呢 (那在外地打工的呢？), or asks one of the things people ask next about the
+# same policy (材料, 找谁, 去哪办, 多少钱, 多久 …). Reviewed list: a word here turns a short, policy-less
+# question into one about the last topic, so keep it to words that make sense only with a topic.
+FOLLOW_UP_OPENERS: tuple[str, ...] = (
+    "那",
+    "还要",
+    "还得",
+    "还需",
+    "还用",
+    "还能",
+    "还可以",
+    "还有",
+    "另外",
+    "再问",
+    "顺便问",
+    "这个",
+    "这项",
+    "这种",
+    "它",
+    "要是",
+    "如果",
+)
+FOLLOW_UP_ASPECTS: tuple[str, ...] = (
+    "材料",
+    "手续",
+    "证件",
+    "证明",
+    "带啥",
+    "带什么",
+    "准备啥",
+    "准备什么",
+    "找谁",
+    "问谁",
+    "谁管",
+    "谁办",
+    "去哪",
+    "到哪",
+    "在哪",
+    "哪里办",
+    "哪儿办",
+    "多少钱",
+    "补多少",
+    "给多少",
+    "领多少",
+    "交多少",
+    "报多少",
+    "多久",
+    "多长时间",
+    "几天",
+    "几个月",
+    "啥时候",
+    "什么时候",
+    "截止",
+    "批下来",
+    "发下来",
+    "到账",
+    "怎么申请",
+    "咋申请",
+    "如何申请",
+    "怎么办理",
+    "咋办理",
+    "怎么弄",
+    "咋弄",
+    "流程",
+    "条件",
+    "标准",
+    "电话",
+    "能不能",
+    "可不可以",
+    "要不要",
+    "用不用",
+    "够不够",
+    "有没有",
+)
+# What else an aspect-only follow-up may say ("要带啥材料？" "能补多少？" "咋申请呀"): with the aspect
+# and these characters taken away, at most two characters may remain. "村干部一个月工资多少钱？" keeps
+# 村干部月工资 and stands alone: it names what it asks about.
+FOLLOW_UP_FILLER = "我你他她咱俺们要需得能可以还就都也再又的地了吗嘛呢啊呀吧么是去到在办弄有多少几个一这那怎咋啥什样哪里儿"

@@ -10,19 +10,24 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import secrets
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import texts
 from bot.assistant.context import AssistantContext, friendly
-from bot.assistant.replies import Attachment, Block, Button, Reply, UserRef, chunks, keyboard
-from bot.helpdesk import export_ledger, local_time
+from bot.assistant.replies import Attachment, Block, Button, Notice, Reply, UserRef, chunks, keyboard
+from bot.helpdesk import SimilarVillages, export_ledger, local_time
+from bot.helpdesk.report import Month, monthly_report
+from bot.helpdesk.report_files import report_files
 from bot.kb.types import SkipReason
 
 log = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
+MONTH_WORDS = frozenset({"month", "月报", "月", "本月", "monthly"})  # /stats month [2026-11]
 
 
 def doc_key(source: str) -> str:
@@ -50,6 +55,10 @@ class Admin:
 
     def __init__(self, context: AssistantContext) -> None:
         self._ctx = context
+        # /addvillage waiting for the admin to confirm a name close to an existing village:
+        # token → (admin id, name, township, county). Lost on restart (the admin just asks again).
+        self._pending_villages: dict[str, tuple[int, str, str, str]] = {}
+        self._pending_lock = threading.Lock()
 
     # ------------------------------------------------------------------------ documents
     @friendly
@@ -212,8 +221,8 @@ class Admin:
         if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         doc = next((d for d in self._ctx.kb.documents() if doc_key(d.source) == key), None)
-        if doc is None:
-            return Reply.of(texts.BOT_DOCS_UNKNOWN.format(source=key), edit=True)
+        if doc is None:  # pressed twice, or removed by someone else: never show the key itself
+            return Reply.of(texts.BOT_DOCS_ALREADY_REMOVED, edit=True)
         if not self._ctx.kb_lock.acquire(blocking=False):
             return Reply.of(texts.BOT_RELOAD_BUSY)
         from bot.kb.service import KnowledgeBaseError
@@ -241,7 +250,7 @@ class Admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         if len(args) < 2:
             villages = (
-                "、".join(v.name for v in self._ctx.helpdesk.directory.list_villages())
+                "、".join(v.display_name for v in self._ctx.helpdesk.directory.list_villages())
                 or texts.BOT_STATS_NONE
             )
             return Reply.of(
@@ -252,7 +261,7 @@ class Admin:
         invitation = self._ctx.helpdesk.directory.create_invite(user.id, args[0], " ".join(args[1:]))
         done = texts.BOT_INVITE_DONE.format(
             code=invitation.code,
-            village=invitation.village.name,
+            village=invitation.village.display_name,
             post=invitation.post,
             expires=local_time(invitation.expires_at, self._ctx.tz),
         )
@@ -262,10 +271,19 @@ class Admin:
     def join(self, user: UserRef, code: str) -> Reply:
         if not code.strip():
             return Reply.of(texts.BOT_JOIN_USAGE)
-        person = self._ctx.helpdesk.directory.redeem_invite(code, user.id, user.name)
-        places = "、".join(f"{p.village.name}的{p.post}" for p in person.posts)
-        return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True)
+        directory = self._ctx.helpdesk.directory
+        before = directory.get_person(user.id)
+        person = directory.redeem_invite(code, user.id, user.name)
+        places = "、".join(f"{p.village.display_name}的{p.post}" for p in person.posts)
+        if before is not None and before.posts == person.posts:  # their own code, sent again
+            return Reply.of(texts.BOT_JOIN_ALREADY.format(places=places))
+        new = [p for p in person.posts if before is None or p not in before.posts]
+        joined = "、".join(f"{p.village.display_name}的{p.post}" for p in new) or places
+        alert = Reply.of(texts.BOT_JOIN_ADMIN_NOTICE.format(name=person.display_name, places=joined))
+        notices = tuple(Notice(admin, alert) for admin in directory.admin_chat_ids() if admin != user.id)
+        return Reply.of(texts.BOT_JOIN_DONE.format(places=places), role_changed=True, notices=notices)
 
+    # ------------------------------------------------------------------------ villages
     @friendly
     def villages(self, user: UserRef) -> Reply:
         if not self._ctx.identity(user).is_admin:
@@ -274,17 +292,118 @@ class Admin:
         if not villages:
             return Reply.of(texts.BOT_VILLAGES_EMPTY)
         lines = "\n".join(texts.BOT_VILLAGE_LINE.format(id=v.id, name=v.full_name) for v in villages)
-        return Reply((Block(lines, title=texts.BOT_VILLAGES_TITLE.format(count=len(villages))),))
+        return Reply(
+            (
+                Block(lines, title=texts.BOT_VILLAGES_TITLE.format(count=len(villages))),
+                Block(texts.BOT_VILLAGES_MANAGE),
+            )
+        )
 
     @friendly
     def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        """/addvillage 村名 [乡镇] [县] (or 龙场镇新寨村 as one word). A name close to an existing
+        village is not registered at once: the admin sees the similar ones and confirms."""
         if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
         if not args:
             return Reply.of(texts.BOT_ADDVILLAGE_USAGE)
         name, township, county = ([*list(args), "", ""])[:3]
-        village = self._ctx.helpdesk.directory.add_village(user.id, name, township, county)
+        try:
+            village = self._ctx.helpdesk.directory.add_village(user.id, name, township, county)
+        except SimilarVillages as exc:
+            token = secrets.token_hex(4)
+            place = exc.parsed
+            with self._pending_lock:
+                self._pending_villages[token] = (user.id, place.name, place.township, place.county)
+            similar = "\n".join(
+                texts.BOT_VILLAGE_LINE.format(id=v.id, name=v.full_name) for v in exc.similar
+            )
+            shown = "".join(p for p in (place.county, place.township, place.name) if p)
+            return Reply(
+                (Block(texts.BOT_ADDVILLAGE_SIMILAR.format(name=shown)), Block(similar, quote=True)),
+                keyboard(
+                    [
+                        Button(texts.BOT_ADDVILLAGE_CONFIRM.format(name=shown), "va", token),
+                        Button(texts.BOT_ADDVILLAGE_CANCEL, "vk"),
+                    ]
+                ),
+            )
         return Reply.of(texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id))
+
+    @friendly
+    def confirm_add_village(self, user: UserRef, token: str) -> Reply:
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        with self._pending_lock:
+            pending = self._pending_villages.get(token)
+            if pending is None or pending[0] != user.id:
+                return Reply.of(texts.BOT_ADDVILLAGE_GONE, replace_buttons=())
+            del self._pending_villages[token]
+        _, name, township, county = pending
+        village = self._ctx.helpdesk.directory.add_village(user.id, name, township, county, allow_similar=True)
+        return Reply.of(
+            texts.BOT_ADDVILLAGE_DONE.format(name=village.full_name, id=village.id), replace_buttons=()
+        )
+
+    @friendly
+    def rename_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        """/renamevillage 编号 新村名 [乡镇] [县]"""
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        if len(args) < 2:
+            return Reply.of(texts.BOT_RENAMEVILLAGE_USAGE)
+        directory = self._ctx.helpdesk.directory
+        before = directory.get_village(args[0])
+        township = args[2] if len(args) > 2 else None
+        county = args[3] if len(args) > 3 else None
+        after = directory.rename_village(user.id, before.id, args[1], township, county)
+        return Reply.of(texts.BOT_RENAMEVILLAGE_DONE.format(old=before.full_name, new=after.full_name, id=after.id))
+
+    @friendly
+    def merge_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        """/mergevillage 被合并的村 并入的村: asks to confirm (requests and cadres move)."""
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        if len(args) != 2:
+            return Reply.of(texts.BOT_MERGEVILLAGE_USAGE)
+        directory = self._ctx.helpdesk.directory
+        source, target = directory.get_village(args[0]), directory.get_village(args[1])
+        if source.id == target.id:
+            return Reply.of(texts.HD_ERR_VILLAGE_MERGE_SELF)
+        return Reply.of(
+            texts.BOT_MERGEVILLAGE_CONFIRM.format(source=source.full_name, target=target.full_name),
+            buttons=keyboard(
+                [
+                    Button(texts.BOT_MERGEVILLAGE_YES, "vm", f"{source.id}.{target.id}"),
+                    Button(texts.BOT_ADDVILLAGE_CANCEL, "vk"),
+                ]
+            ),
+        )
+
+    @friendly
+    def confirm_merge_village(self, user: UserRef, source: int, target: int) -> Reply:
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        result = self._ctx.helpdesk.directory.merge_villages(user.id, source, target)
+        return Reply.of(
+            texts.BOT_MERGEVILLAGE_DONE.format(
+                source=result.source.full_name,
+                target=result.target.full_name,
+                requests=result.requests,
+                cadres=result.cadres,
+            ),
+            replace_buttons=(),
+        )
+
+    @friendly
+    def remove_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        """/rmvillage 编号: only a village without requests and cadres."""
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        if len(args) != 1:
+            return Reply.of(texts.BOT_RMVILLAGE_USAGE)
+        gone = self._ctx.helpdesk.directory.remove_village(user.id, args[0])
+        return Reply.of(texts.BOT_RMVILLAGE_DONE.format(name=gone.full_name, id=gone.id))
 
     # ------------------------------------------------------------------------ numbers
     @staticmethod
@@ -305,9 +424,11 @@ class Admin:
         return Block("\n".join(lines), title=texts.BOT_STATS_MODEL_TITLE)
 
     @friendly
-    def stats(self, user: UserRef) -> Reply:
+    def stats(self, user: UserRef, args: Sequence[str] = ()) -> Reply:
         if not self._ctx.identity(user).is_admin:
             return Reply.of(texts.BOT_ADMIN_ONLY)
+        if args and args[0].lower() in MONTH_WORDS:
+            return self.monthly_report(user, " ".join(args[1:]))
         blocks: list[Block] = []
         if self._ctx.analytics is not None:
             q = self._ctx.analytics.question_stats()
@@ -353,7 +474,47 @@ class Admin:
             for village, c in busiest_first
         )
         blocks.append(Block(village_lines or texts.BOT_STATS_NONE, title=texts.BOT_STATS_BY_VILLAGE))
+        blocks.append(Block(texts.BOT_REPORT_USAGE))
         return Reply(tuple(blocks))
+
+    @friendly
+    def monthly_report(self, user: UserRef, month: str = "") -> Reply:
+        """/stats month [2026-11]: the 月报 as a chart (photo) and a workbook to forward; without a
+        month, the last complete one (what an admin asks for at the start of a month)."""
+        if not self._ctx.identity(user).is_admin:
+            return Reply.of(texts.BOT_ADMIN_ONLY)
+        helpdesk = self._ctx.helpdesk
+        report = monthly_report(helpdesk, user.id, Month.parse(month) if month.strip() else None)
+        workbook, chart = report_files(report, self._ctx.tz)
+        title = texts.HD_REPORT_TITLE.format(month=report.month.label_zh)
+        as_of = local_time(report.generated_at, self._ctx.tz)
+        rate = texts.HD_REPORT_NO_RATE
+        t, s = report.total, report.satisfaction
+        summary = texts.BOT_REPORT_SUMMARY.format(
+            title=title,
+            filed=t.filed,
+            resolved=t.resolved,
+            on_time_rate=f"{t.on_time_rate:.0%}" if t.on_time_rate is not None else rate,
+            overdue=t.overdue,
+            rated=s.rated,
+            satisfied=s.satisfied,
+            basic=s.basic,
+            unsatisfied=s.unsatisfied,
+            satisfaction_rate=f"{s.rate:.0%}" if s.rate is not None else rate,
+            supervised=report.supervised,
+            reopened=report.reopened,
+            extended=report.extended,
+        )
+        if not report.complete:
+            summary += "\n" + texts.BOT_REPORT_PARTIAL.format(now=as_of)
+        caption = texts.BOT_REPORT_CAPTION.format(title=title, now=as_of)
+        return Reply(
+            (Block(summary),),
+            photos=(Attachment(f"report-{report.month.label}.png", chart, title),),
+            attachment=Attachment(
+                texts.BOT_REPORT_FILENAME.format(month=report.month.label), workbook, caption
+            ),
+        )
 
     @friendly
     def export(self, user: UserRef) -> Reply:

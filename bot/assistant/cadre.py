@@ -96,7 +96,7 @@ class Cadre:
                     texts.BOT_TICKET_LINE.format(
                         flag=texts.BOT_TICKET_OVERDUE_FLAG if view.overdue else "",
                         number=view.number,
-                        village=view.village.name,
+                        village=view.village.display_name,
                         category=view.category,
                         status=view.status.label,
                         due=local_time(view.due_at, self._ctx.tz),
@@ -117,7 +117,11 @@ class Cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
         view = self._ctx.helpdesk.queries.show(user.id, number)
         card = request_card(view, self._ctx.tz, history=True)
-        return Reply(tuple(card), self._ticket_buttons(who, view), edit=edit)
+        buttons = self._ticket_buttons(who, view)
+        if view.attachment_count:  # the villager's photos, on request (issue 11 item 7)
+            label = texts.BOT_PHOTOS_BUTTON.format(count=view.attachment_count)
+            buttons = (*buttons, (Button(label, "ph", view.number),))
+        return Reply(tuple(card), buttons, edit=edit)
 
     def _is_dispatcher(self, who: Identity, view: RequestView) -> bool:
         if who.is_admin:

@@ -19,6 +19,7 @@ CADRE_KINDS = {
     NotificationKind.ASSIGNED,
     NotificationKind.RETURNED,
     NotificationKind.REOPENED,
+    NotificationKind.ATTACHED,
 }
 
 
@@ -73,11 +74,32 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
     return blocks
 
 
+def oversight_buttons(n: Notification) -> Keyboard | None:
+    """Buttons for a 督办 / 延期 notice (None: not one of them, the default buttons apply)."""
+    number = n.request_number
+    if number is None:
+        return None
+    card = Button(number, "tk", number)
+    if n.kind is NotificationKind.OVERDUE_REMINDER:
+        return keyboard([card, Button(texts.BOT_EXTEND_BUTTON, "xr", number)])
+    if n.kind is NotificationKind.EXTENSION_REQUESTED:
+        return keyboard(
+            [Button(texts.BOT_EXTEND_APPROVE, "xa", f"{number}.1"), Button(texts.BOT_EXTEND_REFUSE, "xa", f"{number}.0")],
+            [card],
+        )
+    if n.kind is NotificationKind.ESCALATED:
+        return keyboard([card])
+    return None
+
+
 def notice(n: Notification) -> Notice:
     """A helpdesk notification as a message for its recipient, with the button that acts on it."""
     number = n.request_number
-    if n.kind is NotificationKind.ASK_FEEDBACK and number:
-        buttons: Keyboard = keyboard(satisfaction_buttons(number))
+    oversight = oversight_buttons(n)
+    if oversight is not None:
+        buttons: Keyboard = oversight
+    elif n.kind is NotificationKind.ASK_FEEDBACK and number:
+        buttons = keyboard(satisfaction_buttons(number))
     elif n.kind in CADRE_KINDS and number:
         buttons = keyboard([Button(number, "tk", number)])
     elif n.kind is NotificationKind.OVERDUE_DIGEST:

@@ -11,7 +11,7 @@ from typing import Any
 from bot import texts
 from bot.assistant.replies import Reply
 
-DIALOG_REQUEST_STEPS = ("category", "description", "village", "phone", "confirm")
+DIALOG_REQUEST_STEPS = ("category", "description", "village", "address", "phone", "confirm")
 DIALOG_STATES = (*(f"request.{s}" for s in DIALOG_REQUEST_STEPS), "ticket.note")
 
 

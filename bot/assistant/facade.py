@@ -9,6 +9,7 @@ hand over to a part are the front ends' API (bot/telegram, bot/console.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from bot import texts
 from bot.assistant.admin import Admin
 from bot.assistant.cadre import Cadre
 from bot.assistant.context import AssistantContext, Identity, friendly
+from bot.assistant.oversight import Oversight
 from bot.assistant.questions import Questions
 from bot.assistant.replies import Block, Notice, Reply, UserRef, valid_press
 from bot.assistant.requests import Requests
@@ -51,6 +53,7 @@ class Assistant:
         self.requests = Requests(self.context)
         self.cadre = Cadre(self.context)
         self.admin = Admin(self.context)
+        self.oversight = Oversight(self.context)
         # The menu buttons, one table for `handle_text` (what each does) and `streams` (which texts
         # are not questions), so the two cannot disagree.
         self._menu: dict[str, Callable[[UserRef], Reply]] = {
@@ -97,6 +100,16 @@ class Assistant:
             return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
         return self.questions.ask(user, text, on_text)
 
+    def conversation_state(self, user: UserRef) -> dict[str, Any] | None:
+        """What a follow-up needs of the user's last question, as JSON a front end may keep across
+        restarts (bot/assistant/conversation.py); None when there is nothing recent."""
+        return self.questions.conversations.saved(user.id)
+
+    def resume_conversation(self, user: UserRef, state: object) -> None:
+        """Hand back `conversation_state` after a restart (ignored when stale, malformed, or the
+        conversation is already live in this process)."""
+        self.questions.conversations.resume(user.id, state)
+
     def streams(self, text: str) -> bool:
         """The answer to `text` may stream: a model is configured and `handle_text` would look `text`
         up in the knowledge base (not a menu word, a 回访 reply or small talk), so front ends show a
@@ -121,6 +134,7 @@ class Assistant:
             return Reply.of(texts.BOT_NOTHING_TO_CANCEL)
         if str(dialog.get("state", "")).startswith("ticket."):
             return Reply.of(texts.BOT_TICKET_NOTE_CANCELLED, replace_buttons=())
+        self.requests.discard(user, dialog)
         return Reply.of(texts.BOT_FORM_CANCELLED, menu=True, replace_buttons=())
 
     def dialog_input(
@@ -130,15 +144,74 @@ class Assistant:
         if button == "x":
             return self.cancel_dialog(user, dialog)
         state = str(dialog.get("state", ""))
-        dialog = {**dialog, "data": dict(dialog.get("data") or {}), "at": self.context.clock()}
+        dialog = self._touched(dialog)
         try:
             if state == "ticket.note":
                 return self.cadre.note_input(user, dialog, text, button)
+            if button == "drop":
+                return self._leave_form(user, dialog)
+            if text is not None and self.dialog_aside(dialog, text):
+                # Front ends without their own answer path (the terminal): answer, then ask.
+                answer = self.handle_text(user, text)
+                resume = self.requests.resume_prompt(dialog, text)
+                return replace(
+                    resume,
+                    blocks=(*answer.blocks, *resume.blocks),
+                    buttons=(*answer.buttons, *resume.buttons),
+                    notices=answer.notices,
+                )
             return self.requests.form_input(user, dialog, text, button)
         except HelpdeskError as exc:  # ask the same step again, saying what was wrong
             if state == "ticket.note":
                 return self.cadre.note_prompt(dialog, error=exc.message_zh)
             return self.requests.form_prompt(dialog, error=exc.message_zh)
+
+    def _touched(self, dialog: dict[str, Any]) -> dict[str, Any]:
+        """A copy of `dialog` to change in this turn, its clock restarted."""
+        return {**dialog, "data": dict(dialog.get("data") or {}), "at": self.context.clock()}
+
+    def dialog_aside(self, dialog: dict[str, Any] | None, text: str) -> bool:
+        """`text` typed in the open help-request form is a question to answer beside it (the form
+        stays open; `dialog_resume` asks to continue) rather than the current step's answer."""
+        return (
+            bool(dialog)
+            and str(dialog.get("state", "")).startswith("request.")
+            and self.requests.is_aside(dialog, text)
+            and self.questions.is_question(text)
+        )
+
+    def dialog_resume(self, user: UserRef, dialog: dict[str, Any], question: str | None = None) -> Reply:
+        """继续填写求助吗？ after a question answered mid-form (see `dialog_aside`)."""
+        return self.requests.resume_prompt(self._touched(dialog), question)
+
+    def dialog_leave(self, user: UserRef, dialog: dict[str, Any], pending: str) -> Reply:
+        """A menu button (a menu word, or "rq:<id>" for 登记求助) pressed in the open form: ask
+        before discarding it; 放弃 then does what the button said."""
+        return self.requests.ask_leave(self._touched(dialog), pending)
+
+    def _leave_form(self, user: UserRef, dialog: dict[str, Any]) -> Reply:
+        pending = str(dialog.get("data", {}).get("pending") or "")
+        if not pending:
+            return self.requests.form_prompt(dialog)
+        self.requests.discard(user, dialog)
+        if pending.startswith("rq:"):
+            qid = pending[3:]
+            after = self.requests.start_request(user, int(qid) if qid.isdigit() else None)
+        else:
+            action = self._menu.get(pending)
+            after = action(user) if action is not None else Reply(menu=True)
+        return replace(after, blocks=(Block(texts.BOT_FORM_DROPPED), *after.blocks), replace_buttons=())
+
+    # ------------------------------------------------------------------------ photos
+    def check_photo(self, user: UserRef, dialog: dict[str, Any] | None, size: int | None) -> Reply | None:
+        """Refuse a photo by its announced size before it is downloaded; None: download it."""
+        return self.requests.check_photo(user, dialog, size)
+
+    def photo(self, user: UserRef, dialog: dict[str, Any] | None, data: bytes, caption: str | None) -> Reply:
+        """A photo sent by a user, in or out of the help-request form (see `Requests.photo`)."""
+        if dialog and not str(dialog.get("state", "")).startswith("request."):
+            return Reply.of(texts.BOT_FORM_TEXT_ONLY, dialog=dialog)  # a cadre writing a note
+        return self.requests.photo(user, self._touched(dialog) if dialog else None, data, caption)
 
     # ------------------------------------------------------------------------ buttons
     def press(self, user: UserRef, action: str, arg: str) -> Reply:
@@ -160,6 +233,8 @@ class Assistant:
             return self.requests.my_requests(user, int(arg))
         if action == "rv":
             return self.requests.request_detail(user, arg)
+        if action == "ph":
+            return self.requests.show_photos(user, arg)
         if action == "sat":
             number, satisfied = arg.rsplit(".", 1)
             return self.requests.answer_follow_up(user, satisfied == "1", number)
@@ -180,6 +255,17 @@ class Assistant:
             return self.admin.remove_document(user, arg)
         if action == "dk":
             return Reply.of(texts.BOT_DOCS_KEPT, edit=True)
+        if action == "va":
+            return self.admin.confirm_add_village(user, arg)
+        if action == "vm":
+            return self.admin.confirm_merge_village(user, int(head), int(tail))
+        if action == "vk":
+            return Reply.of(texts.BOT_ADDVILLAGE_CANCELLED, replace_buttons=())
+        if action == "xr":
+            return self.oversight.how_to_extend(user, arg)
+        if action == "xa":
+            number, approve = arg.rsplit(".", 1)
+            return self.oversight.decide(user, number, approve == "1")
         # "f" outside a dialog: the form it belonged to has ended.
         return Reply(toast=texts.BOT_FORM_GONE)
 
@@ -199,6 +285,13 @@ class Assistant:
 
     def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
         return self.cadre.overdue_digest(now)
+
+    def oversight_due(self, now: datetime | None = None) -> list[Notice]:
+        """督办 reminders and escalations due now (the front end's scheduler runs this)."""
+        return self.oversight.due(now)
+
+    def extend(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.oversight.extend(user, args)
 
     def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
         return self.admin.reload(user, progress)
@@ -229,8 +322,17 @@ class Assistant:
     def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
         return self.admin.add_village(user, args)
 
-    def stats(self, user: UserRef) -> Reply:
-        return self.admin.stats(user)
+    def rename_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.rename_village(user, args)
+
+    def merge_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.merge_village(user, args)
+
+    def remove_village(self, user: UserRef, args: Sequence[str]) -> Reply:
+        return self.admin.remove_village(user, args)
+
+    def stats(self, user: UserRef, args: Sequence[str] = ()) -> Reply:
+        return self.admin.stats(user, args)
 
     def export(self, user: UserRef) -> Reply:
         return self.admin.export(user)

@@ -1,19 +1,19 @@
 """Policy questions: answer from the knowledge base, show a source passage, 👍/👎 feedback.
 
 Every question is logged (when analytics is configured) so admins see what went unanswered; an
-unanswered question offers to file a help request instead.
+unanswered question offers to file a help request instead. A short follow-up (那要带啥材料？) is
+asked about the previous question's topic (bot/assistant/conversation.py), and the reply says so.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.assistant.context import AssistantContext, friendly
+from bot.assistant.conversation import Conversations, Resolution
 from bot.assistant.duties import DUTY_POSTS, duty_post_asked
 from bot.assistant.replies import Block, Button, Keyboard, Reply, UserRef, keyboard
 from bot.assistant.small_talk import small_talk_reply
@@ -26,11 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
-# With a model, a question within this many seconds of the user's last one is condensed with the
-# last MAX_TURNS turns (bot/llm/pipeline.py); conversations are kept for at most this long.
-FOLLOW_UP_SECONDS = 300
-MAX_TURNS = 3
-MAX_CONVERSATIONS = 1000
 
 
 def validate_question(question: str | None) -> str | None:
@@ -62,8 +57,9 @@ class Questions:
 
     def __init__(self, context: AssistantContext) -> None:
         self._ctx = context
-        self._turns: dict[int, deque[tuple[float, str, str]]] = {}
-        self._turns_lock = threading.Lock()
+        # Recent questions per user: the topic a follow-up is asked about, and (with a model) the
+        # history it condenses with (bot/llm/pipeline.py). FOLLOWUP_WINDOW_MINUTES bounds both.
+        self.conversations = Conversations(context.settings.followup_window_minutes * 60, context.clock)
 
     def is_question(self, question: str) -> bool:
         """`ask` would search the knowledge base (a valid question, not small talk)."""
@@ -77,27 +73,39 @@ class Questions:
         chat = small_talk_reply(question)
         if chat:
             return Reply.of(chat)  # not logged: it is not a question the knowledge base missed
+        resolution = self.conversations.resolve(user.id, question)
+        note = self._assumed_note(resolution)
+        if note and on_text is not None:
+            shown, on_text = on_text, lambda text: shown(f"{note}\n{text}")
         outcome = self._ctx.answers.answer(
-            question.strip(), self._ctx.settings.top_k, history=self._recent_turns(user), on_text=on_text
+            resolution.query,
+            self._ctx.settings.top_k,
+            history=self._history(user, resolution),
+            on_text=on_text,
         )
         answer, result = outcome.answer, outcome.result
-        self._remember_turn(user, question.strip(), answer.answer)
+        self.conversations.remember(user.id, resolution, answer.answer)
         self._log_model_outcome(outcome)
         sources = [
             {"title": s.title, "source": s.source, "section": s.section, "text": s.text, "ocr": "1" if s.ocr else ""}
             for s in answer.sources
         ]
         top = result.hits[0].score if result.hits else 0.0
-        qid = self._log_question(user, question.strip(), answer.grounded, top, sources)
+        if resolution.resolved:
+            log.info("follow-up %r asked as %r", resolution.asked, resolution.query)
+        # The log keeps what was answered: a follow-up with its topic ("危房改造 那要带啥材料？"), so
+        # /stats and a help request filed from it read whole, and what was typed is its tail.
+        qid = self._log_question(user, resolution.query, answer.grounded, top, sources)
         handbook = self._handbook_button(user, question)
+        prefix = f"{note}\n" if note else ""
         if not answer.grounded:
             return Reply(
-                (Block(answer.answer), Block(texts.BOT_NOT_COVERED_OFFER)),
+                (Block(prefix + answer.answer), Block(texts.BOT_NOT_COVERED_OFFER)),
                 keyboard([Button(texts.BOT_FILE_REQUEST_BUTTON, "rq", str(qid or ""))], handbook),
             )
         from bot.answer import source_label
 
-        body = answer.answer.removeprefix(texts.ANSWER_HEADER)
+        body = prefix + answer.answer.removeprefix(texts.ANSWER_HEADER)
         lines = "\n".join(f"[{n}] {source_label(s)}" for n, s in enumerate(answer.sources, 1))
         blocks = (Block(body, title=texts.ANSWER_HEADER), Block(lines, title=texts.SOURCES_HEADER))
         if qid is None:
@@ -105,25 +113,22 @@ class Questions:
         buttons = self._answer_buttons(qid, len(sources), with_feedback=True)
         return Reply(blocks, (*buttons, *keyboard(handbook)))
 
-    # --- conversation (condensing follow-ups needs a model; see bot/llm) ----------------------
-    def _recent_turns(self, user: UserRef) -> list[tuple[str, str]]:
-        """This user's questions and answers of the last few minutes, oldest first."""
-        if not self._ctx.answers.uses_model:
+    # --- conversation (bot/assistant/conversation.py) ----------------------------------------
+    def _history(self, user: UserRef, resolution: Resolution) -> list[tuple[str, str]]:
+        """The recent turns a model condenses the question with: none when the topic rule already
+        made it standalone (one model call fewer), and none without a model."""
+        if resolution.resolved or not self._ctx.answers.uses_model:
             return []
-        now = self._ctx.clock()
-        with self._turns_lock:
-            turns = self._turns.get(user.id, ())
-            return [(q, a) for at, q, a in turns if now - at <= FOLLOW_UP_SECONDS]
+        return [(t.query, t.answer) for t in self.conversations.recent(user.id)]
 
-    def _remember_turn(self, user: UserRef, question: str, answer: str) -> None:
-        if not self._ctx.answers.uses_model:
-            return
-        now = self._ctx.clock()
-        with self._turns_lock:
-            if len(self._turns) > MAX_CONVERSATIONS:  # forget conversations that went quiet
-                for uid in [u for u, t in self._turns.items() if now - t[-1][0] > FOLLOW_UP_SECONDS]:
-                    del self._turns[uid]
-            self._turns.setdefault(user.id, deque(maxlen=MAX_TURNS)).append((now, question, answer))
+    @staticmethod
+    def _assumed_note(resolution: Resolution) -> str:
+        """The line that tells the villager what their follow-up was taken to be about."""
+        if resolution.kind == "follow_up":
+            return texts.FOLLOW_UP_ASSUMED.format(topic="、".join(resolution.topic))
+        if resolution.kind == "switch":
+            return texts.FOLLOW_UP_SWITCHED.format(question=resolution.query)
+        return ""
 
     def _log_model_outcome(self, outcome: Outcome) -> None:
         """What the model did with a question, for /stats (nothing when it was not asked)."""

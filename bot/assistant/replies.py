@@ -69,6 +69,7 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed
     replace_buttons: Keyboard | None = None  # new buttons for the pressed message (() removes)
     role_changed: bool = False  # the caller's role changed: refresh their command menu
+    photos: tuple[Attachment, ...] = ()  # pictures shown after the text (a request's photos, a chart)
 
     @classmethod
     def of(cls, *paragraphs: str, **kwargs: Any) -> Reply:
@@ -102,6 +103,7 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "f": rf"(?:[a-z]{{1,5}}\d{{0,12}}|o{_NUM})",  # input to the open dialog
         "my": r"\d{1,5}",  # my requests, page offset
         "rv": _NUM,  # view one of my requests
+        "ph": _NUM,  # the photos of a request
         "sat": rf"{_NUM}\.[01]",  # problem solved? yes/no
         "tl": r"\d{1,5}",  # ticket list, page offset
         "tk": _NUM,  # ticket card
@@ -111,6 +113,11 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "dr": r"[0-9a-f]{10}",  # ask to remove document
         "dx": r"[0-9a-f]{10}",  # remove document (confirmed)
         "dk": r"",  # keep document
+        "va": r"[0-9a-f]{8}",  # register a village despite similar names (confirmed)
+        "vk": r"",  # village change cancelled
+        "vm": r"\d{1,12}\.\d{1,12}",  # merge village source.target (confirmed)
+        "xr": _NUM,  # 申请延期: how a cadre asks for an extension
+        "xa": rf"{_NUM}\.[01]",  # admin: approve (1) / refuse (0) the pending 延期
     }.items()
 }
 

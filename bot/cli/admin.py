@@ -13,12 +13,43 @@ from typing import TextIO
 
 from bot.cli.desk import Desk, chat_id, leaf, positive
 from bot.cli.table import format_table
-from bot.helpdesk import OPERATOR, PersonView
+from bot.helpdesk import OPERATOR, PersonView, SimilarVillages
 
 
 def village_add(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
-    village = desk.helpdesk.directory.add_village(OPERATOR, args.name, args.township or "", args.county or "")
+    """Register a village; a name close to an existing one needs --allow-similar."""
+    try:
+        village = desk.helpdesk.directory.add_village(
+            OPERATOR, args.name, args.township or "", args.county or "", allow_similar=args.allow_similar
+        )
+    except SimilarVillages as exc:
+        print("Villages with a similar name exist (nothing was registered):", file=out)
+        for v in exc.similar:
+            print(f"  {v.id}  {v.full_name}", file=out)
+        print("If this is another village, run the command again with --allow-similar.", file=out)
+        raise
     print(f"village registered: {village.full_name} (id {village.id})", file=out)
+
+
+def village_rename(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
+    before = desk.helpdesk.directory.get_village(args.village)
+    after = desk.helpdesk.directory.rename_village(OPERATOR, before.id, args.name, args.township, args.county)
+    print(f"village {after.id} renamed: {before.full_name} -> {after.full_name}", file=out)
+
+
+def village_merge(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
+    result = desk.helpdesk.directory.merge_villages(OPERATOR, args.village, args.into)
+    print(
+        f"village {result.source.full_name} (id {result.source.id}) merged into {result.target.full_name} "
+        f"(id {result.target.id}): {result.requests} requests, {result.cadres} cadres, "
+        f"{result.invites} invites moved",
+        file=out,
+    )
+
+
+def village_remove(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
+    gone = desk.helpdesk.directory.remove_village(OPERATOR, args.village)
+    print(f"village removed: {gone.full_name} (id {gone.id})", file=out)
 
 
 def village_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
@@ -39,7 +70,7 @@ def print_people(people: Sequence[PersonView], out: TextIO) -> None:
             str(p.chat_user_id),
             p.display_name,
             p.role.value,
-            "; ".join(f"{post.village.name}·{post.post}" for post in p.posts) or "—",
+            "; ".join(f"{post.village.display_name}·{post.post}" for post in p.posts) or "—",
         ]
         for p in people
     ]
@@ -81,12 +112,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
 
     village = admin_sub.add_parser("village", help="villages")
-    village_sub = village.add_subparsers(dest="village_command", metavar="{add,list}", required=True)
+    village_sub = village.add_subparsers(
+        dest="village_command", metavar="{add,list,rename,merge,remove}", required=True
+    )
     p = leaf(village_sub, "add", village_add, "register a village")
-    p.add_argument("name", help="village name")
+    p.add_argument("name", help="village name (or township and name in one word, e.g. 龙场镇新寨村)")
     p.add_argument("--township", help="township")
     p.add_argument("--county", help="county (district)")
+    p.add_argument(
+        "--allow-similar", action="store_true", help="register even if a village with a similar name exists"
+    )
     leaf(village_sub, "list", village_list, "list villages")
+    p = leaf(village_sub, "rename", village_rename, "rename a village (its requests and cadres stay)")
+    p.add_argument("village", help="village id or name")
+    p.add_argument("name", help="new name")
+    p.add_argument("--township", help="new township (default: unchanged)")
+    p.add_argument("--county", help="new county (default: unchanged)")
+    p = leaf(village_sub, "merge", village_merge, "move a village's requests and cadres into another, then remove it")
+    p.add_argument("village", help="the village to merge away (id or name)")
+    p.add_argument("--into", required=True, help="the village that receives everything (id or name)")
+    p = leaf(village_sub, "remove", village_remove, "remove a village without requests or cadres")
+    p.add_argument("village", help="village id or name")
 
     cadre = admin_sub.add_parser("cadre", help="cadres")
     cadre_sub = cadre.add_subparsers(dest="cadre_command", metavar="{add,bind,list}", required=True)

@@ -1,4 +1,4 @@
-"""`python -m bot requests list | show | export`: help requests for operators.
+"""`python -m bot requests list | show | export | report`: help requests for operators.
 
 Output is English; request contents (villages, categories, descriptions, names, notes) are data
 and stay as entered. See `bot/cli/desk.py` for error handling and `--as`.
@@ -7,11 +7,14 @@ and stay as entered. See `bot/cli/desk.py` for error handling and `--as`.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TextIO
 
 from bot.cli.desk import Desk, actor, chat_id, filters, iso_date, leaf, positive, status
 from bot.cli.table import clip, format_fields, format_table
-from bot.helpdesk import RequestView, export_ledger
+from bot.helpdesk import OPERATOR, HelpdeskError, RequestView, export_ledger
+from bot.helpdesk.report import Month, monthly_report
+from bot.helpdesk.report_files import report_files
 
 
 def requests_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
@@ -24,7 +27,7 @@ def requests_list(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
         [
             v.number,
             desk.when(v.created_at),
-            v.village.name,
+            v.village.display_name,
             v.category,
             v.status.value + (" (overdue)" if v.overdue else ""),
             v.assignee_name or "—",
@@ -57,9 +60,19 @@ def requests_show(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
         ("Satisfaction", v.satisfaction or "—"),
         ("Follow-up note", v.follow_up_note or "—"),
         ("Duplicate of", v.duplicate_of or "—"),
+        ("Supervision", f"{v.supervision_count} (督办: reminders and escalations)"),
     ]
     print(format_fields(fields), file=out)
     print(f"\nProblem:\n{v.description}", file=out)
+    if v.extensions:
+        print("\nExtensions (延期):", file=out)
+        for x in v.extensions:
+            decided = f", {x.state} by {x.decided_by} {desk.when(x.decided_at)}" if x.decided_by else ", pending"
+            print(
+                f"  · {desk.when(x.old_due_at)} -> {desk.when(x.new_due_at)}, asked by {x.requested_by}"
+                f"{decided}: {x.reason}",
+                file=out,
+            )
     if v.policy_hints:
         print("\nPolicies that may apply:", file=out)
         for hint in v.policy_hints:
@@ -85,6 +98,37 @@ def requests_export(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
     print(f"exported {count} request{'s' if count != 1 else ''} to {args.output}", file=out)
 
 
+def month_arg(value: str) -> Month:
+    """A calendar month: 2026-11 (or 2026年11月)."""
+    try:
+        return Month.parse(value)
+    except HelpdeskError:
+        raise argparse.ArgumentTypeError(f"invalid month {value!r}: expected YYYY-MM, e.g. 2026-11") from None
+
+
+def requests_report(desk: Desk, args: argparse.Namespace, out: TextIO) -> None:
+    """Write the monthly report (XLSX with the chart embedded) for one month of filed requests."""
+    report = monthly_report(desk.helpdesk, OPERATOR, args.month)
+    path = Path(args.out or f"report-{report.month.label}.xlsx")
+    workbook, chart = report_files(report, desk.tz)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(workbook)
+    tmp.replace(path)  # never a half-written report under the final name
+    if args.chart:
+        Path(args.chart).write_bytes(chart)
+    t, s = report.total, report.satisfaction
+    on_time = f"{t.on_time_rate:.0%}" if t.on_time_rate is not None else "n/a"
+    rating = f"{s.rate:.0%}" if s.rate is not None else "n/a"
+    print(
+        f"{report.month.label}: {t.filed} filed, {t.resolved} resolved ({on_time} on time), "
+        f"{t.overdue} overdue, {s.rated} rated ({rating} satisfied)"
+        + ("" if report.complete else " — month not over yet"),
+        file=out,
+    )
+    print(f"report written to {path}", file=out)
+
+
 def _as_user(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as", dest="as_user", type=chat_id, metavar="CHAT_ID",
@@ -108,8 +152,8 @@ def _filter_args(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    requests = subparsers.add_parser("requests", help="help requests: list, show, export the ledger")
-    req_sub = requests.add_subparsers(dest="requests_command", metavar="{list,show,export}", required=True)
+    requests = subparsers.add_parser("requests", help="help requests: list, show, export the ledger, monthly report")
+    req_sub = requests.add_subparsers(dest="requests_command", metavar="{list,show,export,report}", required=True)
 
     p = leaf(req_sub, "list", requests_list, "list requests")
     _filter_args(p)
@@ -127,3 +171,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["csv", "xlsx"], help="default: from the output file's extension")
     p.add_argument("--output", "-o", required=True, help="file to write")
     p.add_argument("--masked", action="store_true", help="hide phone and ID numbers (for reports sent out)")
+
+    p = leaf(req_sub, "report", requests_report, "monthly report (XLSX with a chart)")
+    p.add_argument(
+        "--month", type=month_arg, help="month of filing, YYYY-MM (default: the last complete month)"
+    )
+    p.add_argument("--out", "-o", help="file to write (default: report-YYYY-MM.xlsx)")
+    p.add_argument("--chart", help="also write the chart as a PNG to this file")

@@ -75,6 +75,7 @@ _EXPORTS = {
     "RequestView": "bot.helpdesk.views",
     "VillageCounts": "bot.helpdesk.views",
     "VillageView": "bot.helpdesk.views",
+    "village_labels": "bot.helpdesk.views",
 }
 
 

@@ -93,7 +93,7 @@ def require_village_cadre(viewer: Viewer, request: HelpRequest) -> None:
     if viewer.is_admin or request.village_id in viewer.village_ids:
         return
     raise PermissionDenied(
-        texts.HD_ERR_OTHER_VILLAGE.format(number=request.number, village=request.village.name)
+        texts.HD_ERR_OTHER_VILLAGE.format(number=request.number, village=request.village.township + request.village.name)
     )
 
 
@@ -111,7 +111,7 @@ def require_dispatcher(
     require_village_cadre(viewer, request)
     allowed = dispatchers(store.village_bindings(session, request.village_id), dispatcher_posts)
     if viewer.person_id not in {b.person_id for b in allowed}:
-        raise PermissionDenied(texts.HD_ERR_DISPATCHER_ONLY.format(village=request.village.name))
+        raise PermissionDenied(texts.HD_ERR_DISPATCHER_ONLY.format(village=request.village.township + request.village.name))
 
 
 def require_admin(viewer: Viewer) -> None:

@@ -21,6 +21,7 @@ from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Satisfaction, Status
 from bot.helpdesk.models import HelpRequest
 from bot.helpdesk.moves import Change, Mover, Step, village_cadre
 from bot.helpdesk.notify import local_time, preview, with_note
+from bot.helpdesk.present import place
 from bot.helpdesk.privacy import masked_logger
 from bot.helpdesk.validate import clean_note, clean_number
 from bot.helpdesk.views import Notification, NotificationKind, Outcome
@@ -97,7 +98,7 @@ class Casework:
             if post is None:
                 raise InvalidInput(
                     texts.HD_ERR_ASSIGNEE_NOT_CADRE.format(
-                        name=person.display_name, village=request.village.name
+                        name=person.display_name, village=place(request.village)
                     )
                 )
             if request.assignee_id == person.id and step.old is Status.ASSIGNED:
@@ -111,7 +112,7 @@ class Casework:
                 if person.id != step.viewer.person_id:
                     alert = texts.HD_MSG_ASSIGNED.format(
                         number=number,
-                        village=request.village.name,
+                        village=place(request.village),
                         category=request.category,
                         due=local_time(request.due_at, self._ctx.tz),
                         description=preview(request.description),
@@ -172,7 +173,7 @@ class Casework:
             elif action is Action.RETURN:
                 request.assignee = None
                 text = texts.HD_MSG_RETURNED.format(
-                    number=request.number, village=request.village.name, actor=step.viewer.label, reason=note
+                    number=request.number, village=place(request.village), actor=step.viewer.label, reason=note
                 )
                 before = self._mover.to_dispatchers(step, text, NotificationKind.RETURNED)
 

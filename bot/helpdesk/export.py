@@ -18,12 +18,17 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot import texts
 from bot.files import open_private
 from bot.helpdesk.access import Actor
 from bot.helpdesk.facade import Helpdesk
+from bot.helpdesk.models import HelpRequest, RequestExtension
+from bot.helpdesk.notify import local_time
+from bot.helpdesk.present import extension_view
 from bot.helpdesk.privacy import mask_phone, mask_text
-from bot.helpdesk.views import RequestFilter, RequestView
+from bot.helpdesk.views import ExtensionView, RequestFilter, RequestView
 
 Format = Literal["csv", "xlsx"]
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -67,7 +72,21 @@ def _columns(tz: ZoneInfo) -> list[tuple[str, Callable[[RequestView], Value], in
         ("重新办理次数", lambda v: v.reopen_count, 8),
         ("督办次数", lambda v: v.supervision_count, 8),
         ("照片数", lambda v: v.attachment_count, 8),
+        ("延期次数", lambda v: sum(1 for x in v.extensions if x.state == "approved"), 8),
+        ("延期情况", lambda v: _extensions(v, tz), 36),
     ]
+
+
+def _extensions(view: RequestView, tz: ZoneInfo) -> str:
+    """Every 延期 asked for, oldest first: its decision, the new due time and the reason."""
+    return "；".join(
+        texts.HD_LEDGER_EXTENSION.format(
+            state=texts.HD_EXTENSION_STATE_LABELS.get(x.state, x.state),
+            due=local_time(x.new_due_at, tz),
+            reason=x.reason,
+        )
+        for x in view.extensions
+    )
 
 
 def _follow_up(view: RequestView) -> str:
@@ -92,6 +111,8 @@ def _mask_view(view: RequestView) -> RequestView:
         address=mask_text(view.address),
         phone=mask_phone(view.phone),
         follow_up_note=mask_text(view.follow_up_note) if view.follow_up_note else view.follow_up_note,
+        resolution_note=mask_text(view.resolution_note) if view.resolution_note else view.resolution_note,
+        extensions=tuple(replace(x, reason=mask_text(x.reason)) for x in view.extensions),
         masked=True,
     )
 
@@ -101,9 +122,35 @@ def ledger_rows(
 ) -> Iterator[list[Value]]:
     """Data rows (no header) in filing order; datetimes are naive local time."""
     columns = _columns(helpdesk.config.tz)
+    extensions: dict[str, tuple[ExtensionView, ...]] | None = None
     for view in helpdesk.queries.iter_requests(actor, filters):
+        if extensions is None:  # after the first row: the actor's permission was checked
+            extensions = _extensions_by_number(helpdesk)
+        if view.number in extensions:
+            view = replace(view, extensions=_visible(view, extensions[view.number]))
         shown = _mask_view(view) if masked else view
         yield [getter(shown) for _, getter, _ in columns]
+
+
+def _extensions_by_number(helpdesk: Helpdesk) -> dict[str, tuple[ExtensionView, ...]]:
+    """Every request's 延期 (a small table: one read for the whole ledger), oldest first."""
+    found: dict[str, list[ExtensionView]] = {}
+    with helpdesk.context.read() as session:
+        rows = session.execute(
+            select(HelpRequest.number, RequestExtension)
+            .join(HelpRequest, HelpRequest.id == RequestExtension.request_id)
+            .order_by(RequestExtension.id)
+        )
+        for number, row in rows:
+            found.setdefault(number, []).append(extension_view(row))
+    return {number: tuple(views) for number, views in found.items()}
+
+
+def _visible(view: RequestView, extensions: tuple[ExtensionView, ...]) -> tuple[ExtensionView, ...]:
+    """A 延期 reason is free text like a note: masked for a viewer who sees the request masked."""
+    if not view.masked:
+        return extensions
+    return tuple(replace(x, reason=mask_text(x.reason)) for x in extensions)
 
 
 def _csv_cell(value: Value) -> str:

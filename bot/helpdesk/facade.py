@@ -7,9 +7,14 @@ It opens the database and builds the parts, which share one `DeskContext` and do
                          mark_duplicate, reopen, progress, add_note, feedback
                                                                          (bot/helpdesk/casework.py)
     helpdesk.followup    rate, answer_text, waiting, run_due (回访)     (bot/helpdesk/followup.py)
+    helpdesk.attachments photos: check_size, stage, add_staged, add, photos, latest_open
+                                                                         (bot/helpdesk/attachments.py)
     helpdesk.queries     show, list_requests, iter_requests, request_counts, count_requests,
                          overdue_by_cadre, overdue_digest                (bot/helpdesk/queries.py)
-    helpdesk.directory   villages, people, cadre posts, invites          (bot/helpdesk/directory.py)
+    helpdesk.directory   villages (add, rename, merge, remove), people, cadre posts, invites
+                                                                         (bot/helpdesk/directory.py)
+    helpdesk.oversight   run_due (督办: reminder, escalation), request_extension,
+                         decide_extension (延期)                         (bot/helpdesk/oversight.py)
 
 Commands return an `Outcome` (the request as the actor now sees it, plus `Notification`s that
 the front end should deliver); the helpdesk never sends messages itself.
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from bot.helpdesk.attachments import Attachments
 from bot.helpdesk.casework import Casework
 from bot.helpdesk.config import HelpdeskConfig
 from bot.helpdesk.context import DeskContext
@@ -31,6 +37,7 @@ from bot.helpdesk.directory import Directory
 from bot.helpdesk.followup import FollowUp
 from bot.helpdesk.intake import Intake
 from bot.helpdesk.moves import Mover
+from bot.helpdesk.oversight import Oversight
 from bot.helpdesk.policy import PolicyLookup
 from bot.helpdesk.queries import Queries
 
@@ -39,7 +46,7 @@ if TYPE_CHECKING:
 
 
 class Helpdesk:
-    """Help-request case log: the database, the configuration, and the four parts that use them."""
+    """Help-request case log: the database, the configuration, and the parts that use them."""
 
     def __init__(
         self,
@@ -57,7 +64,9 @@ class Helpdesk:
         self.followup = FollowUp(self.context, mover)
         self.casework = Casework(self.context, mover, self.followup)
         self.queries = Queries(self.context)
+        self.attachments = Attachments(self.context, mover)
         self.directory = Directory(self.context)
+        self.oversight = Oversight(self.context, mover)
 
     @classmethod
     def open(

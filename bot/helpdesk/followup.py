@@ -24,7 +24,7 @@ from bot.helpdesk.lifecycle import Action, Satisfaction, Status, Urgency
 from bot.helpdesk.models import HelpRequest
 from bot.helpdesk.moves import Change, Mover, Step
 from bot.helpdesk.notify import local_time, with_note
-from bot.helpdesk.present import request_view
+from bot.helpdesk.present import place, request_view
 from bot.helpdesk.privacy import masked_logger
 from bot.helpdesk.replies import ReplyClass, classify_reply
 from bot.helpdesk.validate import clean_note, clean_number, parse_rating
@@ -197,7 +197,7 @@ class FollowUp:
         alert = with_note(
             texts.HD_MSG_REOPENED.format(
                 number=request.number,
-                village=request.village.name,
+                village=place(request.village),
                 due=local_time(request.due_at, self._ctx.tz),
             ),
             words,

@@ -20,7 +20,7 @@ from bot.helpdesk.models import CadreBinding, HelpRequest, RequestPolicyHint
 from bot.helpdesk.notify import hint_lines, local_time, preview
 from bot.helpdesk.numbering import allocate_number
 from bot.helpdesk.policy import CategorySuggestion, PolicyHint, suggest_category
-from bot.helpdesk.present import request_view
+from bot.helpdesk.present import place, request_view
 from bot.helpdesk.privacy import mask_text, masked_logger
 from bot.helpdesk.replies import Emergency, detect_emergency
 from bot.helpdesk.validate import (
@@ -227,7 +227,7 @@ class Intake:
             cadre = b.person
             full = cadre.id in (request.requester_id, request.assignee_id)
             body = texts.HD_MSG_NEW_REQUEST.format(
-                village=request.village.name,
+                village=place(request.village),
                 number=number,
                 category=request.category,
                 urgency=Urgency(request.urgency).label,
@@ -249,7 +249,7 @@ class Intake:
             out.append(Notification(cadre.chat_user_id, body, number, kind))
         if not bindings:
             text = texts.HD_MSG_UNROUTED.format(
-                village=request.village.name, number=number, category=request.category
+                village=place(request.village), number=number, category=request.category
             )
             out.extend(
                 Notification(admin.chat_user_id, text, number, NotificationKind.UNROUTED)
@@ -258,7 +258,7 @@ class Intake:
         if urgent:  # the admins hear of every emergency at once, whoever else is told
             cadre_ids = {b.person.chat_user_id for b in bindings}
             text = texts.HD_MSG_URGENT_ADMIN.format(
-                village=request.village.name,
+                village=place(request.village),
                 number=number,
                 category=request.category,
                 description=preview(mask_text(request.description)),

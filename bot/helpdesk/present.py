@@ -39,6 +39,11 @@ def village_view(village: Village) -> VillageView:
     return VillageView(village.id, village.name, village.township, village.county)
 
 
+def place(village: Village) -> str:
+    """How a message names a village: with its township (龙场镇新寨村), since names repeat."""
+    return village_view(village).display_name
+
+
 def person_view(person: Person, bindings: Sequence[CadreBinding] = ()) -> PersonView:
     posts = tuple(PostView(village_view(b.village), b.post) for b in bindings)
     return PersonView(person.chat_user_id, person.display_name, Role(person.role), posts)

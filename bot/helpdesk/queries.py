@@ -192,7 +192,7 @@ class Queries:
                 lines.append(
                     texts.HD_MSG_OVERDUE_LINE.format(
                         number=view.number,
-                        village=view.village.name,
+                        village=view.village.display_name,
                         category=view.category,
                         status=view.status.label,
                         due=local_time(view.due_at, self._ctx.tz),

@@ -29,7 +29,7 @@ from bot.helpdesk.models import (
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 # Event kinds that record words or files, not a move of the request.
-_NOT_MOVES = ("note", "progress", "attach", "supervise", "extension")
+_NOT_MOVES = ("note", "progress", "attach", "supervise", "extension", "village")
 # Built once: a fresh alias per query would rebuild its column proxies every time.
 _ORIGINAL = aliased(HelpRequest, name="original")
 
@@ -66,16 +66,22 @@ def ensure_person(
 
 
 def resolve_village(session: Session, ref: int | str) -> Village:
-    """A village by id, by numeric string, or by exact name (must then be unique)."""
+    """A village by id, by numeric string, or by exact name (must then be unique); a name with
+    its township (龙场镇新寨村) or county in front tells same-named villages apart."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
         village = session.get(Village, int(ref))
         if village is None:
             raise NotFound(texts.HD_ERR_UNKNOWN_VILLAGE.format(village=ref))
         return village
-    name = (ref or "").strip()
+    name = "".join((ref or "").split())
     matches = (
         session.execute(select(Village).where(Village.name == name).order_by(Village.id)).scalars().all()
     )
+    if not matches:
+        everything = session.execute(select(Village).order_by(Village.id)).scalars().all()
+        matches = [
+            v for v in everything if name in (v.township + v.name, v.county + v.township + v.name)
+        ]
     if not matches:
         raise NotFound(texts.HD_ERR_UNKNOWN_VILLAGE.format(village=name))
     if len(matches) > 1:

@@ -6,6 +6,8 @@ A `RequestView` is always built *for a viewer*: if the viewer is not entitled to
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -63,6 +65,13 @@ class VillageView:
         """Township and village (龙场镇新寨村): what buttons, receipts and invitations show, since
         village names repeat across townships."""
         return f"{self.township}{self.name}" if self.township else self.name
+
+
+def village_labels(villages: Sequence[VillageView]) -> dict[int, str]:
+    """Short labels for a list of villages (buttons): the bare name where it is unique, the
+    township in front where another village has the same name (新寨村 in two townships)."""
+    names = Counter(v.name for v in villages)
+    return {v.id: v.display_name if names[v.name] > 1 else v.name for v in villages}
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,20 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
     """One line per bad setting, named by its environment variable; secrets are not echoed."""
     lines: list[str] = []
     for err in exc.errors():
-        loc = err.get("loc") or ("?",)
-        field = str(loc[0])
-        message = _FRIENDLY.get(field) or str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        shown = ""
-        if field not in SECRET_FIELDS and "input" in err and not isinstance(err["input"], dict):
-            shown = f" (got {err['input']!r})"
-        name = field.upper()
-        message = message.removeprefix(f"{name} ")  # validators that already name the variable
-        line = f"{name}: {message}{shown}"
+        loc = err.get("loc") or ()
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if not loc:  # a whole-model rule (two settings that disagree) names its settings itself
+            line = message
+        else:
+            field = str(loc[0])
+            message = _FRIENDLY.get(field) or message
+            shown = ""
+            value = err.get("input")
+            if field not in SECRET_FIELDS and value is not None and not isinstance(value, dict):
+                shown = f" (got {value!r})"  # an absent setting has nothing to echo
+            name = field.upper()
+            message = message.removeprefix(f"{name} ")  # validators that already name the variable
+            line = f"{name}: {message}{shown}"
         if line not in lines:
             lines.append(line)
     return lines

@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from telegram.ext._utils import webhookhandler as ptb_webhook
 
 from bot import texts
-from bot.assistant import Assistant, Notice, Reply, UserRef
+from bot.assistant import Assistant, Attachment, Notice, Reply, UserRef
 from bot.config import Settings
 from bot.telegram.format import escape, inline_keyboard, parse_callback, render_reply
 
@@ -118,6 +118,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
     if chat is not None:
         for text, markup in messages:
             await context.bot.send_message(chat.id, text, reply_markup=markup)
+        await send_photos(context.bot, chat.id, reply.photos)
         if reply.attachment is not None:
             await context.bot.send_document(
                 chat.id,
@@ -147,6 +148,18 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply | N
     return reply
 
 
+async def send_photos(bot: Bot, chat_id: int, photos: Iterable[Attachment]) -> None:
+    """A reply's pictures (a request's photos), one message each, their captions escaped. A picture
+    Telegram will not take as a photo (over 10 MB, odd dimensions) is sent as a file instead."""
+    for photo in photos:
+        caption = escape(photo.caption[:1000]) or None
+        try:
+            await bot.send_photo(chat_id, photo=photo.data, filename=photo.filename, caption=caption)
+        except BadRequest as exc:
+            log.info("photo %s sent as a file instead: %s", photo.filename, exc)
+            await bot.send_document(chat_id, document=photo.data, filename=photo.filename, caption=caption)
+
+
 async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:
     """Send notices to other users; one blocked or unknown user never stops the rest. Returns sent count."""
     sent = 0
@@ -154,6 +167,7 @@ async def deliver(bot: Bot, notices: Iterable[Notice]) -> int:
         try:
             for text, markup in render_reply(notice.reply):
                 await bot.send_message(notice.chat_id, text, reply_markup=markup)
+            await send_photos(bot, notice.chat_id, notice.reply.photos)
             sent += 1
         except Forbidden:
             log.info("user %s has blocked the bot; notice not delivered", notice.chat_id)

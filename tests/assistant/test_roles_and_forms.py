@@ -54,8 +54,9 @@ def test_the_form_is_a_state_machine_front_ends_only_store(assistant: Assistant,
     reply = assistant.dialog_input(VILLAGER, dialog, text="住房安全")  # typing the label works too
     reply = assistant.dialog_input(VILLAGER, reply.dialog, text="")
     assert texts.HD_ERR_DESCRIPTION_EMPTY in reply.text and reply.dialog["state"] == "request.description"
-    reply = assistant.dialog_input(VILLAGER, reply.dialog, text="房子漏雨")
+    reply = assistant.dialog_input(VILLAGER, reply.dialog, text="房子漏雨了")
     reply = assistant.dialog_input(VILLAGER, reply.dialog, text="新寨村")
+    reply = assistant.dialog_input(VILLAGER, reply.dialog, button="skip")  # 住址/户号
     reply = assistant.dialog_input(VILLAGER, reply.dialog, button="skip")
     assert reply.dialog["state"] == "request.confirm" and "（未留）" in reply.text
     done = assistant.dialog_input(VILLAGER, reply.dialog, button="ok")

@@ -46,6 +46,7 @@ def test_a_villager_asks_and_files_a_request(assistant: Assistant, tmp_path: Pat
             "3",  # 住房安全 (third category button)
             "家里房子漏雨 <b>不是标签</b>",
             "新寨村",
+            "3组12号",  # 住址/户号
             "13812345678",
             "1",  # ✅ 提交
             "/mine",
@@ -56,7 +57,7 @@ def test_a_villager_asks_and_files_a_request(assistant: Assistant, tmp_path: Pat
     text = chat(assistant, UserRef(500, "张大爷"), script, tmp_path)
     assert texts.ANSWER_HEADER in text and "[1] 原文1" in text and "│ " in text
     assert texts.NOT_COVERED.splitlines()[0] in text
-    assert "第 5 步" in text and "<b>不是标签</b>" in text
+    assert "第 6 步" in text and "<b>不是标签</b>" in text
     assert "工单编号" in text and "→ 用户 100:" in text  # the cadre's alert is shown too
     assert text.count("已派单") >= 1
 

@@ -83,3 +83,23 @@ def test_offline_switches_are_forced_and_quiet_defaults_kept(monkeypatch: pytest
     set_offline_environment()
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
     assert os.environ["TRANSFORMERS_VERBOSITY"] == "info" and os.environ["ANONYMIZED_TELEMETRY"] == "False"
+
+
+def test_a_missing_llm_model_is_named_without_echoing_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LLM_BASE_URL", "http://10.0.0.5:8000/v1")
+    with pytest.raises(SystemExit):
+        load_settings_or_exit(_env_file=None)
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines()]
+    assert lines[1:] == ["LLM_MODEL: required when LLM_BASE_URL is set: the model name the server serves"]
+
+
+def test_a_rule_over_two_settings_is_shown_without_a_placeholder_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("REQUEST_DEADLINE_HOURS", '{"没有这类": 24}')
+    with pytest.raises(SystemExit):
+        load_settings_or_exit(_env_file=None)
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines()]
+    assert lines[1:] == ["REQUEST_DEADLINE_HOURS names categories not in REQUEST_CATEGORIES: 没有这类"]

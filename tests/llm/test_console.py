@@ -50,3 +50,24 @@ def test_the_terminal_prints_the_answer_as_it_streams(tmp_path: Path, llm_kb, fa
     assert fallback.startswith(f"{texts.BOT_LOOKING_UP}\n【{texts.ANSWER_HEADER}】\n")
     assert "能补" not in fallback and "【来源：】" in fallback
     helpdesk.close()
+
+
+def test_a_streamed_follow_up_names_its_topic_first_and_prints_once(
+    tmp_path: Path, llm_kb, fake_llm: FakeOpenAI
+) -> None:
+    helpdesk = Helpdesk.open(f"sqlite:///{tmp_path / 'hd.db'}")
+    settings = Settings(data_dir=tmp_path, **llm_settings(fake_llm))
+    assistant = Assistant(settings, llm_kb, helpdesk, Analytics.open("sqlite://"))
+    out = Recorder()
+    session = Session(assistant, UserRef(500, "张大爷"), out, out_dir=tmp_path)
+    fake_llm.push(citing("3.5万元", "能补。D级每户3.5万元[{n}]。"))
+    session.handle(HOUSING_Q)
+    out.seek(0)
+    out.truncate()
+    fake_llm.push(citing("公示期为7天", "公示7天[{n}]。", piece_delay=0.05))
+    session.handle("那公示几天？")
+    text = out.getvalue()
+    assumed = texts.FOLLOW_UP_ASSUMED.format(topic="危房改造")
+    assert text.startswith(f"{texts.BOT_LOOKING_UP}\n【{texts.ANSWER_HEADER}】\n{assumed}\n公示7天[1]。\n\n【")
+    assert text.count("公示7天") == 1 and text.count(assumed) == 1
+    helpdesk.close()

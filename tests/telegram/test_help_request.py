@@ -22,7 +22,8 @@ def fill_until_confirm(u: FakeUser, description: str = "家里房子漏雨，墙
     u.send(description)
     villages = u.wait_for_message(containing="第 3 步")
     u.click(villages, "新寨村")
-    u.wait_for_message(containing="第 4 步")
+    u.click(u.wait_for_message(containing="第 4 步"), texts.BOT_FORM_SKIP_ADDRESS)
+    u.wait_for_message(containing="第 5 步")
     u.send("13812345678")
 
 
@@ -31,7 +32,7 @@ def test_filing_a_request_step_by_step(tg: FakeTelegram, bot, helpdesk: Helpdesk
     secretary = user(tg, SECRETARY_A, "王书记")
     member = user(tg, MEMBER_A, "李委员")
     fill_until_confirm(u)
-    confirm = u.wait_for_message(containing="第 5 步")
+    confirm = u.wait_for_message(containing="第 6 步")
     assert "类别：住房安全" in confirm.text and "新寨村" in confirm.text and "13812345678" in confirm.text
     u.click(confirm, texts.BOT_FORM_SUBMIT)
     receipt = u.wait_for_message(containing="工单编号")
@@ -51,7 +52,7 @@ def test_filing_a_request_step_by_step(tg: FakeTelegram, bot, helpdesk: Helpdesk
     assert tg.errors == [] and tg.bot_errors == []
 
 
-@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("step", [1, 2, 3, 4, 5, 6])
 def test_cancel_at_any_step(tg: FakeTelegram, bot, helpdesk: Helpdesk, step: int) -> None:
     u = user(tg, VILLAGER, "张大爷")
     u.send_command("/help_request")
@@ -60,6 +61,7 @@ def test_cancel_at_any_step(tg: FakeTelegram, bot, helpdesk: Helpdesk, step: int
         lambda: u.click(form, "医疗"),
         lambda: u.send("老母亲住院，医药费负担太重。"),
         lambda: u.click(u.last_message(), "红旗村"),
+        lambda: u.send("3组12号"),
         lambda: u.click(u.last_message(), texts.BOT_FORM_SKIP_PHONE),
     ]
     for answer in answers[: step - 1]:
@@ -90,31 +92,39 @@ def test_invalid_answers_are_explained_and_the_step_repeats(
     assert "没有找到村庄" in u.wait_for_message().text
     u.send("新寨")  # partial name: one match is enough
     u.wait_for_message(containing="第 4 步")
+    u.send("3组" * 150)
+    assert "最多 200 个字" in u.wait_for_message().text
+    u.send("3组12号")
+    u.wait_for_message(containing="第 5 步")
     u.send("12345")
     assert "格式不正确" in u.wait_for_message().text
     u.send_sticker()
     assert u.wait_for_message().text == texts.BOT_FORM_TEXT_ONLY
     u.send_contact("+86 138 1234 5678")  # the share-contact button answers the phone step
-    confirm = u.wait_for_message(containing="第 5 步")
+    confirm = u.wait_for_message(containing="第 6 步")
     assert "<b>村里停水三天了</b> & 水管破了" in confirm.text  # shown literally, not as HTML
+    assert "住址/户号：3组12号" in confirm.text
     stale = u.click(villages, "新寨村")  # an old step's button
     assert u.wait_for_callback_answer(stale).text == texts.BOT_FORM_STALE_BUTTON
     u.click(confirm, texts.BOT_FORM_SUBMIT)
     number = u.wait_for_message(containing="工单编号").text.split("工单编号：")[1].split()[0]
     view = helpdesk.queries.show(OPERATOR, number)
     assert view.description == "<b>村里停水三天了</b> & 水管破了 <script>x</script>"
-    assert view.phone == "13812345678"
+    assert view.phone == "13812345678" and view.address == "3组12号"
     assert tg.errors == [] and tg.bot_errors == []
 
 
-def test_menu_buttons_leave_the_form(tg: FakeTelegram, bot, helpdesk: Helpdesk) -> None:
+def test_menu_buttons_leave_the_form_after_asking(tg: FakeTelegram, bot, helpdesk: Helpdesk) -> None:
     u = user(tg, VILLAGER, "张大爷")
     u.send_command("/help_request")
     form = u.wait_for_message()
     u.click(form, "教育")
     u.wait_for_message(containing="第 2 步")
     u.send(texts.BOT_MENU_MINE)  # not taken as the description
-    assert u.wait_for_message().text == texts.BOT_MINE_EMPTY
+    ask = u.wait_for_message()
+    assert ask.text == texts.BOT_FORM_LEAVE
+    u.click(ask, texts.BOT_FORM_LEAVE_DROP.format(menu=texts.BOT_MENU_MINE))
+    assert u.wait_for_message().text == f"{texts.BOT_FORM_DROPPED}\n\n{texts.BOT_MINE_EMPTY}"
     query = u.click(form, "教育")  # the form is over: its buttons are stale
     assert u.wait_for_callback_answer(query).text == texts.BOT_FORM_GONE
     u.send(texts.BOT_MENU_REQUEST)  # and a new one starts cleanly
@@ -137,9 +147,9 @@ def test_form_survives_a_restart(
 
     start_bot(assistant)  # a new Application over the same persistence file
     u.click(villages, "红旗村")
-    u.wait_for_message(containing="第 4 步")
-    u.click(u.last_message(), texts.BOT_FORM_SKIP_PHONE)
-    confirm = u.wait_for_message(containing="第 5 步")
+    u.click(u.wait_for_message(containing="第 4 步"), texts.BOT_FORM_SKIP_ADDRESS)
+    u.click(u.wait_for_message(containing="第 5 步"), texts.BOT_FORM_SKIP_PHONE)
+    confirm = u.wait_for_message(containing="第 6 步")
     assert "失业在家" in confirm.text and "红旗村" in confirm.text
     u.click(confirm, texts.BOT_FORM_SUBMIT)
     number = u.wait_for_message(containing="工单编号").text.split("工单编号：")[1].split()[0]

@@ -101,7 +101,8 @@ def test_thumbs_down_is_stored_and_offers_help(tg: FakeTelegram, bot, analytics)
     ("send", "expected"),
     [
         (lambda u: u.send_sticker("🙏"), texts.BOT_MEDIA_NOT_SUPPORTED),
-        (lambda u: u.send_photo(), texts.BOT_MEDIA_NOT_SUPPORTED),
+        # a photo starts a help request (issue 11; tests/telegram/test_help_request_forgiving.py)
+        (lambda u: u.send_photo(), texts.BOT_FORM_PHOTO_START + "\n\n" + texts.BOT_FORM_CATEGORY),
         (lambda u: u.send_voice(), texts.BOT_MEDIA_NOT_SUPPORTED),
         (lambda u: u.send_location(26.2, 105.9), texts.BOT_MEDIA_NOT_SUPPORTED),
         (lambda u: u.send("   "), texts.EMPTY_QUESTION),

@@ -1,5 +1,6 @@
 """Admins: /reload with live progress, document upload, /docs and /rmdoc, /invite, /villages,
-/addvillage, /stats, /export. And /join for the cadres they invite.
+/addvillage (with a confirmation when the name is close to an existing village), /renamevillage,
+/mergevillage, /rmvillage, /stats, /export. And /join for the cadres they invite.
 
 Roles are checked by the Assistant; this module only avoids showing a progress message to someone
 who will be refused anyway.
@@ -19,7 +20,7 @@ from bot import texts
 from bot.assistant import Assistant, Reply
 from bot.telegram.format import escape
 from bot.telegram.menus import set_user_commands
-from bot.telegram.runtime import ProgressMessage, command, respond, services, user_ref
+from bot.telegram.runtime import ProgressMessage, command, respond, services, typing, user_ref
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -110,13 +111,31 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 villages = command(Assistant.villages)
 
 
-async def add_village(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _with_args(method: Callable[..., Reply]) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """A handler that passes the command's words to `method` (an Assistant method, by name)."""
+    name = method.__name__
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services(context)
+        reply = await svc.run(getattr(svc.assistant, name), user_ref(update), context.args or [])
+        await respond(update, context, reply)
+
+    return handler
+
+
+add_village = _with_args(Assistant.add_village)
+rename_village = _with_args(Assistant.rename_village)
+merge_village = _with_args(Assistant.merge_village)
+remove_village = _with_args(Assistant.remove_village)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats, or /stats month [2026-11] for the monthly report (a chart and a workbook)."""
     svc = services(context)
-    reply = await svc.run(svc.assistant.add_village, user_ref(update), context.args or [])
-    await respond(update, context, reply)
+    await typing(update, context, ChatAction.UPLOAD_DOCUMENT if context.args else ChatAction.TYPING)
+    await respond(update, context, await svc.run(svc.assistant.stats, user_ref(update), context.args or []))
 
 
-stats = command(Assistant.stats, action=ChatAction.TYPING)
 export = command(Assistant.export, action=ChatAction.UPLOAD_DOCUMENT)
 
 
@@ -129,6 +148,9 @@ def register(app: Application) -> None:
         ("join", join),
         ("villages", villages),
         ("addvillage", add_village),
+        ("renamevillage", rename_village),
+        ("mergevillage", merge_village),
+        ("rmvillage", remove_village),
         ("stats", stats),
         ("export", export),
     ):

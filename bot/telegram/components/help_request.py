@@ -1,5 +1,13 @@
 """Multi-step dialogs as one persistent ConversationHandler: the help-request form (category →
-description → village → phone → confirm) and the short "write a note" step of ticket actions.
+description → village → address → phone → confirm) and the short "write a note" step of ticket
+actions.
+
+The form forgives: a question typed mid-form (`Assistant.dialog_aside`) is answered through the
+normal answer path (villager.text_message, streaming when a model answers) and followed by
+继续填写求助吗？; a menu button, 我要求助 or 登记求助 pressed mid-form asks before the form is
+thrown away; photos (entry point, so also mid-form) go to villager.photo_message, which keeps them
+for the form, attaches them to a request just filed, or starts a request with them. An admin's
+photo outside the form is still a knowledge-base upload (admin.photo).
 
 The steps themselves live in the Assistant (shared with the terminal chat); this module only keeps
 the dialog state in `user_data` and tells PTB which state the conversation is in. Both are
@@ -9,11 +17,13 @@ than FORM_TIMEOUT_MINUTES is dropped on the next message, which is then handled 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -27,7 +37,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot import texts
 from bot.assistant import DIALOG_STATES, Reply
-from bot.telegram.components.villager import text_message
+from bot.telegram.components.admin import document as admin_document
+from bot.telegram.components.admin import photo as admin_photo
+from bot.telegram.components.villager import photo_message, text_message
 from bot.telegram.format import parse_callback
 from bot.telegram.runtime import DIALOG, press, respond, services, typing, user_ref
 
@@ -47,7 +59,25 @@ def _next(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> object:
     return reply.dialog["state"]
 
 
+def _open_form(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
+    """The help-request form in progress (not expired), if any."""
+    dialog = _dialog(context)
+    if not dialog or not str(dialog.get("state", "")).startswith("request."):
+        return None
+    return None if services(context).assistant.dialog_expired(dialog) else dialog
+
+
+async def _ask_leave(update: Update, context: ContextTypes.DEFAULT_TYPE, dialog: dict, pending: str) -> object:
+    svc = services(context)
+    reply = await svc.run(svc.assistant.dialog_leave, user_ref(update), dialog, pending)
+    await respond(update, context, reply)
+    return _next(context, reply)
+
+
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+    dialog = _open_form(context)
+    if dialog is not None:  # /help_request or 我要求助 again: never restart over a half-filled form
+        return await _ask_leave(update, context, dialog, texts.BOT_MENU_REQUEST)
     svc = services(context)
     reply = await svc.run(svc.assistant.start_request, user_ref(update))
     await respond(update, context, reply)
@@ -56,6 +86,14 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> o
 
 async def start_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     """Buttons that may open a dialog: 登记求助 under an answer, ticket actions that need a note."""
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_callback(query.data)
+    dialog = _open_form(context)
+    if parsed is not None and parsed[0] == "rq" and dialog is not None:
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        return await _ask_leave(update, context, dialog, f"rq:{parsed[1]}")
     reply = await press(update, context)
     if reply is None or reply.dialog is None:
         return None  # an invalid payload, or a press that opened no dialog (开始办理): keep any open one
@@ -82,7 +120,15 @@ async def dialog_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> obj
     if await _expired(update, context):
         await text_message(update, context)  # then treat the message as if no dialog was open
         return ConversationHandler.END
-    return await _turn(update, context, text=update.message.text or "")
+    text = update.message.text or ""
+    svc, dialog = services(context), _dialog(context)
+    if dialog is not None and await svc.run(svc.assistant.dialog_aside, dialog, text):
+        # A question, not the step's answer: answered as any question is, the form kept.
+        await text_message(update, context)
+        reply = await svc.run(svc.assistant.dialog_resume, user_ref(update), dialog, text)
+        await respond(update, context, reply)
+        return _next(context, reply)
+    return await _turn(update, context, text=text)
 
 
 async def dialog_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
@@ -137,8 +183,30 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     return ConversationHandler.END
 
 
+async def dialog_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+    """A photo, in the form or not (an entry point: PTB checks those first while a dialog is open)."""
+    svc, user = services(context), user_ref(update)
+    dialog = _dialog(context)
+    if dialog is not None and svc.assistant.dialog_expired(dialog):
+        assert context.user_data is not None
+        context.user_data.pop(DIALOG, None)
+        dialog = None
+    if dialog is None and (await svc.run(svc.assistant.identity, user)).is_admin:
+        # An admin's picture outside the form is a notice for the knowledge base (read by OCR).
+        assert update.message is not None
+        await (admin_photo(update, context) if update.message.photo else admin_document(update, context))
+        return ConversationHandler.END
+    reply = await photo_message(update, context, dialog)
+    return _next(context, reply)
+
+
 async def leave_for_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-    """A main-menu button pressed mid-dialog: close the dialog and do what the button says."""
+    """A main-menu button pressed mid-dialog: in the form, ask before throwing it away; in a
+    ticket note, close it and do what the button says."""
+    assert update.message is not None
+    dialog = _open_form(context)
+    if dialog is not None:
+        return await _ask_leave(update, context, dialog, (update.message.text or "").strip())
     assert context.user_data is not None
     context.user_data.pop(DIALOG, None)
     await text_message(update, context)
@@ -172,6 +240,9 @@ def _conversation(state_handlers: list, text: filters.BaseFilter) -> Conversatio
             CommandHandler("help_request", start_command, filters=PRIVATE),
             MessageHandler(text & REQUEST_TEXT, start_command),
             CallbackQueryHandler(start_button, pattern=r"^(rq|ta)\|"),
+            MessageHandler(
+                PRIVATE & (filters.PHOTO | filters.Document.IMAGE) & filters.UpdateType.MESSAGE, dialog_photo
+            ),
         ],
         states={state: state_handlers for state in DIALOG_STATES},
         fallbacks=[
