@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     user_rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
     max_upload_mb: int = Field(default=20, ge=1, le=200)
     digest_hour: int = Field(default=8, ge=0, le=23)
+    # How often the bot looks for requests due for their 回访 (FOLLOW_UP_DELAY_HOURS after 办结).
+    follow_up_check_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # An IANA name, checked at load; `tz` is the ZoneInfo every user of local time takes.
     timezone: str = "Asia/Shanghai"
     # Telegram's broadcast limit on messages the bot sends per second (PTB's AIORateLimiter).

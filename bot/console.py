@@ -130,19 +130,19 @@ class Session:
         commands: dict[str, Callable[[], Reply]] = {
             "start": lambda: a.start(self.user),
             "help": lambda: a.help(self.user),
-            "mine": lambda: a.my_requests(self.user),
-            "help_request": lambda: a.start_request(self.user),
-            "duties": lambda: a.duties(self.user),
-            "tickets": lambda: a.tickets(self.user),
-            "reload": lambda: a.reload(self.user, progress=lambda text: print(text, file=self.out)),
-            "docs": lambda: a.documents(self.user),
-            "rmdoc": lambda: a.ask_remove_document(self.user, " ".join(args)),
-            "invite": lambda: a.invite(self.user, args),
-            "join": lambda: a.join(self.user, " ".join(args)),
-            "villages": lambda: a.villages(self.user),
-            "addvillage": lambda: a.add_village(self.user, args),
-            "stats": lambda: a.stats(self.user, args),
-            "export": lambda: a.export(self.user),
+            "mine": lambda: a.mine.my_requests(self.user),
+            "help_request": lambda: a.requests.start_request(self.user),
+            "duties": lambda: a.cadre.duties(self.user),
+            "tickets": lambda: a.cadre.tickets(self.user),
+            "reload": lambda: a.admin.reload(self.user, progress=lambda text: print(text, file=self.out)),
+            "docs": lambda: a.admin.documents(self.user),
+            "rmdoc": lambda: a.admin.ask_remove_document(self.user, " ".join(args)),
+            "invite": lambda: a.directory.invite(self.user, args),
+            "join": lambda: a.directory.join(self.user, " ".join(args)),
+            "villages": lambda: a.directory.villages(self.user),
+            "addvillage": lambda: a.directory.add_village(self.user, args),
+            "stats": lambda: a.admin.stats(self.user, args),
+            "export": lambda: a.admin.export(self.user),
         }
         if name == "cancel":
             reply = a.cancel_dialog(self.user, self.dialog)
@@ -155,7 +155,7 @@ class Session:
             except OSError as exc:
                 print(f"{path}: {exc.strerror}", file=self.out)
                 return
-            self.show(a.add_document(self.user, path.name, data, progress=lambda t: print(t, file=self.out)))
+            self.show(a.admin.add_document(self.user, path.name, data, progress=lambda t: print(t, file=self.out)))
         elif name in commands:
             if name == "help_request":
                 self.dialog = None

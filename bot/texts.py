@@ -180,6 +180,8 @@ HD_ERR_CLAIM_CHAT_ONLY = "接单要由干部本人在聊天里操作。"
 HD_ERR_RESULT_TOO_SHORT = "办结要写一句办理结果，让村民知道办了什么，例如：“已请师傅换了水管，恢复供水。”"
 HD_ERR_PROGRESS_ASSIGNEE_ONLY = "只有工单 {number} 的承办人（或管理员）可以发布办理进展。"
 HD_ERR_PROGRESS_CLOSED = "工单 {number} 现在是“{status}”，已经不在办理中，不能再发布进展。"
+HD_ERR_URGENT_CLOSED = "工单 {number} 现在是“{status}”，已经不在办理中，不用再标紧急了。"
+HD_ERR_ALREADY_URGENT = "工单 {number} 已经是紧急的了，干部今天之内会处理。"
 HD_ERR_UNKNOWN_RATING = "评价“{rating}”不正确，可选：{choices}。"
 
 # -- notifications (Notification.text_zh)
@@ -245,7 +247,7 @@ HD_MSG_STATUS_PLAIN = {
 }
 HD_MSG_RESOLVED = (
     "您的求助 {number} 已经办好了。\n办理结果：{note}\n"
-    "问题解决了吗？请回复“已解决”或“未解决”，也可以直接说说情况。"
+    "问题解决了吗？请点下面的按钮评价（满意、基本满意、不满意），也可以直接说说情况。"
 )
 HD_LEDGER_FOLLOW_UP_WAITING = "已回访，待答复"
 # Ledger: 延期 columns (bot/helpdesk/export.py). {state}: HD_EXTENSION_STATE_LABELS.
@@ -299,6 +301,7 @@ HD_REPORT_SUMMARY = {
 }
 HD_REPORT_CHART_VILLAGES = "各村受理和办结"
 HD_REPORT_CHART_CATEGORIES = "各类别受理"
+HD_REPORT_CHART_TOP_VILLAGES = "受理最多的 {count} 个村（全部村见表格“按村”）"
 HD_REPORT_CHART_SERIES = ("受理", "办结", "超期")
 HD_REPORT_CHART_EMPTY = "本月没有求助工单"
 HD_REPORT_CHART_RATES = "按时办结率 {on_time}　满意率 {satisfaction}"
@@ -369,7 +372,7 @@ BOT_WELCOME = (
 BOT_WELCOME_CADRE = "您是{posts}，可以用 /tickets 处理本村工单，用 /duties 查看岗位职责。"
 BOT_WELCOME_ADMIN = "您是管理员，发送 /help 查看管理命令。"
 BOT_HELP_TITLE = "可以使用的命令"
-BOT_HELP_VILLAGER_NOTE = "直接发送文字就是提问；发送“已解决”或“未解决”可以回复办结回访。"
+BOT_HELP_VILLAGER_NOTE = "直接发送文字就是提问；求助办好以后，直接说“解决了”或“没解决”就是评价。"
 BOT_HELP_ADMIN_NOTE = (
     "把文件直接发给我，即可加入知识库（不超过 {mb} MB）：Word（.doc .docx .wps）、表格（.xls .xlsx .et .csv）、"
     "PDF（包括扫描件）、通知的照片或扫描图片（.jpg .png）、网页和文本（.html .txt .md）。"
@@ -510,6 +513,21 @@ BOT_TICKET_ASK_UNABLE = "请输入无法办理的原因，会转告求助人："
 BOT_TICKET_ASK_DUPLICATE = "请输入与工单 {number} 重复的原工单编号（如 2026-000123），或点击下方候选："
 BOT_TICKET_NO_NOTE = "不填说明"
 BOT_TICKET_NOTE_CANCELLED = "已取消，工单没有改动。"
+# casework front end (issue 11): progress notes, 重开, stale cards, 回访 ratings, urgency
+BOT_TICKET_PROGRESS = "办理进展"
+BOT_TICKET_REOPEN = "重开"
+BOT_TICKET_ASK_PROGRESS = "请写下办理进展（现在办到哪一步了），会用原话转告求助人："
+BOT_TICKET_ASK_REOPEN = "请输入重开原因（为什么要重新办理）："
+BOT_TICKET_OLD_CARD = "这张工单卡片是旧的，请看下面的最新情况再操作。"
+BOT_RATE_BUTTONS = {"s": "😊 满意", "b": "🙂 基本满意", "u": "😞 不满意"}
+BOT_RATE_ASK_REASON = (
+    "很抱歉没让您满意。请说说哪里还没解决（直接打字就行），干部会看到您的原话，重新给您办。"
+)
+BOT_RATE_NO_REASON = "不说了，直接提交"
+BOT_RATE_REASON_CANCELLED = "好的，评价还没有提交。想评价时，点“我的求助”再选就行。"
+BOT_MARK_URGENT = "🚨 这事很急"
+BOT_MARK_URGENT_DONE = "已改为【紧急】，村干部和管理员都收到了通知，今天之内处理。"
+BOT_MARK_URGENT_CALL = "如果有人受伤或病危请先打 120，着火、房子塌了、发洪水请打 119，有危险请打 110。"
 
 # -- admins
 BOT_ADMIN_ONLY = "抱歉，这个功能只有管理员可以使用。"
@@ -626,6 +644,7 @@ BOT_EXTEND_COMMAND = "/extend {number} 3 理由"
 BOT_EXTEND_SENT = "已提交工单 {number} 的延期申请（延到 {new_due}），等管理员审批，结果会通知您。"
 BOT_EXTEND_APPROVED = "已同意工单 {number} 延期，新的办理时限：{new_due}。已通知承办干部和求助人。"
 BOT_EXTEND_REFUSED = "已不同意工单 {number} 的延期申请，已通知承办干部。"
+BOT_REQUEST_EXTENSION_PENDING = "延期申请：延到 {new_due}（待管理员审批），理由：{reason}"
 BOT_STATS_TITLE = "使用统计"
 BOT_STATS_QUESTIONS = (
     "提问 {total} 次（近 7 天 {week} 次），{users} 人提问\n"
@@ -672,6 +691,7 @@ BOT_REPORT_PARTIAL = "（本月还没结束，数字截至 {now}）"
 BOT_REPORT_CAPTION = "{title}（统计截止 {now}）"
 BOT_REPORT_FILENAME = "求助工单月报_{month}.xlsx"
 BOT_REPORT_USAGE = "月报：发送 /stats month 看上个月的，或 /stats month 2026-11 看指定月份。"
+BOT_REPORT_BUTTON = "📊 {month}月报"
 
 # -- everywhere
 BOT_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再试。如果一直这样，请联系管理员。"

@@ -25,6 +25,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT, Settings, reveal
 from bot.helpdesk import OPERATOR, Helpdesk, open_helpdesk
+from bot.helpdesk.attachments import ATTACHABLE
 from bot.kb import KnowledgeBase
 from bot.kb.index import IndexDir
 from bot.ops.backup import BackupError, create_backup, restore_backup, verify_backup
@@ -41,6 +42,7 @@ QUESTIONS = (
     "明天的天气怎么样？",  # not covered: the abstention must survive a restore too
 )
 CHAT_IDS = (100, 101, 200, 500, 501)
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256))  # a request's photo (JPEG signature)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.chroma_server]
 
@@ -230,6 +232,7 @@ class Origin:
     kb: dict[str, Any]
     sources: dict[str, bytes]
     questions: list[dict[str, Any]]
+    photo_on: str = ""  # the request with a photo
 
 
 def open_question_log(settings: Settings):
@@ -272,12 +275,16 @@ def embedded_origin(tmp_path_factory: pytest.TempPathFactory, embedder) -> Origi
     kb = KnowledgeBase(settings, embedder=embedder)
     kb.ingest()
     with open_helpdesk(settings) as helpdesk:
-        populate(helpdesk)
+        numbers = populate(helpdesk)
+        photo_on = next(n for n in numbers if helpdesk.queries.show(OPERATOR, n).status in ATTACHABLE)
+        helpdesk.attachments.add(OPERATOR, photo_on, PHOTO, caption="墙上的裂缝")
+        helpdesk.attachments.stage(500, PHOTO)  # a form in progress: not backed up
         state = helpdesk_state(helpdesk)
     log_questions(settings)
     before_kb = kb_state(kb)
     summary = create_backup(settings, root / "backups" / "b1")
     assert summary.tables["requests"] == 4 and summary.documents == len(DOCS) and summary.questions == 2
+    assert summary.photos == 1 and "photos: 1 files" in summary.text()
     assert summary.chunks == len(before_kb["chunks"]) and summary.generation == before_kb["generation"]
     assert_backup_holds_the_vectors(summary.path, before_kb)
     return Origin(
@@ -288,6 +295,7 @@ def embedded_origin(tmp_path_factory: pytest.TempPathFactory, embedder) -> Origi
         before_kb,
         source_files(settings.kb_source),
         question_rows(settings),
+        photo_on,
     )
 
 
@@ -315,6 +323,7 @@ def test_restore_drill_embedded_chroma_and_sqlite(embedded_origin: Origin, embed
     assert result["tables"]["requests"] == 4 and result["kb"]["chunks"] == len(origin.kb["chunks"])
     assert result["analytics"] == {"question_log": 2}
     assert question_rows(settings) == origin.questions  # masked text, sources, 👍, timestamps
+    assert result["photos"] == {"files": 1}
     assert "13812345678" not in str(origin.questions) and len(origin.questions) == 2
 
     assert source_files(settings.kb_source) == origin.sources
@@ -323,6 +332,8 @@ def test_restore_drill_embedded_chroma_and_sqlite(embedded_origin: Origin, embed
     assert_same_kb(kb_state(kb), origin.kb)
     with open_helpdesk(settings) as helpdesk:
         assert helpdesk_state(helpdesk) == origin.helpdesk
+        (photo,) = helpdesk.attachments.photos(OPERATOR, origin.photo_on)  # the file is back, not only its row
+        assert photo.data == PHOTO and photo.view.caption == "墙上的裂缝"
         # Life goes on: the next request gets the next id and number.
         new = helpdesk.intake.file_request(500, "新寨村", "低保申请材料不知道怎么准备").request
         assert new.number not in {r["number"] for r in origin.helpdesk["requests"]}

@@ -18,11 +18,18 @@ through public methods:
     cards.py      how a request reads: card, alerts for others
     dialogs.py    dialog states (help-request form, ticket note)
     questions.py  Questions: ask, source passages, 👍/👎; validate_question, policy_lookup
-    requests.py   Requests: the help-request form, my requests, 问题解决了吗？
+    requests.py   Requests: the help-request form and photos sent with it
+    form_prompts.py what the form asks at each step
+    my_requests.py MyRequests: my requests, a request's card and photos, 问题解决了吗？
     duties.py     role handbooks and questions about a post's duties
     cadre.py      Cadre: duties, tickets, ticket actions, overdue digest
-    admin.py      Admin: reload, documents, invites and /join, villages, stats, export
+    feedback.py   Feedback: 这事很急, 回访 ratings and the scheduled 回访 question
+    oversight.py  Oversight: 督办 reminders, /extend (延期) and its approval
+    admin.py      Admin: reload, documents, stats, export
+    directory.py  Directory: invites and /join, villages
     facade.py     Assistant: the parts, start, help, and routing of text, dialog turns and buttons
+
+Commands are called on the part that owns them (`assistant.admin.stats`); the facade routes only.
 """
 
 from __future__ import annotations
@@ -44,11 +51,15 @@ _EXPORTS = {
     "friendly": "bot.assistant.context",
     "DIALOG_REQUEST_STEPS": "bot.assistant.dialogs",
     "DIALOG_STATES": "bot.assistant.dialogs",
+    "Directory": "bot.assistant.directory",
     "DUTY_ALIASES": "bot.assistant.duties",
     "DUTY_POSTS": "bot.assistant.duties",
     "duty_post_asked": "bot.assistant.duties",
     "markdown_blocks": "bot.assistant.duties",
     "Assistant": "bot.assistant.facade",
+    "VILLAGE_BUTTONS": "bot.assistant.form_prompts",
+    "MINE_PAGE": "bot.assistant.my_requests",
+    "MyRequests": "bot.assistant.my_requests",
     "MAX_QUESTION_CHARS": "bot.assistant.questions",
     "Questions": "bot.assistant.questions",
     "policy_lookup": "bot.assistant.questions",
@@ -63,8 +74,6 @@ _EXPORTS = {
     "UserRef": "bot.assistant.replies",
     "keyboard": "bot.assistant.replies",
     "valid_press": "bot.assistant.replies",
-    "MINE_PAGE": "bot.assistant.requests",
-    "VILLAGE_BUTTONS": "bot.assistant.requests",
     "Requests": "bot.assistant.requests",
     "Roles": "bot.assistant.roles",
 }

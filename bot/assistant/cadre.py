@@ -30,13 +30,14 @@ from bot.assistant.replies import (
     keyboard,
 )
 from bot.helpdesk import (
+    OPEN_STATUSES,
     Action,
     HelpdeskError,
+    IllegalTransition,
     InvalidInput,
     Outcome,
     RequestFilter,
     RequestView,
-    Status,
     allowed_actions,
     local_time,
 )
@@ -44,6 +45,20 @@ from bot.helpdesk import (
 log = logging.getLogger(__name__)
 
 TICKETS_PAGE = 8
+
+
+def stale_text(view: RequestView) -> str:
+    """"这件工单刚被…处理过" for a card older than `view`, named after the last move in its history
+    (the helpdesk words the same refusal when a move itself finds the card stale)."""
+    status = view.status.label
+    moves = [e for e in view.events if e.new_status is not None and e.kind in texts.HD_ACTION_LABELS]
+    if not moves:
+        return texts.HD_ERR_STALE_ANON.format(number=view.number, status=status)
+    last = moves[-1]
+    kind = "claim" if last.code == "claimed" else last.kind
+    return texts.HD_ERR_STALE.format(
+        number=view.number, who=last.actor, action=texts.HD_ACTION_LABELS[kind], status=status
+    )
 
 
 class Cadre:
@@ -141,15 +156,22 @@ class Cadre:
         )
 
     def _ticket_buttons(self, who: Identity, view: RequestView) -> Keyboard:
+        """The moves the helpdesk would allow this cadre now, each carrying the card's version, so
+        a press on a card that someone else has since changed is refused (`Stale`), not applied."""
         allowed = set(allowed_actions(view.status))
         dispatcher = self._is_dispatcher(who, view)
         mine = view.assignee_chat_user_id == who.user.id
-        n = view.number
+        holds_post = any(p.village.id == view.village.id for p in (who.person.posts if who.person else ()))
+        n = f"{view.number}.{view.version}"
         first: list[Button] = []
-        if Action.ASSIGN in allowed and dispatcher and not (mine and view.status is Status.ASSIGNED):
+        # 接单 (claim) is for cadres of the village: a dispatcher always, the others when nobody holds it.
+        claimable = dispatcher or view.assignee_chat_user_id is None
+        if Action.ASSIGN in allowed and holds_post and not mine and claimable:
             first.append(Button(texts.BOT_TICKET_TAKE, "ta", f"take.{n}"))
         if Action.START in allowed:
             first.append(Button(texts.BOT_TICKET_START, "ta", f"start.{n}"))
+        if view.status in OPEN_STATUSES and (mine or who.is_admin):
+            first.append(Button(texts.BOT_TICKET_PROGRESS, "ta", f"progress.{n}"))
         if Action.RESOLVE in allowed:
             first.append(Button(texts.BOT_TICKET_RESOLVE, "ta", f"resolve.{n}"))
         second: list[Button] = []
@@ -157,33 +179,65 @@ class Cadre:
             second.append(Button(texts.BOT_TICKET_REASSIGN, "ta", f"reassign.{n}"))
         if Action.RETURN in allowed:
             second.append(Button(texts.BOT_TICKET_RETURN, "ta", f"return.{n}"))
+        if Action.REOPEN in allowed and dispatcher:
+            second.append(Button(texts.BOT_TICKET_REOPEN, "ta", f"reopen.{n}"))
         third: list[Button] = []
         if Action.DUPLICATE in allowed:
             third.append(Button(texts.BOT_TICKET_DUPLICATE, "ta", f"dup.{n}"))
         if Action.UNABLE in allowed:
             third.append(Button(texts.BOT_TICKET_UNABLE, "ta", f"unable.{n}"))
-        return keyboard(first, second, third, [Button(texts.BOT_TICKET_BACK, "tl", "0")])
+        # 延期: asked by whoever handles it, decided by an admin (bot/assistant/oversight.py).
+        extension: list[Button] = []
+        if view.status in OPEN_STATUSES and (mine or dispatcher) and view.pending_extension is None:
+            extension.append(Button(texts.BOT_EXTEND_BUTTON, "xr", view.number))
+        if who.is_admin and view.pending_extension is not None:
+            extension.append(Button(texts.BOT_EXTEND_APPROVE, "xa", f"{view.number}.1"))
+            extension.append(Button(texts.BOT_EXTEND_REFUSE, "xa", f"{view.number}.0"))
+        return keyboard(first, second, third, extension, [Button(texts.BOT_TICKET_BACK, "tl", "0")])
+
+    def refreshed(self, who: Identity, view: RequestView, why: str, *, edit: bool = True) -> Reply:
+        """The fresh card after a refused press (a lost race, an old card): why, then what is true now."""
+        blocks = (Block(why), *request_card(view, self._ctx.tz, history=True))
+        return Reply(
+            blocks,
+            self._ticket_buttons(who, view),
+            edit=edit,
+            toast=why[:180],
+            replace_buttons=None if edit else (),
+        )
 
     # ------------------------------------------------------------------------ ticket actions
     @friendly
-    def ticket_action(self, user: UserRef, code: str, number: str) -> Reply:
+    def ticket_action(self, user: UserRef, code: str, number: str, version: int | None = None) -> Reply:
+        """A ticket button pressed on a card of `version` (None: a card sent before cards had one)."""
         who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY, toast=texts.BOT_CADRE_ONLY[:180])
-        if code == "take":
-            return self._after(
-                who, self._ctx.helpdesk.casework.assign(user.id, number, user.id), Action.ASSIGN.label
-            )
-        if code == "start":
-            return self._after(who, self._ctx.helpdesk.casework.start(user.id, number), Action.START.label)
+        casework = self._ctx.helpdesk.casework
+        try:
+            if version is None:
+                view = self._ctx.helpdesk.queries.show(user.id, number)
+                return self.refreshed(who, view, texts.BOT_TICKET_OLD_CARD)
+            if code == "take":
+                outcome = casework.claim(user.id, number, expected_version=version)
+                return self._after(who, outcome, texts.HD_ACTION_LABELS["claim"])
+            if code == "start":
+                outcome = casework.start(user.id, number, expected_version=version)
+                return self._after(who, outcome, Action.START.label)
+        except IllegalTransition as exc:
+            if exc.view is None:
+                raise
+            return self.refreshed(who, exc.view, exc.message_zh)
         view = self._ctx.helpdesk.queries.show(user.id, number)
+        if view.version != version:  # someone moved it since this card was sent: no dialog on it
+            return self.refreshed(who, view, stale_text(view))
         if code == "reassign":
             team = self._ctx.helpdesk.directory.list_cadres(user.id, view.village.id)
             choices = [
                 Button(
                     f"{p.display_name}（{'、'.join(x.post for x in p.posts if x.village.id == view.village.id)}）",
                     "as",
-                    f"{number}.{p.chat_user_id}",
+                    f"{number}.{p.chat_user_id}.{version}",
                 )
                 for p in team
                 if p.chat_user_id != view.assignee_chat_user_id
@@ -197,32 +251,42 @@ class Cadre:
         # The rest need a sentence from the cadre: open a small dialog.
         dialog = {
             "state": "ticket.note",
-            "data": {"action": code, "number": number},
+            "data": {"action": code, "number": number, "version": version},
             "user_id": user.id,
             "at": self._ctx.clock(),
         }
         return self.note_prompt(dialog)
 
     @friendly
-    def assign(self, user: UserRef, number: str, assignee: int) -> Reply:
+    def assign(self, user: UserRef, number: str, assignee: int, version: int | None = None) -> Reply:
         who = self._ctx.identity(user)
         if not who.is_cadre:
             return Reply.of(texts.BOT_CADRE_ONLY)
-        return self._after(
-            who, self._ctx.helpdesk.casework.assign(user.id, number, assignee), Action.ASSIGN.label
-        )
+        try:
+            if version is None:
+                view = self._ctx.helpdesk.queries.show(user.id, number)
+                return self.refreshed(who, view, texts.BOT_TICKET_OLD_CARD)
+            outcome = self._ctx.helpdesk.casework.assign(user.id, number, assignee, expected_version=version)
+        except IllegalTransition as exc:
+            if exc.view is None:
+                raise
+            return self.refreshed(who, exc.view, exc.message_zh)
+        return self._after(who, outcome, Action.ASSIGN.label)
 
     def note_prompt(self, dialog: dict[str, Any], *, error: str | None = None) -> Reply:
         """Ask for the note an action needs (after `error`, if the last one was refused)."""
         action, number = dialog["data"]["action"], dialog["data"]["number"]
         blocks: list[Block] = [Block(error)] if error else []
         rows: list[Sequence[Button]] = []
-        if action == "resolve":
-            blocks.append(Block(texts.BOT_TICKET_ASK_RESOLVE))
-        elif action == "return":
-            blocks.append(Block(texts.BOT_TICKET_ASK_RETURN))
-        elif action == "unable":
-            blocks.append(Block(texts.BOT_TICKET_ASK_UNABLE))
+        asks = {
+            "resolve": texts.BOT_TICKET_ASK_RESOLVE,
+            "return": texts.BOT_TICKET_ASK_RETURN,
+            "unable": texts.BOT_TICKET_ASK_UNABLE,
+            "progress": texts.BOT_TICKET_ASK_PROGRESS,
+            "reopen": texts.BOT_TICKET_ASK_REOPEN,
+        }
+        if action in asks:
+            blocks.append(Block(asks[action]))
         else:
             blocks.append(Block(texts.BOT_TICKET_ASK_DUPLICATE.format(number=number)))
             candidates = self._duplicate_candidates(dialog.get("user_id"), number)
@@ -244,35 +308,46 @@ class Cadre:
 
     def note_input(self, user: UserRef, dialog: dict, text: str | None, button: str | None) -> Reply:
         who = self._ctx.identity(user)
-        action, number = dialog["data"]["action"], dialog["data"]["number"]
+        data = dialog["data"]
+        action, number = data["action"], data["number"]
+        version = data.get("version")
         note = (text or "").strip() or None
         if button is not None:
-            if action == "resolve" and button == "skip":
-                note = None
-            elif action == "dup" and re.fullmatch(rf"o{NUMBER_PATTERN}", button):
+            if action == "dup" and re.fullmatch(rf"o{NUMBER_PATTERN}", button):
                 note = button[1:]
             else:
                 return stale(dialog)
         elif note is None:
             return self.note_prompt(dialog)
+        casework = self._ctx.helpdesk.casework
         try:
             if action == "resolve":
-                outcome = self._ctx.helpdesk.casework.resolve(user.id, number, note)
+                outcome = casework.resolve(user.id, number, note, expected_version=version)
             elif action == "return":
-                outcome = self._ctx.helpdesk.casework.return_to_dispatch(user.id, number, note or "")
+                outcome = casework.return_to_dispatch(user.id, number, note or "", expected_version=version)
             elif action == "unable":
-                outcome = self._ctx.helpdesk.casework.mark_unable(user.id, number, note or "")
+                outcome = casework.mark_unable(user.id, number, note or "", expected_version=version)
+            elif action == "progress":
+                outcome = casework.progress(user.id, number, note or "")
+            elif action == "reopen":
+                outcome = casework.reopen(user.id, number, note or "", expected_version=version)
             else:
-                outcome = self._ctx.helpdesk.casework.mark_duplicate(user.id, number, note or "")
+                outcome = casework.mark_duplicate(user.id, number, note or "", expected_version=version)
+        except IllegalTransition as exc:  # moved meanwhile: the note is not applied; the fresh card
+            if exc.view is None:
+                raise
+            return replace(self.refreshed(who, exc.view, exc.message_zh, edit=False), dialog=None)
         except InvalidInput as exc:
             return self.note_prompt(dialog, error=exc.message_zh)
         labels = {
-            "resolve": Action.RESOLVE,
-            "return": Action.RETURN,
-            "unable": Action.UNABLE,
-            "dup": Action.DUPLICATE,
+            "resolve": Action.RESOLVE.label,
+            "return": Action.RETURN.label,
+            "unable": Action.UNABLE.label,
+            "dup": Action.DUPLICATE.label,
+            "progress": texts.HD_ACTION_LABELS["progress"],
+            "reopen": texts.HD_ACTION_LABELS["reopen_explicit"],
         }
-        done = self._after(who, outcome, labels[action].label)
+        done = self._after(who, outcome, labels[action])
         return replace(done, edit=False, replace_buttons=())
 
     def _after(self, who: Identity, outcome: Outcome, label: str) -> Reply:

@@ -23,11 +23,11 @@ CADRE_KINDS = {
 }
 
 
-def satisfaction_buttons(number: str) -> list[Button]:
-    return [
-        Button(f"{texts.BOT_SOLVED_BUTTON} {number}", "sat", f"{number}.1"),
-        Button(f"{texts.BOT_UNSOLVED_BUTTON} {number}", "sat", f"{number}.0"),
-    ]
+def satisfaction_buttons(number: str, *, numbered: bool = False) -> list[Button]:
+    """满意 / 基本满意 / 不满意 for request `number` (its number on the labels where a message
+    lists several requests)."""
+    suffix = f" {number}" if numbered else ""
+    return [Button(f"{label}{suffix}", "sat", f"{number}.{code}") for code, label in texts.BOT_RATE_BUTTONS.items()]
 
 
 def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Block]:
@@ -46,6 +46,11 @@ def request_card(view: RequestView, tz: ZoneInfo, *, history: bool) -> list[Bloc
     )
     if view.duplicate_of:
         fields += "\n" + texts.BOT_REQUEST_DUPLICATE_OF.format(number=view.duplicate_of)
+    if view.pending_extension is not None:
+        x = view.pending_extension
+        fields += "\n" + texts.BOT_REQUEST_EXTENSION_PENDING.format(
+            new_due=local_time(x.new_due_at, tz), reason=texts.one_line(x.reason, 60)
+        )
     blocks = [
         Block(fields, title=texts.BOT_REQUEST_TITLE.format(number=view.number, status=view.status.label)),
         Block(view.description, title=texts.BOT_REQUEST_DESCRIPTION, quote=True),

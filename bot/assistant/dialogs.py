@@ -12,7 +12,7 @@ from bot import texts
 from bot.assistant.replies import Reply
 
 DIALOG_REQUEST_STEPS = ("category", "description", "village", "address", "phone", "confirm")
-DIALOG_STATES = (*(f"request.{s}" for s in DIALOG_REQUEST_STEPS), "ticket.note")
+DIALOG_STATES = (*(f"request.{s}" for s in DIALOG_REQUEST_STEPS), "ticket.note", "followup.reason")
 
 
 def stale(dialog: dict[str, Any]) -> Reply:

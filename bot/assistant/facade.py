@@ -2,27 +2,32 @@
 
 Each part is about one concern and talks to the others only through public methods; routing
 lives here: a typed message outside a dialog (menu button, 已解决/未解决, or a question), a turn
-of the open dialog (form step or ticket note), and a pressed button. The methods below that only
-hand over to a part are the front ends' API (bot/telegram, bot/console.py).
+of the open dialog (form step or ticket note), a photo, and a pressed button. A command goes
+straight to the part that owns it (`assistant.admin.stats`, `assistant.cadre.tickets`,
+`assistant.directory.invite`, `assistant.mine.my_requests`, …): the facade does not repeat the
+parts' methods, which kept it growing by one method per command (issue 9: at most 25 public
+methods a class; tests/test_structure.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from bot.assistant.admin import Admin
 from bot.assistant.cadre import Cadre
 from bot.assistant.context import AssistantContext, Identity, friendly
+from bot.assistant.directory import Directory
+from bot.assistant.feedback import REASON_STATE, Feedback
+from bot.assistant.my_requests import MyRequests
 from bot.assistant.oversight import Oversight
 from bot.assistant.questions import Questions
-from bot.assistant.replies import Block, Notice, Reply, UserRef, valid_press
+from bot.assistant.replies import Block, Reply, UserRef, valid_press
 from bot.assistant.requests import Requests
 from bot.assistant.roles import Roles
-from bot.helpdesk import HelpdeskError
+from bot.helpdesk import HelpdeskError, classify_reply
 
 if TYPE_CHECKING:
     from bot.analytics import Analytics
@@ -51,15 +56,18 @@ class Assistant:
         self.roles = Roles(self.context)
         self.questions = Questions(self.context)
         self.requests = Requests(self.context)
+        self.mine = MyRequests(self.context)
         self.cadre = Cadre(self.context)
+        self.feedback = Feedback(self.context)
         self.admin = Admin(self.context)
+        self.directory = Directory(self.context)
         self.oversight = Oversight(self.context)
         # The menu buttons, one table for `handle_text` (what each does) and `streams` (which texts
         # are not questions), so the two cannot disagree.
         self._menu: dict[str, Callable[[UserRef], Reply]] = {
             texts.BOT_MENU_ASK: lambda _user: Reply.of(texts.BOT_ASK_PROMPT),
             texts.BOT_MENU_REQUEST: self.requests.start_request,
-            texts.BOT_MENU_MINE: self.requests.my_requests,
+            texts.BOT_MENU_MINE: self.mine.my_requests,
             texts.BOT_MENU_HELP: self.help,
         }
 
@@ -96,8 +104,12 @@ class Assistant:
         menu = self._menu.get(stripped)
         if menu is not None:
             return menu(user)
+        # A verdict on a resolved request (回访) comes before questions: it is never logged as one.
+        verdict = self.feedback.answer_text(user, stripped)
+        if verdict is not None:
+            return verdict
         if stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
-            return self.requests.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
+            return self.mine.answer_follow_up(user, stripped in texts.BOT_SOLVED_WORDS)
         return self.questions.ask(user, text, on_text)
 
     def conversation_state(self, user: UserRef) -> dict[str, Any] | None:
@@ -119,6 +131,8 @@ class Assistant:
         stripped = (text or "").strip()
         if stripped in self._menu or stripped in texts.BOT_SOLVED_WORDS or stripped in texts.BOT_UNSOLVED_WORDS:
             return False
+        if classify_reply(stripped) is not None:  # may be a 回访 verdict: no "正在查找……" first
+            return False
         return self.questions.is_question(text)
 
     # ------------------------------------------------------------------------ the open dialog
@@ -134,6 +148,8 @@ class Assistant:
             return Reply.of(texts.BOT_NOTHING_TO_CANCEL)
         if str(dialog.get("state", "")).startswith("ticket."):
             return Reply.of(texts.BOT_TICKET_NOTE_CANCELLED, replace_buttons=())
+        if dialog.get("state") == REASON_STATE:
+            return Reply.of(texts.BOT_RATE_REASON_CANCELLED, replace_buttons=())
         self.requests.discard(user, dialog)
         return Reply.of(texts.BOT_FORM_CANCELLED, menu=True, replace_buttons=())
 
@@ -148,6 +164,8 @@ class Assistant:
         try:
             if state == "ticket.note":
                 return self.cadre.note_input(user, dialog, text, button)
+            if state == REASON_STATE:
+                return self.feedback.reason_input(user, dialog, text, button)
             if button == "drop":
                 return self._leave_form(user, dialog)
             if text is not None and self.dialog_aside(dialog, text):
@@ -230,23 +248,26 @@ class Assistant:
         if action == "rq":
             return self.requests.start_request(user, int(arg) if arg else None)
         if action == "my":
-            return self.requests.my_requests(user, int(arg))
+            return self.mine.my_requests(user, int(arg))
         if action == "rv":
-            return self.requests.request_detail(user, arg)
+            return self.mine.request_detail(user, arg)
         if action == "ph":
-            return self.requests.show_photos(user, arg)
+            return self.mine.show_photos(user, arg)
         if action == "sat":
-            number, satisfied = arg.rsplit(".", 1)
-            return self.requests.answer_follow_up(user, satisfied == "1", number)
+            number, code = arg.rsplit(".", 1)
+            return self.feedback.rate(user, number, code)
+        if action == "ur":
+            return self.feedback.mark_urgent(user, arg)
         if action == "tl":
             return self.cadre.tickets(user, int(arg))
         if action == "tk":
             return self.cadre.ticket(user, arg)
-        if action == "ta":
-            return self.cadre.ticket_action(user, head, tail)
-        if action == "as":
-            number, assignee = arg.rsplit(".", 1)
-            return self.cadre.assign(user, number, int(assignee))
+        if action == "ta":  # code.number[.version]
+            code, number, *version = arg.split(".")
+            return self.cadre.ticket_action(user, code, number, int(version[0]) if version else None)
+        if action == "as":  # number.assignee[.version]
+            number, assignee, *version = arg.split(".")
+            return self.cadre.assign(user, number, int(assignee), int(version[0]) if version else None)
         if action == "du":
             return self.cadre.duties(user, int(arg))
         if action == "dr":
@@ -256,11 +277,13 @@ class Assistant:
         if action == "dk":
             return Reply.of(texts.BOT_DOCS_KEPT, edit=True)
         if action == "va":
-            return self.admin.confirm_add_village(user, arg)
+            return self.directory.confirm_add_village(user, arg)
         if action == "vm":
-            return self.admin.confirm_merge_village(user, int(head), int(tail))
+            return self.directory.confirm_merge_village(user, int(head), int(tail))
         if action == "vk":
             return Reply.of(texts.BOT_ADDVILLAGE_CANCELLED, replace_buttons=())
+        if action == "mr":
+            return self.admin.monthly_report(user, arg)
         if action == "xr":
             return self.oversight.how_to_extend(user, arg)
         if action == "xa":
@@ -268,71 +291,3 @@ class Assistant:
             return self.oversight.decide(user, number, approve == "1")
         # "f" outside a dialog: the form it belonged to has ended.
         return Reply(toast=texts.BOT_FORM_GONE)
-
-    # ------------------------------------------------------------------------ commands
-    # Front ends call these by name (e.g. `command(Assistant.stats)` in bot/telegram).
-    def start_request(self, user: UserRef, question_id: int | None = None) -> Reply:
-        return self.requests.start_request(user, question_id)
-
-    def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
-        return self.requests.my_requests(user, offset)
-
-    def duties(self, user: UserRef, index: int | None = None) -> Reply:
-        return self.cadre.duties(user, index)
-
-    def tickets(self, user: UserRef, offset: int = 0) -> Reply:
-        return self.cadre.tickets(user, offset)
-
-    def overdue_digest(self, now: datetime | None = None) -> list[Notice]:
-        return self.cadre.overdue_digest(now)
-
-    def oversight_due(self, now: datetime | None = None) -> list[Notice]:
-        """督办 reminders and escalations due now (the front end's scheduler runs this)."""
-        return self.oversight.due(now)
-
-    def extend(self, user: UserRef, args: Sequence[str]) -> Reply:
-        return self.oversight.extend(user, args)
-
-    def reload(self, user: UserRef, progress: Callable[[str], None] | None = None) -> Reply:
-        return self.admin.reload(user, progress)
-
-    def check_upload(self, user: UserRef, filename: str | None, size: int | None) -> Reply | None:
-        return self.admin.check_upload(user, filename, size)
-
-    def add_document(
-        self, user: UserRef, filename: str, data: bytes, progress: Callable[[str], None] | None = None
-    ) -> Reply:
-        return self.admin.add_document(user, filename, data, progress)
-
-    def documents(self, user: UserRef) -> Reply:
-        return self.admin.documents(user)
-
-    def ask_remove_document(self, user: UserRef, key_or_name: str) -> Reply:
-        return self.admin.ask_remove_document(user, key_or_name)
-
-    def invite(self, user: UserRef, args: Sequence[str]) -> Reply:
-        return self.admin.invite(user, args)
-
-    def join(self, user: UserRef, code: str) -> Reply:
-        return self.admin.join(user, code)
-
-    def villages(self, user: UserRef) -> Reply:
-        return self.admin.villages(user)
-
-    def add_village(self, user: UserRef, args: Sequence[str]) -> Reply:
-        return self.admin.add_village(user, args)
-
-    def rename_village(self, user: UserRef, args: Sequence[str]) -> Reply:
-        return self.admin.rename_village(user, args)
-
-    def merge_village(self, user: UserRef, args: Sequence[str]) -> Reply:
-        return self.admin.merge_village(user, args)
-
-    def remove_village(self, user: UserRef, args: Sequence[str]) -> Reply:
-        return self.admin.remove_village(user, args)
-
-    def stats(self, user: UserRef, args: Sequence[str] = ()) -> Reply:
-        return self.admin.stats(user, args)
-
-    def export(self, user: UserRef) -> Reply:
-        return self.admin.export(user)

@@ -104,15 +104,19 @@ ACTIONS: dict[str, re.Pattern[str]] = {
         "my": r"\d{1,5}",  # my requests, page offset
         "rv": _NUM,  # view one of my requests
         "ph": _NUM,  # the photos of a request
-        "sat": rf"{_NUM}\.[01]",  # problem solved? yes/no
+        # 回访 rating: s 满意 / b 基本满意 / u 不满意 (1/0: 已解决/未解决 on messages sent before)
+        "sat": rf"{_NUM}\.[01sbu]",
         "tl": r"\d{1,5}",  # ticket list, page offset
         "tk": _NUM,  # ticket card
-        "ta": rf"(?:take|start|resolve|return|dup|unable|reassign)\.{_NUM}",  # ticket action
-        "as": rf"{_NUM}\.\d{{1,15}}",  # assign ticket to cadre
+        # ticket action on the card's version (cards sent before versions carry none: refreshed)
+        "ta": rf"(?:take|start|resolve|return|dup|unable|reassign|progress|reopen)\.{_NUM}(?:\.\d{{1,9}})?",
+        "as": rf"{_NUM}\.\d{{1,15}}(?:\.\d{{1,9}})?",  # assign ticket to cadre (card's version)
+        "ur": _NUM,  # the requester marks their request urgent
         "du": r"\d{1,2}",  # duties of post n
         "dr": r"[0-9a-f]{10}",  # ask to remove document
         "dx": r"[0-9a-f]{10}",  # remove document (confirmed)
         "dk": r"",  # keep document
+        "mr": r"\d{4}-\d{2}",  # the monthly report of a month (admins)
         "va": r"[0-9a-f]{8}",  # register a village despite similar names (confirmed)
         "vk": r"",  # village change cancelled
         "vm": r"\d{1,12}\.\d{1,12}",  # merge village source.target (confirmed)

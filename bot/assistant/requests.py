@@ -1,4 +1,7 @@
-"""Villagers' help requests: the step-by-step form, "my requests", and 问题解决了吗？ (follow-up)."""
+"""Villagers' help requests: the step-by-step form that files one, and photos sent with it.
+
+What each step shows is `form_prompts`; what was filed (我的求助, 问题解决了吗？) is `my_requests`.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot import texts, vocab
-from bot.assistant.cards import notice, request_card, satisfaction_buttons, split
+from bot.assistant.cards import notice, split
 from bot.assistant.context import AssistantContext, friendly
 from bot.assistant.dialogs import stale
+from bot.assistant.form_prompts import step_prompt
 from bot.assistant.replies import (
     Attachment,
     Block,
@@ -20,22 +24,16 @@ from bot.assistant.replies import (
     Notice,
     Reply,
     UserRef,
-    chunks,
     keyboard,
 )
 from bot.helpdesk import (
     HelpdeskError,
     InvalidInput,
     NotificationKind,
-    RequestFilter,
-    Status,
-    local_time,
     village_labels,
 )
 from bot.helpdesk.attachments import MAX_PHOTOS
 
-MINE_PAGE = 5
-VILLAGE_BUTTONS = 24
 # Alerts that tell cadres (and admins) of a new request: they carry the form's photos.
 ALERT_KINDS = frozenset({NotificationKind.NEW_REQUEST, NotificationKind.URGENT, NotificationKind.UNROUTED})
 
@@ -51,6 +49,14 @@ MIN_DESCRIPTION_CHARS = 5
 def meaningful_length(text: str) -> int:
     """Letters, digits and Chinese characters in `text` (punctuation and spaces do not count)."""
     return sum(1 for ch in text if ch.isalnum())
+
+
+def photo_files(context: AssistantContext, user: UserRef, number: str) -> tuple[Attachment, ...]:
+    """The photos of request `number` as files to send, for whoever may see them."""
+    return tuple(
+        Attachment(p.filename, p.data, p.view.caption or "")
+        for p in context.helpdesk.attachments.photos(user.id, number)
+    )
 
 
 def looks_like_question(text: str) -> bool:
@@ -309,7 +315,7 @@ class Requests:
         )
         number = outcome.request.number
         attached, failed = self._attach_staged(user, number, data.get("photos") or [])
-        photos = self._photo_files(user, number) if attached else ()
+        photos = photo_files(self._ctx, user, number) if attached else ()
         own: list[Block] = []
         notices: list[Notice] = []
         for n in outcome.notifications:
@@ -340,12 +346,6 @@ class Requests:
                 failed.append(exc.message_zh)
         return attached, failed
 
-    def _photo_files(self, user: UserRef, number: str) -> tuple[Attachment, ...]:
-        return tuple(
-            Attachment(p.filename, p.data, p.view.caption or "")
-            for p in self._ctx.helpdesk.attachments.photos(user.id, number)
-        )
-
     def form_prompt(
         self,
         dialog: dict[str, Any],
@@ -355,54 +355,9 @@ class Requests:
         replace_buttons: Keyboard | None = None,
     ) -> Reply:
         """The question for the form's current step (after `error`, if the last answer was refused)."""
-        state, data = dialog["state"], dialog["data"]
-        blocks: list[Block] = [Block(error)] if error else []
-        buttons: list[Sequence[Button]] = []
-        if state == "request.category":
-            categories = self._ctx.helpdesk.categories
-            if data.get("description"):
-                blocks.append(Block(data["description"], quote=True))
-            blocks.append(Block(texts.BOT_FORM_CATEGORY))
-            suggested = data.get("suggested")
-            if suggested in categories:
-                index = categories.index(suggested)
-                buttons.append([Button(texts.BOT_FORM_SUGGESTED_BUTTON.format(category=suggested), "f", f"c{index}")])
-            cats = [Button(c, "f", f"c{i}") for i, c in enumerate(categories)]
-            buttons.extend(chunks(cats, 2))
-        elif state == "request.description":
-            blocks.append(Block(texts.BOT_FORM_DESCRIPTION.format(category=data.get("category", ""))))
-            if data.get("question"):
-                blocks.append(Block(data["question"], quote=True))
-                buttons.append([Button(texts.BOT_FORM_USE_QUESTION, "f", "q")])
-        elif state == "request.village":
-            if villages is None:
-                blocks.append(Block(texts.BOT_FORM_VILLAGE))
-                villages = self._ctx.helpdesk.directory.list_villages()[:VILLAGE_BUTTONS]
-            labels = village_labels(self._ctx.helpdesk.directory.list_villages())  # township where names repeat
-            shown = villages[:VILLAGE_BUTTONS]
-            buttons.extend(chunks([Button(labels.get(v.id, v.display_name), "f", f"v{v.id}") for v in shown], 3))
-        elif state == "request.address":
-            blocks.append(Block(texts.BOT_FORM_ADDRESS))
-            buttons.append([Button(texts.BOT_FORM_SKIP_ADDRESS, "f", "skip")])
-        elif state == "request.phone":
-            blocks.append(Block(texts.BOT_FORM_PHONE))
-            buttons.append([Button(texts.BOT_FORM_SKIP_PHONE, "f", "skip")])
-        elif state == "request.confirm":
-            fields = [
-                texts.BOT_FORM_FIELD_CATEGORY.format(value=data.get("category", "")),
-                texts.BOT_FORM_FIELD_VILLAGE.format(value=data.get("village", "")),
-                texts.BOT_FORM_FIELD_ADDRESS.format(value=data.get("address") or texts.BOT_FORM_NO_ADDRESS),
-                texts.BOT_FORM_FIELD_PHONE.format(value=data.get("phone") or texts.BOT_FORM_NO_PHONE),
-                texts.BOT_FORM_FIELD_DESCRIPTION.format(value=data.get("description", "")),
-            ]
-            if data.get("photos"):
-                fields.append(texts.BOT_FORM_FIELD_PHOTOS.format(count=len(data["photos"])))
-            blocks.append(Block("\n".join(fields), title=texts.BOT_FORM_CONFIRM))
-            buttons.append(
-                [Button(texts.BOT_FORM_SUBMIT, "f", "ok"), Button(texts.BOT_FORM_REDO, "f", "redo")]
-            )
-        buttons.append([Button(texts.BOT_FORM_CANCEL, "f", "x")])
-        return Reply(tuple(blocks), keyboard(*buttons), dialog=dialog, replace_buttons=replace_buttons)
+        return step_prompt(
+            self._ctx.helpdesk, dialog, error=error, villages=villages, replace_buttons=replace_buttons
+        )
 
     # ------------------------------------------------------------------------ photos
     def check_photo(self, user: UserRef, dialog: dict[str, Any] | None, size: int | None) -> Reply | None:
@@ -469,73 +424,3 @@ class Requests:
         dialog["data"]["photos"] = [{"t": token, "c": caption}]
         reply = self._described(dialog, caption) if caption else self.form_prompt(dialog)
         return replace(reply, blocks=(Block(texts.BOT_FORM_PHOTO_START), *reply.blocks))
-
-    @friendly
-    def show_photos(self, user: UserRef, number: str) -> Reply:
-        """The photos of a request, for whoever may see it (the cadre's 看照片 button)."""
-        files = self._photo_files(user, number)
-        if not files:
-            return Reply.of(texts.BOT_PHOTOS_NONE.format(number=number))
-        return Reply.of(texts.BOT_PHOTOS_TITLE.format(number=number, count=len(files)), photos=files)
-
-    # ------------------------------------------------------------------------ my requests
-    @friendly
-    def my_requests(self, user: UserRef, offset: int = 0) -> Reply:
-        if self._ctx.helpdesk.directory.get_person(user.id) is None:
-            return Reply.of(texts.BOT_MINE_EMPTY)
-        # Cadres also see their villages' requests in lists; "mine" means the ones they filed.
-        page = self._ctx.helpdesk.queries.list_requests(
-            user.id, RequestFilter(requester=user.id), limit=MINE_PAGE, offset=offset
-        )
-        items = page.items
-        if not items and offset == 0:
-            return Reply.of(texts.BOT_MINE_EMPTY)
-        blocks: list[Block] = [Block("", title=texts.BOT_MINE_TITLE.format(count=len(items)))]
-        rows: list[Sequence[Button]] = []
-        for view in items:
-            line = texts.BOT_MINE_LINE.format(
-                number=view.number,
-                status=view.status.label,
-                category=view.category,
-                village=view.village.display_name,
-                created=local_time(view.created_at, self._ctx.tz),
-                description=texts.one_line(view.description, 60),
-            )
-            if view.status is Status.RESOLVED:
-                line += "\n" + texts.BOT_MINE_WAITING
-                rows.append(satisfaction_buttons(view.number))
-            blocks.append(Block(line))
-        views = [Button(texts.BOT_VIEW_BUTTON.format(number=v.number), "rv", v.number) for v in items]
-        rows = [*chunks(views, 2), *rows]
-        if page.has_more:
-            rows.append([Button(texts.BOT_MORE, "my", str(offset + MINE_PAGE))])
-        return Reply(tuple(blocks), keyboard(*rows))
-
-    @friendly
-    def request_detail(self, user: UserRef, number: str) -> Reply:
-        view = self._ctx.helpdesk.queries.show(user.id, number)
-        buttons = [satisfaction_buttons(number)] if view.status is Status.RESOLVED else []
-        if view.attachment_count:
-            buttons.append([Button(texts.BOT_PHOTOS_BUTTON.format(count=view.attachment_count), "ph", number)])
-        return Reply(tuple(request_card(view, self._ctx.tz, history=True)), keyboard(*buttons))
-
-    @friendly
-    def answer_follow_up(self, user: UserRef, satisfied: bool, number: str | None = None) -> Reply:
-        """问题解决了吗？ — 已解决 closes the request, 未解决 reopens it for the cadres."""
-        if number is None:
-            if self._ctx.helpdesk.directory.get_person(user.id) is None:
-                return Reply.of(texts.BOT_NO_FEEDBACK_PENDING)
-            waiting = self._ctx.helpdesk.queries.list_requests(
-                user.id, RequestFilter(requester=user.id, statuses=(Status.RESOLVED,)), limit=10
-            ).items
-            if not waiting:
-                return Reply.of(texts.BOT_NO_FEEDBACK_PENDING)
-            if len(waiting) > 1:
-                return Reply.of(
-                    texts.BOT_WHICH_REQUEST,
-                    buttons=keyboard(*(satisfaction_buttons(v.number) for v in waiting)),
-                )
-            number = waiting[0].number
-        outcome = self._ctx.helpdesk.casework.feedback(user.id, number, satisfied)
-        own, notices = split(outcome, user.id)
-        return Reply(tuple(own), notices=notices, replace_buttons=(), toast=texts.BOT_FEEDBACK_RECORDED)

@@ -198,7 +198,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--only",
         action="append",
         choices=("database", "kb", "analytics"),
-        help="restore only this part (repeatable; default all three)",
+        help="restore only this part (repeatable; default all)",
     )
     p.set_defaults(func=cmd_backup_restore)
     p = bsub.add_parser("verify", help="check a backup's manifest and checksums")

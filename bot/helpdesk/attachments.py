@@ -21,10 +21,9 @@ Rules (each refusal is an `InvalidInput` whose `message_zh` a front end shows as
 Adding a photo is recorded in the request's history (code ATTACHED, the caption as the note),
 counts in `attachment_count` (the ledger's 照片数), and tells the assigned cadre (ATTACHED).
 
-Backups: `python -m bot backup` (bot/ops/backup.py) dumps the tables, so the request_attachments
-rows (path, size, sha256, caption) are in it, but not the picture files: copy
-`DATA_DIR/attachments/` beside the backup (the sha256 column checks them). A restored database
-whose files are missing still works: `photos` leaves a missing file out and logs it.
+Backups (bot/ops/backup.py) hold the request_attachments rows with the database and the files
+as their `photos/` part (staged photos of forms in progress are left out). A database restored
+without its files still works: `photos` leaves a missing file out and logs it.
 """
 
 from __future__ import annotations

@@ -17,12 +17,12 @@ from bot.helpdesk.context import DeskContext
 from bot.helpdesk.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from bot.helpdesk.events import EventCode, EventNote
 from bot.helpdesk.followup import FollowUp
-from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Satisfaction, Status
+from bot.helpdesk.lifecycle import OPEN_STATUSES, Action, Satisfaction, Status, Urgency
 from bot.helpdesk.models import HelpRequest
 from bot.helpdesk.moves import Change, Mover, Step, village_cadre
 from bot.helpdesk.notify import local_time, preview, with_note
 from bot.helpdesk.present import place
-from bot.helpdesk.privacy import masked_logger
+from bot.helpdesk.privacy import mask_text, masked_logger
 from bot.helpdesk.validate import clean_note, clean_number
 from bot.helpdesk.views import Notification, NotificationKind, Outcome
 
@@ -243,12 +243,57 @@ class Casework:
             request = step.request
             event = EventNote(EventCode.REOPENED, {"due": request.due_at.isoformat()}, reason_n)
             notices = self._followup.rework_alerts(step, reason_n)
-            notice = self._mover.status_notice(request, step.old, reason_n)
-            return Change(event, lambda: [notice, *notices])
+            # Worded once the status has moved (in `notify`): worded here it told the villager
+            # "已经结束" about the request just reopened.
+            return Change(event, lambda: [self._mover.status_notice(request, step.old, reason_n), *notices])
 
         return self._mover.move(
             actor, number, Action.REOPEN, permit, apply, expected_version=expected_version
         )
+
+    # ------------------------------------------------------------------------- urgency
+    def mark_urgent(self, actor: Actor, number: str) -> Outcome:
+        """The requester (or a cadre of the village) says it is urgent after filing: 紧急 with a
+        same-day deadline (never later than it was), and every cadre of the village and the
+        admins are alerted at once, as for emergency wording on intake. No status change."""
+        number = clean_number(number)
+
+        def permit(_session: Session, viewer: Viewer, request: HelpRequest) -> None:
+            if viewer.person_id != request.requester_id:
+                access.require_village_cadre(viewer, request)
+
+        def apply(step: Step) -> Change:
+            request = step.request
+            if step.old not in OPEN_STATUSES:
+                raise IllegalTransition(
+                    texts.HD_ERR_URGENT_CLOSED.format(number=request.number, status=step.old.label),
+                    self._mover.fresh_view(step.session, request, step.viewer, step.now),
+                )
+            if Urgency(request.urgency) is not Urgency.NORMAL:
+                raise InvalidInput(texts.HD_ERR_ALREADY_URGENT.format(number=request.number))
+            request.urgency = Urgency.URGENT.value
+            due = step.now + self._ctx.config.deadline(request.category, Urgency.URGENT, step.now)
+            request.due_at = min(request.due_at, due)
+            text = texts.HD_MSG_URGENT_ADMIN.format(
+                village=request.village.name,
+                number=request.number,
+                category=request.category,
+                description=preview(mask_text(request.description)),
+                due=local_time(request.due_at, self._ctx.tz),
+            )
+            bindings = store.village_bindings(step.session, request.village_id)
+            people = {b.person.chat_user_id: b.person for b in bindings}
+            people.update({a.chat_user_id: a for a in store.admins(step.session)})
+            alerts = [
+                Notification(chat, text, request.number, NotificationKind.URGENT)
+                for chat in people
+                if chat != request.requester.chat_user_id
+            ]
+            words = texts.HD_URGENT_BY_VILLAGER if step.viewer.person_id == request.requester_id else step.viewer.label
+            event = EventNote(EventCode.EMERGENCY, {"words": words, "services": "—"})
+            return Change(event, lambda: alerts)
+
+        return self._mover.move(actor, number, None, permit, apply, kind="note")
 
     # ------------------------------------------------------------------------- notes
     def progress(self, actor: Actor, number: str, note: str) -> Outcome:

@@ -77,7 +77,8 @@ ROLE_LABELS = {role: texts.HD_ROLE_LABELS[role.value] for role in Role}
 OPEN_STATUSES: frozenset[Status] = frozenset(
     {Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RETURNED, Status.REOPENED}
 )
-# No action leaves these.
+# The end of a request's life: no action leaves them, except an explicit 重开 (reopen, dispatchers
+# and admins, with a reason) from 已回访关闭.
 FINAL_STATUSES: frozenset[Status] = frozenset({Status.CLOSED, Status.DUPLICATE, Status.UNABLE})
 
 

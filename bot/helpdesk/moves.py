@@ -25,7 +25,7 @@ from bot.helpdesk import access, store
 from bot.helpdesk.access import Actor, Viewer
 from bot.helpdesk.context import DeskContext
 from bot.helpdesk.errors import IllegalTransition, Stale
-from bot.helpdesk.events import EventNote, record
+from bot.helpdesk.events import EventCode, EventNote, record
 from bot.helpdesk.lifecycle import RULES, Action, Role, Status, allowed_actions
 from bot.helpdesk.models import HelpRequest
 from bot.helpdesk.notify import with_note
@@ -135,7 +135,10 @@ class Mover:
             message = texts.HD_ERR_STALE.format(
                 number=request.number,
                 who=last.actor_label,
-                action=texts.HD_ACTION_LABELS.get(last.kind, texts.HD_ACTION_FILED),
+                # A 接单 is recorded as an assign move with the "claimed" code: name it as the cadre did.
+                action=texts.HD_ACTION_LABELS.get(
+                    "claim" if last.code == EventCode.CLAIMED else last.kind, texts.HD_ACTION_FILED
+                ),
                 status=status,
             )
         view = self.fresh_view(session, request, viewer, now)

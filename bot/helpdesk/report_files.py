@@ -44,6 +44,9 @@ CJK_FONTS = (
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 PERCENT = "0.0%"
 CHART_DPI = 100
+# Villages drawn at most (the busiest; every village is in the 按村 sheet): keeps the picture within
+# what Telegram accepts for a photo (width + height ≤ 10000 px) and readable on a phone.
+MAX_CHART_VILLAGES = 25
 BOLD = Font(bold=True)
 
 
@@ -73,6 +76,10 @@ def render_chart(report: MonthlyReport) -> bytes:
     rc = {"font.family": [font, "sans-serif"] if font else ["sans-serif"], "axes.unicode_minus": False}
     with matplotlib.rc_context(rc):
         villages = [line for line in report.by_village if line.tally.filed]
+        village_title = texts.HD_REPORT_CHART_VILLAGES
+        if len(villages) > MAX_CHART_VILLAGES:  # a county's 200 villages: the busiest, all in the workbook
+            villages = sorted(villages, key=lambda line: -line.tally.filed)[:MAX_CHART_VILLAGES]
+            village_title = texts.HD_REPORT_CHART_TOP_VILLAGES.format(count=MAX_CHART_VILLAGES)
         categories = [line for line in report.by_category if line.tally.filed]
         height = max(4.0, 1.2 + 0.45 * max(len(villages), len(categories), 1))
         figure = Figure(figsize=(11, height), dpi=CHART_DPI, layout="constrained")
@@ -82,15 +89,17 @@ def render_chart(report: MonthlyReport) -> bytes:
         )
         figure.suptitle(f"{title}\n{rates}", fontsize=13)
         left, right = figure.subplots(1, 2, width_ratios=(3, 2))
-        _village_bars(left, [v.village.display_name for v in villages], [v.tally for v in villages])
+        _village_bars(
+            left, village_title, [v.village.display_name for v in villages], [v.tally for v in villages]
+        )
         _category_bars(right, [c.category for c in categories], [c.tally.filed for c in categories])
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def _village_bars(axes, names: Sequence[str], tallies: Sequence[Tally]) -> None:  # type: ignore[no-untyped-def]
-    axes.set_title(texts.HD_REPORT_CHART_VILLAGES)
+def _village_bars(axes, title: str, names: Sequence[str], tallies: Sequence[Tally]) -> None:  # type: ignore[no-untyped-def]
+    axes.set_title(title)
     if not names:
         axes.text(0.5, 0.5, texts.HD_REPORT_CHART_EMPTY, ha="center", va="center", transform=axes.transAxes)
         axes.set_axis_off()
@@ -104,7 +113,7 @@ def _village_bars(axes, names: Sequence[str], tallies: Sequence[Tally]) -> None:
     ):
         offsets = [p + (index - 1) * bar for p in positions]
         bars = axes.barh(offsets, values, height=bar, label=label, color=colour)
-        axes.bar_label(bars, padding=2, fontsize=8)
+        axes.bar_label(bars, labels=[str(v) if v else "" for v in values], padding=2, fontsize=8)
     axes.set_yticks(list(positions), list(names))
     axes.invert_yaxis()  # the first village on top, as in the table
     axes.xaxis.get_major_locator().set_params(integer=True)

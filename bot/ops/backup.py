@@ -7,6 +7,7 @@ A backup is a plain folder::
     database/       the helpdesk's tables               (bot/helpdesk/backup.py)
     analytics/      the question log behind /stats      (bot/analytics_backup.py)
     kb/             source documents, index and vectors (bot/kb/backup.py)
+    photos/         photos on help requests, as stored under DATA_DIR/attachments (below)
 
 Each store owns its part: how it is read from one consistent snapshot, what its files look like,
 what its restore must lock and check. This module only coordinates them: a backup appears only when
@@ -35,7 +36,7 @@ from sqlalchemy.engine import make_url
 from bot import analytics_backup
 from bot.backup_format import BackupError
 from bot.config import Settings
-from bot.files import fsync_write_text, restrict_tree, sha256_file
+from bot.files import fsync_dir, fsync_write_text, open_private, private_dir, restrict_tree, sha256_file
 from bot.helpdesk import backup as helpdesk_backup
 from bot.kb import backup as kb_backup
 
@@ -56,6 +57,7 @@ class BackupSummary:
     chunks: int
     generation: str | None
     questions: int = 0
+    photos: int = 0
 
     def text(self) -> str:
         rows = ", ".join(f"{name} {n}" for name, n in self.tables.items()) or "no tables"
@@ -64,7 +66,8 @@ class BackupSummary:
             f"  database: {rows}\n"
             f"  question log: {self.questions} questions\n"
             f"  knowledge base: {self.documents} source files, {self.chunks} indexed passages"
-            f" (generation {self.generation or 'none'})"
+            f" (generation {self.generation or 'none'})\n"
+            f"  photos: {self.photos} files"
         )
 
 
@@ -98,6 +101,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
         db = helpdesk_backup.dump(url, work / "database", work)
         question_log = analytics_backup.dump(settings, work / "analytics", work)
         kb = kb_backup.dump(settings, work / "kb")
+        photos = _dump_photos(settings, work / "photos")
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -111,6 +115,7 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
             "database": db,
             "analytics": question_log,
             "kb": kb,
+            "photos": photos,
             "files": _checksums(work, (p for p in work.rglob("*") if p.is_file())),
         }
         fsync_write_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -123,7 +128,50 @@ def create_backup(settings: Settings, dest: Path) -> BackupSummary:
         raise
     tables = {name: spec["rows"] for name, spec in db["tables"].items()}
     asked = sum(spec["rows"] for spec in question_log["tables"].values())
-    return BackupSummary(dest, tables, kb["documents"], kb["chunks"], kb["generation"], asked)
+    return BackupSummary(dest, tables, kb["documents"], kb["chunks"], kb["generation"], asked, photos["files"])
+
+
+# ----------------------------------------------------------------------------- photos
+# Help requests' photos are files under DATA_DIR/attachments/<number>/ (bot/helpdesk/attachments.py);
+# the database holds their rows (path, size, sha256). Photos staged by a form in progress are not
+# backed up: the form state they belong to is not either.
+
+
+def _photos_root(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "attachments"
+
+
+def _photo_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(
+        p for p in root.rglob("*") if p.is_file() and not p.is_symlink() and p.relative_to(root).parts[0] != "staged"
+    )
+
+
+def _dump_photos(settings: Settings, out: Path) -> dict[str, Any]:
+    root = _photos_root(settings)
+    files = _photo_files(root)
+    for file in files:
+        target = out / file.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, target)
+    return {"files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+
+
+def _restore_photos(settings: Settings, backup: Path) -> dict[str, int]:
+    """Copy the backup's photos into DATA_DIR/attachments (owner-only), replacing same-named files."""
+    source, root = backup / "photos", _photos_root(settings)
+    files = _photo_files(source)
+    for file in files:
+        target = root / file.relative_to(source)
+        folder = private_dir(target.parent)
+        with open_private(target) as fh:
+            fh.write(file.read_bytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        fsync_dir(folder)
+    return {"files": len(files)}
 
 
 def verify_backup(path: Path) -> dict[str, Any]:
@@ -154,7 +202,7 @@ def verify_backup(path: Path) -> dict[str, Any]:
     return manifest
 
 
-PARTS = ("database", "kb", "analytics")
+PARTS = ("database", "kb", "analytics", "photos")
 
 
 def restore_backup(
@@ -180,6 +228,10 @@ def restore_backup(
         asked = analytics_backup.contents(settings)
         if asked:
             occupied.append(f"the question log holds {asked} questions")
+    if "photos" in parts and "photos" in manifest:
+        present = _photo_files(_photos_root(settings))
+        if present:
+            occupied.append(f"{_photos_root(settings)} holds {len(present)} photos")
     if occupied and not force:
         raise BackupError(
             "refusing to restore over existing data (" + "; ".join(occupied) + "). "
@@ -197,6 +249,9 @@ def restore_backup(
             result["analytics"] = analytics_backup.restore(settings, manifest["analytics"], path)
         else:
             result["analytics"] = "not in this backup"
+    if "photos" in parts:
+        # backups made before photos were included have none to restore
+        result["photos"] = _restore_photos(settings, path) if "photos" in manifest else "not in this backup"
     result["seconds"] = round(time.perf_counter() - started, 2)
     log.info("restored %s", result)
     return result

@@ -63,20 +63,18 @@ def user_ref(update: Update) -> UserRef:
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-def command(method: Callable[[Assistant, UserRef], Reply], *, action: str | None = None) -> Handler:
-    """The handler of a command that takes no arguments: the running assistant's `method` for the
-    caller, in a worker thread, its Reply shown to the caller — after a chat action ("typing…")
-    when given. `method` is named through the class (`Assistant.stats`) and looked up on the
-    instance at each call, as a handwritten handler would."""
-    name = method.__name__
+def command(pick: Callable[[Assistant], Callable[[UserRef], Reply]], *, action: str | None = None) -> Handler:
+    """The handler of a command that takes no arguments: the method `pick` chooses on the running
+    assistant (`lambda a: a.admin.export`: the facade or the part that owns the command), run for
+    the caller in a worker thread, its Reply shown to the caller — after a chat action ("typing…")
+    when given. Chosen at each call, as a handwritten handler would."""
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         svc = services(context)
         if action is not None:
             await typing(update, context, action)
-        await respond(update, context, await svc.run(getattr(svc.assistant, name), user_ref(update)))
+        await respond(update, context, await svc.run(pick(svc.assistant), user_ref(update)))
 
-    handler.__name__ = handler.__qualname__ = name
     return handler
 
 

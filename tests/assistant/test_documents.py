@@ -40,7 +40,7 @@ def encrypted_pdf() -> bytes:
 
 
 def test_an_encrypted_pdf_upload_is_told_it_has_a_password(assistant: Assistant) -> None:
-    reply = assistant.add_document(ADMIN, "加密文件.pdf", encrypted_pdf())
+    reply = assistant.admin.add_document(ADMIN, "加密文件.pdf", encrypted_pdf())
     assert reply.text == texts.BOT_UPLOAD_UNREADABLE.format(name="加密文件.pdf", reason="PDF 有密码保护")
     assert "加密文件.pdf" not in {d.source for d in assistant.kb.documents()}
 
@@ -49,7 +49,7 @@ def test_a_reload_explains_each_skipped_file_in_chinese(assistant: Assistant) ->
     (assistant.kb.source_dir / "空白.txt").write_text("", encoding="utf-8")
     (assistant.kb.source_dir / "加密.pdf").write_bytes(encrypted_pdf())
     (assistant.kb.source_dir / "坏的.docx").write_bytes(b"not a zip at all")
-    reply = assistant.reload(ADMIN)
+    reply = assistant.admin.reload(ADMIN)
     lines = set(reply.text.splitlines())
     assert texts.BOT_RELOAD_SKIPPED_LINE.format(source="空白.txt", reason="文件是空的") in lines
     assert texts.BOT_RELOAD_SKIPPED_LINE.format(source="加密.pdf", reason="PDF 有密码保护") in lines

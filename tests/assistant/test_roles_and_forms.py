@@ -19,24 +19,24 @@ def test_roles_are_checked_on_every_privileged_action(assistant: Assistant) -> N
     assert assistant.identity(ADMIN).is_admin and assistant.identity(CADRE).is_cadre
     assert not assistant.identity(VILLAGER).is_cadre
     admin_only = [
-        lambda u: assistant.reload(u),
-        lambda u: assistant.documents(u),
-        lambda u: assistant.ask_remove_document(u, "x.md"),
+        lambda u: assistant.admin.reload(u),
+        lambda u: assistant.admin.documents(u),
+        lambda u: assistant.admin.ask_remove_document(u, "x.md"),
         lambda u: assistant.admin.remove_document(u, "0123456789"),
-        lambda u: assistant.stats(u),
-        lambda u: assistant.export(u),
-        lambda u: assistant.villages(u),
-        lambda u: assistant.add_village(u, ["假村"]),
-        lambda u: assistant.add_document(u, "a.md", b"# a\n\nb"),
+        lambda u: assistant.admin.stats(u),
+        lambda u: assistant.admin.export(u),
+        lambda u: assistant.directory.villages(u),
+        lambda u: assistant.directory.add_village(u, ["假村"]),
+        lambda u: assistant.admin.add_document(u, "a.md", b"# a\n\nb"),
     ]
     for call in admin_only:
         for who in (VILLAGER, CADRE):
             reply = call(who)
             assert reply.text in (texts.BOT_ADMIN_ONLY, texts.BOT_DOCUMENT_NOT_ALLOWED), reply.text
     for call in (
-        lambda u: assistant.tickets(u),
-        lambda u: assistant.duties(u),
-        lambda u: assistant.invite(u, []),
+        lambda u: assistant.cadre.tickets(u),
+        lambda u: assistant.cadre.duties(u),
+        lambda u: assistant.directory.invite(u, []),
     ):
         assert call(VILLAGER).text in (texts.BOT_CADRE_ONLY, texts.BOT_ADMIN_ONLY)
     assert "tickets" in assistant.roles.commands_for(CADRE) and "reload" not in assistant.roles.commands_for(
@@ -46,7 +46,7 @@ def test_roles_are_checked_on_every_privileged_action(assistant: Assistant) -> N
 
 
 def test_the_form_is_a_state_machine_front_ends_only_store(assistant: Assistant, hd: Helpdesk) -> None:
-    reply = assistant.start_request(VILLAGER)
+    reply = assistant.requests.start_request(VILLAGER)
     dialog = reply.dialog
     assert dialog["state"] == "request.category"
     reply = assistant.dialog_input(VILLAGER, dialog, button="c999")
@@ -76,13 +76,13 @@ def test_mine_is_what_the_caller_filed_and_stats_count_every_village(
     namesake = hd.intake.file_request(777, home.id, "家里房子漏雨，需要维修").request.number
     villager = hd.intake.file_request(VILLAGER.id, home.id, "水管破了没水喝").request.number
 
-    mine = assistant.my_requests(CADRE).text
+    mine = assistant.mine.my_requests(CADRE).text
     assert own in mine and namesake not in mine and villager not in mine
     assert texts.BOT_MINE_TITLE.format(count=1) in mine
-    assert namesake in assistant.my_requests(UserRef(777, CADRE.name)).text
-    assert assistant.my_requests(UserRef(778, "新用户")).text == texts.BOT_MINE_EMPTY
+    assert namesake in assistant.mine.my_requests(UserRef(777, CADRE.name)).text
+    assert assistant.mine.my_requests(UserRef(778, "新用户")).text == texts.BOT_MINE_EMPTY
 
     hd.directory.add_person(OPERATOR, ADMIN.id, ADMIN.name, "admin")
-    stats = assistant.stats(ADMIN).text
+    stats = assistant.admin.stats(ADMIN).text
     assert texts.BOT_STATS_BY_STATUS.format(total=3) in stats
     assert "新寨村：共 2 件，未办结 2，超期 0" in stats and "红旗村：共 1 件，未办结 1，超期 0" in stats

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.helpdesk import (
@@ -13,8 +15,9 @@ from bot.helpdesk import (
     PermissionDenied,
     Stale,
     Status,
+    Urgency,
 )
-from tests.helpdesk.conftest import MEMBER_A, SECRETARY_A, VILLAGER_1, World, snapshot
+from tests.helpdesk.conftest import ADMIN, MEMBER_A, SECRETARY_A, VILLAGER_1, VILLAGER_2, World, snapshot
 from tests.helpdesk.helpers import file
 
 
@@ -130,8 +133,44 @@ def test_explicit_reopen_needs_a_reason_and_a_dispatcher(hd: Helpdesk, world: Wo
     )
     view = out.request
     assert view.status is Status.REOPENED
+    told = [n for n in out.notifications if n.chat_user_id == VILLAGER_1]
+    assert len(told) == 1 and "重新办理" in told[0].text_zh and "结束" not in told[0].text_zh
     assert view.resolved_at is None and view.closed_at is None and view.resolution_note is None
     assert view.reopen_count == 1
     history = hd.queries.show(OPERATOR, number).events
     assert [e.kind for e in history].count("resolve") == 1  # the history keeps the old 办结
     assert history[-1].note.startswith("重开，原因：村民打电话说又漏了")
+
+
+def test_the_requester_marks_a_request_urgent(hd: Helpdesk, world: World) -> None:
+    """这事很急 after filing: 紧急 with a same-day deadline, every cadre of the village and the admins
+    alerted at once; no status change; once only; not on a closed request; not by outsiders."""
+    number = file(hd, world.a)
+    before = hd.queries.show(OPERATOR, number)
+    with pytest.raises(PermissionDenied):
+        hd.casework.mark_urgent(VILLAGER_2, number)
+    out = hd.casework.mark_urgent(VILLAGER_1, number)
+    view = hd.queries.show(OPERATOR, number)
+    assert view.urgency is Urgency.URGENT and view.status is before.status
+    assert view.version == before.version  # not a move: open cards stay valid
+    assert view.due_at <= before.due_at
+    assert view.due_at - hd.context.now() <= timedelta(hours=24)
+    alerted = {n.chat_user_id for n in out.notifications if n.kind is NotificationKind.URGENT}
+    assert alerted == {SECRETARY_A, MEMBER_A, ADMIN}
+    assert view.events[-1].code == "emergency" and "村民标为紧急" in (view.events[-1].note or "")
+    with pytest.raises(InvalidInput):
+        hd.casework.mark_urgent(VILLAGER_1, number)
+    closed = file(hd, world.a, "村口路灯坏了")
+    hd.casework.mark_unable(SECRETARY_A, closed, "不归村里管")
+    with pytest.raises(IllegalTransition):
+        hd.casework.mark_urgent(VILLAGER_1, closed)
+
+
+def test_a_lost_claim_names_the_winners_claim(hd: Helpdesk, world: World) -> None:
+    """The loser of a 接单 race reads "刚被王书记…处理过（接单）", the move the winner made."""
+    number = file(hd, world.a)
+    returned = hd.casework.return_to_dispatch(SECRETARY_A, number, "要换人办")
+    hd.casework.claim(SECRETARY_A, number, expected_version=returned.request.version)
+    with pytest.raises(Stale) as lost:
+        hd.casework.claim(MEMBER_A, number, expected_version=returned.request.version)
+    assert "刚被王书记" in lost.value.message_zh and "处理过（接单）" in lost.value.message_zh

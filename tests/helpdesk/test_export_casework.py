@@ -4,17 +4,15 @@ exported for sharing masks phones in every free-text column. SQLite and PostgreS
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from bot.helpdesk import OPERATOR, Helpdesk, Status
 from bot.helpdesk.export import export_ledger, headers
-from bot.helpdesk.models import HelpRequest, RequestExtension
-from tests.helpdesk.conftest import SECRETARY_A, VILLAGER_1, Clock, World
+from tests.helpdesk.conftest import ADMIN, SECRETARY_A, VILLAGER_1, Clock, World
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -30,28 +28,6 @@ def _ledger(
 
 def _local(value: datetime) -> datetime:
     return value.astimezone(TZ).replace(second=0, microsecond=0, tzinfo=None)
-
-
-def _add_extension(hd: Helpdesk, number: str, state: str, reason: str, new_due: datetime) -> None:
-    """A 延期 row as the oversight part stores it (table request_extensions, migration 0003)."""
-    with hd.context.write() as session:
-        request = (
-            session.execute(select(HelpRequest).where(HelpRequest.number == number)).unique().scalar_one()
-        )
-        now = hd.context.now()
-        session.add(
-            RequestExtension(
-                request_id=request.id,
-                state=state,
-                reason=reason,
-                old_due_at=request.due_at,
-                new_due_at=new_due,
-                requested_by="王书记",
-                requested_at=now,
-                decided_by=None if state == "pending" else "赵管理",
-                decided_at=None if state == "pending" else now,
-            )
-        )
 
 
 def test_reopened_request_loses_its_resolution_time_but_history_keeps_it(
@@ -90,26 +66,29 @@ def test_reopened_request_loses_its_resolution_time_but_history_keeps_it(
 def test_ledger_shows_extensions_and_supervision(
     hd: Helpdesk, world: World, clock: Clock, tmp_path: Path
 ) -> None:
-    """Why: 延期 was not visible in the ledger (issue 11 item 4/10)."""
-    slow = hd.intake.file_request(VILLAGER_1, world.a.id, "村里的路塌了一块，需要修").request.number
+    """Why: 延期 was not visible in the ledger (issue 11 items 4 and 10)."""
+    slow = hd.intake.file_request(VILLAGER_1, world.a.id, "村口的路坏了一大段，需要修").request.number
     other = hd.intake.file_request(VILLAGER_1, world.a.id, "孩子上学学费交不起").request.number
-    new_due = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)  # 18:00 Beijing time
-    _add_extension(hd, slow, "rejected", "材料没交齐", new_due - timedelta(days=2))
-    _add_extension(hd, slow, "approved", "等县交通局出方案", new_due)
-    _add_extension(hd, slow, "pending", "雨季施工困难", new_due + timedelta(days=5))
-    with hd.engine.begin() as conn:
-        conn.execute(
-            HelpRequest.__table__.update().where(HelpRequest.number == slow).values(supervision_count=2)
-        )
+    assert hd.queries.show(OPERATOR, slow).due_at == datetime(2026, 3, 7, 1, 0, tzinfo=UTC)  # 09:00 local
+    hd.oversight.request_extension(SECRETARY_A, slow, 3, "材料没交齐，等补")
+    hd.oversight.decide_extension(ADMIN, slow, False)
+    hd.oversight.request_extension(SECRETARY_A, slow, 5, "等县交通局出方案")
+    hd.oversight.decide_extension(ADMIN, slow, True)
+    hd.oversight.request_extension(SECRETARY_A, slow, 2, "雨季施工困难")
+    clock.now = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)  # an hour past the extended due time: 督办
+    hd.oversight.run_due()
+    clock.now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)  # still open two days later: escalated
+    hd.oversight.run_due()
     rows = _ledger(hd, tmp_path / "l.xlsx")
     assert rows[slow]["延期次数"] == 1
     assert rows[slow]["延期情况"] == (
-        "未批准，延至 2026-03-18 18:00：材料没交齐；"
-        "已批准，延至 2026-03-20 18:00：等县交通局出方案；"
-        "待审批，延至 2026-03-25 18:00：雨季施工困难"
+        "未批准，延至 2026-03-10 09:00：材料没交齐，等补；"
+        "已批准，延至 2026-03-12 09:00：等县交通局出方案；"
+        "待审批，延至 2026-03-14 09:00：雨季施工困难"
     )
+    assert rows[slow]["办理时限"] == datetime(2026, 3, 12, 9, 0)
     assert rows[slow]["督办次数"] == 2
-    assert (rows[other]["延期次数"], rows[other]["延期情况"], rows[other]["督办次数"]) == (0, None, 0)
+    assert (rows[other]["延期次数"], rows[other]["延期情况"]) == (0, None)
 
 
 def test_ledger_for_sharing_masks_every_free_text_column(
@@ -117,9 +96,10 @@ def test_ledger_for_sharing_masks_every_free_text_column(
 ) -> None:
     """Why: `--masked` left the 办结说明 unmasked (a phone number written in the result note)."""
     number = hd.intake.file_request(VILLAGER_1, world.a.id, "房子漏雨，电话13812345678").request.number
+    hd.oversight.request_extension(SECRETARY_A, number, 3, "联系13700001111后再定")
+    hd.oversight.decide_extension(ADMIN, number, True)
     hd.casework.start(SECRETARY_A, number)
     hd.casework.resolve(SECRETARY_A, number, "已修好，有问题打13987654321")
-    _add_extension(hd, number, "approved", "联系13700001111后再定", datetime(2026, 4, 1, tzinfo=UTC))
     row = _ledger(hd, tmp_path / "shared.xlsx", masked=True)[number]
     flat = " ".join(str(v) for v in row.values())
     for phone in ("13812345678", "13987654321", "13700001111"):

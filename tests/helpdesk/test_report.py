@@ -21,10 +21,18 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from bot import texts
-from bot.helpdesk import OPERATOR, Helpdesk, InvalidInput, PermissionDenied, Status
+from bot.helpdesk import OPERATOR, Helpdesk, InvalidInput, PermissionDenied, Status, VillageView
 from bot.helpdesk.config import DEFAULT_DEADLINE_HOURS
 from bot.helpdesk.models import HelpRequest, RequestExtension
-from bot.helpdesk.report import Month, monthly_report
+from bot.helpdesk.report import (
+    CategoryLine,
+    Month,
+    MonthlyReport,
+    SatisfactionCounts,
+    Tally,
+    VillageLine,
+    monthly_report,
+)
 from bot.helpdesk.report_files import cjk_font, render_chart, report_files
 from tests.helpdesk.conftest import ADMIN, SECRETARY_A, SECRETARY_B, VILLAGER_1, VILLAGER_2, Clock, World
 
@@ -309,3 +317,35 @@ def test_month_arithmetic() -> None:
     assert Month(2026, 12).next() == Month(2027, 1)
     assert Month(2027, 1).previous() == Month(2026, 12)
     assert Month(2026, 11).label_zh == "2026年11月"
+
+
+def test_a_county_with_many_villages_gets_a_chart_telegram_accepts() -> None:
+    """200 villages would make a picture 9000 px tall (Telegram refuses photos over 10000 px in
+    width + height); the chart draws the 25 busiest, the workbook keeps every village."""
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    lines = tuple(
+        VillageLine(VillageView(i, f"{i}号村", "龙场镇", "安顺县"), Tally(filed=i % 7, resolved=i % 3))
+        for i in range(1, 201)
+    )
+    report = MonthlyReport(
+        month=Month(2026, 11),
+        start=datetime(2026, 10, 31, 16, tzinfo=UTC),
+        end=datetime(2026, 11, 30, 16, tzinfo=UTC),
+        generated_at=now,
+        complete=True,
+        total=Tally(filed=sum(line.tally.filed for line in lines)),
+        by_village=lines,
+        by_category=(CategoryLine("住房安全", Tally(filed=5)),),
+        by_status=tuple((s, 0) for s in Status),
+        satisfaction=SatisfactionCounts(),
+        supervised=0,
+        supervisions=0,
+        reopened=0,
+        extended=0,
+        urgent=0,
+    )
+    workbook, chart = report_files(report, TZ)
+    with Image.open(io.BytesIO(chart)) as image:
+        assert image.width + image.height <= 10_000 and image.height <= 2000
+    villages = list(load_workbook(io.BytesIO(workbook))["按村"].iter_rows(min_row=2, values_only=True))
+    assert len(villages) == 200 + 1  # every village, and the 合计 row

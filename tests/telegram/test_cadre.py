@@ -118,9 +118,12 @@ def test_request_lifecycle_from_the_cadres_side(
     # the villager is asked 问题解决了吗？; "not solved" reopens it for the cadre
     ask = villager.wait_for_message(containing="问题解决了吗")
     assert "已联系施工队修好屋顶" in ask.text
-    villager.click(ask, f"未解决 {number}")
+    villager.click(ask, texts.BOT_RATE_BUTTONS["u"])
+    villager.wait_for_message(containing=texts.BOT_RATE_ASK_REASON)
+    villager.send("屋里还是漏雨")
     assert "重新打开" in villager.wait_for_message().text
-    assert "【重新打开】" in member.wait_for_message(containing=number).text
+    reopened = member.wait_for_message(containing=number).text
+    assert "【重新打开】" in reopened and "屋里还是漏雨" in reopened  # the villager's own words
     assert helpdesk.queries.show(OPERATOR, number).status is Status.REOPENED
 
     # second round: resolved again, and this time the villager types the answer

@@ -326,7 +326,7 @@ def test_the_terminal_form_answers_a_question_and_keeps_the_step(assistant, worl
     """Front ends without their own answer path (bot/console.py) get the answer and 继续填写求助吗？
     from `dialog_input` itself."""
     villager = UserRef(VILLAGER, "张大爷")
-    reply = assistant.start_request(villager)
+    reply = assistant.requests.start_request(villager)
     for turn in ({"button": "c2"}, {"text": "屋顶漏雨，墙也裂了"}, {"text": "新寨村"}, {"button": "skip"}):
         reply = assistant.dialog_input(villager, reply.dialog, **turn)
     assert reply.dialog["state"] == "request.phone"

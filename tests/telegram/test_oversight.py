@@ -41,6 +41,8 @@ def test_overdue_reminder_extension_request_and_approval(
     assert number in reminder.text and "龙场镇新寨村" in reminder.text
     assert reminder.button_texts == [number, texts.BOT_EXTEND_BUTTON]
     bot.run(oversight_due(_Context(bot.application)))  # once per deadline
+    secretary.click(reminder, number)
+    assert texts.BOT_EXTEND_BUTTON in secretary.wait_for_message(containing=number).button_texts  # on the card too
     secretary.click(reminder, texts.BOT_EXTEND_BUTTON)
     how = secretary.wait_for_message(containing="申请延期")
     assert f"/extend {number}" in how.text
@@ -54,6 +56,10 @@ def test_overdue_reminder_extension_request_and_approval(
     assert "等乡镇审批危房鉴定" in ask.text and "王书记" in ask.text
     assert ask.button_texts[:2] == [texts.BOT_EXTEND_APPROVE, texts.BOT_EXTEND_REFUSE]
     assert helpdesk.queries.show(OPERATOR, number).due_at == due  # not before the admin decides
+    admin.click(ask, number)  # the ticket card shows the pending 延期 and the decision buttons
+    card = admin.wait_for_message(containing="延期申请：")
+    assert "等乡镇审批危房鉴定" in card.text
+    assert texts.BOT_EXTEND_APPROVE in card.button_texts and texts.BOT_EXTEND_REFUSE in card.button_texts
 
     admin.click(ask, texts.BOT_EXTEND_APPROVE)
     assert "已同意" in admin.wait_for_message(containing=number).text

@@ -199,7 +199,7 @@ def test_request_lifecycle_on_postgresql(
         secretary.send("已修好")
         secretary.wait_for_message(containing="已完成：办结")
         ask = villager.wait_for_message(containing="问题解决了吗")
-        villager.click(ask, f"已解决 {number}")
+        villager.click(ask, texts.BOT_RATE_BUTTONS["s"])
         assert "回访关闭" in villager.wait_for_message().text
         assert helpdesk.queries.show(OPERATOR, number).status is Status.CLOSED
         villager.send("驻村工作队要做哪些工作")

@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from PIL import Image
-from sqlalchemy import select
 
 from bot import texts
 from bot.helpdesk import Helpdesk
-from bot.helpdesk.models import HelpRequest, RequestExtension
 from bot.helpdesk.report import Month
 from tests.fake_telegram import FakeTelegram, RunningApplication
 from tests.telegram.conftest import ADMIN, SECRETARY_A, SECRETARY_B, VILLAGER, VILLAGER_2, World, user
@@ -45,6 +43,8 @@ def test_ledger_has_the_casework_columns(
     tg: FakeTelegram, bot: RunningApplication, helpdesk: Helpdesk, world: World
 ) -> None:
     roof = helpdesk.intake.file_request(VILLAGER, world.a.id, "房子漏雨，屋顶要修").request.number
+    helpdesk.oversight.request_extension(SECRETARY_A, roof, 5, "等县里的危改材料")
+    helpdesk.oversight.decide_extension(ADMIN, roof, True)
     helpdesk.casework.start(SECRETARY_A, roof)
     helpdesk.casework.progress(SECRETARY_A, roof, "瓦片买好了，明天上房")
     helpdesk.casework.resolve(SECRETARY_A, roof, "换了瓦片")
@@ -53,22 +53,6 @@ def test_ledger_has_the_casework_columns(
     helpdesk.casework.start(SECRETARY_B, water)
     helpdesk.casework.resolve(SECRETARY_B, water, "换了新水管")
     helpdesk.followup.rate(VILLAGER_2, water, "satisfied")
-    with helpdesk.context.write() as session:
-        request = session.execute(select(HelpRequest).where(HelpRequest.number == roof)).unique().scalar_one()
-        session.add(
-            RequestExtension(
-                request_id=request.id,
-                state="approved",
-                reason="等县里的危改材料",
-                old_due_at=request.due_at,
-                new_due_at=request.due_at + timedelta(days=5),
-                requested_by="王书记",
-                requested_at=request.due_at,
-                decided_by="赵管理",
-                decided_at=request.due_at,
-            )
-        )
-
     admin = user(tg, ADMIN, "赵管理")
     admin.send_command("/export")
     name, content, _ = tg.wait_until(lambda: admin.documents() and admin.documents()[0], 60, "ledger")
@@ -134,13 +118,17 @@ def test_monthly_report_default_month_and_refusals(
     tg: FakeTelegram, bot: RunningApplication, world: World
 ) -> None:
     admin = user(tg, ADMIN, "赵管理")
-    admin.send_command("/stats")
-    assert texts.BOT_REPORT_USAGE in admin.wait_for_message(timeout=60).text  # how to get the report
-    admin.send_command("/stats", "month")
-    admin.wait_for_message(timeout=60)
-    name, _, _ = tg.wait_until(lambda: admin.documents() and admin.documents()[0], 60, "report")
     last_month = Month.of(datetime.now(TZ).date()).previous()  # the last complete month
+    admin.send_command("/stats")
+    stats = admin.wait_for_message(timeout=60)
+    assert texts.BOT_REPORT_USAGE in stats.text  # how to get the report
+    button = texts.BOT_REPORT_BUTTON.format(month=last_month.label_zh)
+    admin.click(stats, button)  # one press for last month's report
+    name, _, _ = tg.wait_until(lambda: admin.documents() and admin.documents()[-1], 60, "report")
     assert name == f"求助工单月报_{last_month.label}.xlsx"
+    admin.send_command("/stats", "month")
+    tg.wait_until(lambda: len(admin.documents()) == 2, 60, "second report")
+    assert admin.documents()[1].filename == f"求助工单月报_{last_month.label}.xlsx"
     admin.mark_all_read()
 
     admin.send_command("/stats", "month 2026-13")

@@ -30,11 +30,11 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.message is not None
     svc, user = services(context), user_ref(update)
     if not (await svc.run(svc.assistant.identity, user)).is_admin:
-        await respond(update, context, await svc.run(svc.assistant.reload, user))
+        await respond(update, context, await svc.run(svc.assistant.admin.reload, user))
         return
     status = await update.message.reply_text(escape(texts.BOT_RELOAD_STARTED))
     progress = ProgressMessage(status)
-    reply = await svc.run(svc.assistant.reload, user, progress.set)
+    reply = await svc.run(svc.assistant.admin.reload, user, progress.set)
     await progress.finish(update, context, reply)
 
 
@@ -70,7 +70,7 @@ async def _upload(
     message = update.message
     assert message is not None
     svc, user = services(context), user_ref(update)
-    refusal = await svc.run(svc.assistant.check_upload, user, name, size)
+    refusal = await svc.run(svc.assistant.admin.check_upload, user, name, size)
     if refusal is not None:
         await respond(update, context, refusal)
         return
@@ -82,61 +82,63 @@ async def _upload(
         await status.edit_text(escape(texts.BOT_UPLOAD_DOWNLOAD_FAILED))
         return
     progress = ProgressMessage(status)
-    reply = await svc.run(svc.assistant.add_document, user, name, data, progress.set)
+    reply = await svc.run(svc.assistant.admin.add_document, user, name, data, progress.set)
     await progress.finish(update, context, reply)
 
 
-docs = command(Assistant.documents)
+docs = command(lambda a: a.admin.documents)
 
 
 async def rmdoc(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     name = " ".join(context.args or [])
-    await respond(update, context, await svc.run(svc.assistant.ask_remove_document, user_ref(update), name))
+    await respond(update, context, await svc.run(svc.assistant.admin.ask_remove_document, user_ref(update), name))
 
 
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    await respond(update, context, await svc.run(svc.assistant.invite, user_ref(update), context.args or []))
+    await respond(update, context, await svc.run(svc.assistant.directory.invite, user_ref(update), context.args or []))
 
 
 async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, user = services(context), user_ref(update)
-    reply = await svc.run(svc.assistant.join, user, " ".join(context.args or []))
+    reply = await svc.run(svc.assistant.directory.join, user, " ".join(context.args or []))
     await respond(update, context, reply)
     if reply.role_changed:
         await set_user_commands(context.bot, svc.assistant, user)
 
 
-villages = command(Assistant.villages)
+villages = command(lambda a: a.directory.villages)
 
 
-def _with_args(method: Callable[..., Reply]) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    """A handler that passes the command's words to `method` (an Assistant method, by name)."""
-    name = method.__name__
+def _with_args(
+    pick: Callable[[Assistant], Callable[..., Reply]],
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """A handler that passes the command's words to the method `pick` chooses on the running
+    assistant (`lambda a: a.directory.add_village`)."""
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         svc = services(context)
-        reply = await svc.run(getattr(svc.assistant, name), user_ref(update), context.args or [])
+        reply = await svc.run(pick(svc.assistant), user_ref(update), context.args or [])
         await respond(update, context, reply)
 
     return handler
 
 
-add_village = _with_args(Assistant.add_village)
-rename_village = _with_args(Assistant.rename_village)
-merge_village = _with_args(Assistant.merge_village)
-remove_village = _with_args(Assistant.remove_village)
+add_village = _with_args(lambda a: a.directory.add_village)
+rename_village = _with_args(lambda a: a.directory.rename_village)
+merge_village = _with_args(lambda a: a.directory.merge_village)
+remove_village = _with_args(lambda a: a.directory.remove_village)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats, or /stats month [2026-11] for the monthly report (a chart and a workbook)."""
     svc = services(context)
     await typing(update, context, ChatAction.UPLOAD_DOCUMENT if context.args else ChatAction.TYPING)
-    await respond(update, context, await svc.run(svc.assistant.stats, user_ref(update), context.args or []))
+    await respond(update, context, await svc.run(svc.assistant.admin.stats, user_ref(update), context.args or []))
 
 
-export = command(Assistant.export, action=ChatAction.UPLOAD_DOCUMENT)
+export = command(lambda a: a.admin.export, action=ChatAction.UPLOAD_DOCUMENT)
 
 
 def register(app: Application) -> None:

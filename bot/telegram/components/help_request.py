@@ -79,7 +79,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> o
     if dialog is not None:  # /help_request or 我要求助 again: never restart over a half-filled form
         return await _ask_leave(update, context, dialog, texts.BOT_MENU_REQUEST)
     svc = services(context)
-    reply = await svc.run(svc.assistant.start_request, user_ref(update))
+    reply = await svc.run(svc.assistant.requests.start_request, user_ref(update))
     await respond(update, context, reply)
     return _next(context, reply)
 
@@ -239,7 +239,7 @@ def _conversation(state_handlers: list, text: filters.BaseFilter) -> Conversatio
         entry_points=[
             CommandHandler("help_request", start_command, filters=PRIVATE),
             MessageHandler(text & REQUEST_TEXT, start_command),
-            CallbackQueryHandler(start_button, pattern=r"^(rq|ta)\|"),
+            CallbackQueryHandler(start_button, pattern=r"^(rq|ta|sat)\|"),
             MessageHandler(
                 PRIVATE & (filters.PHOTO | filters.Document.IMAGE) & filters.UpdateType.MESSAGE, dialog_photo
             ),

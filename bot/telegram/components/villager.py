@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.assistant import Assistant, Reply
+from bot.assistant import Reply
 from bot.telegram.runtime import command, press, respond, respond_streaming, services, typing, user_ref
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,9 @@ PRIVATE = filters.ChatType.PRIVATE
 CONVERSATION = "conversation"  # user_data key: the last question's topic (Assistant.conversation_state)
 
 
-start = command(Assistant.start)
-help_command = command(Assistant.help)
-mine = command(Assistant.my_requests)
+start = command(lambda a: a.start)
+help_command = command(lambda a: a.help)
+mine = command(lambda a: a.mine.my_requests)
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
