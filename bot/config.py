@@ -20,6 +20,7 @@ from bot.vocab import CATEGORIES, FALLBACK_CATEGORY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_TOP_K = 50  # passages one search may return (TOP_K, `ask --k`, `eval --k`)
+MAX_DEADLINE_DAYS = 30  # working days a category deadline may have (REQUEST_DEADLINE_DAYS); 12345: 3-5
 
 # Help-request categories: the vocabulary lives in bot/vocab.py; these names stay for callers.
 DEFAULT_REQUEST_CATEGORIES = CATEGORIES
@@ -88,14 +89,19 @@ class Settings(BaseSettings):
     request_categories: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_REQUEST_CATEGORIES)
     )
-    # Hours to resolve a request, per category, over the built-in table (bot/helpdesk/config.py);
-    # JSON, e.g. REQUEST_DEADLINE_HOURS='{"饮水安全": 24}'.
+    # Working days to resolve a request, per category, over the built-in table
+    # (bot/helpdesk/config.py; weekends, holidays and 调休 skipped: bot/helpdesk/workdays.py);
+    # JSON, e.g. REQUEST_DEADLINE_DAYS='{"低保/救助": 3}'.
+    request_deadline_days: dict[str, int] = Field(default_factory=dict)
+    # Round-the-clock hours instead, for the categories listed (deadlines shorter than a working
+    # day, or a county's setting from before working days); JSON, e.g. '{"饮水安全": 24}'.
+    # A category may have days or hours, not both.
     request_deadline_hours: dict[str, int] = Field(default_factory=dict)
     # Extra words that suggest a category, added to the built-in ones; JSON,
     # e.g. REQUEST_KEYWORDS='{"饮水安全": ["水窖", "抽水泵"]}'.
     request_keywords: dict[str, list[str]] = Field(default_factory=dict)
     # 回访 (asking the villager's rating) this many hours after 办结; 督办 escalation to admins
-    # after a request is this many days overdue; photo size limit; policy passages below this
+    # after a request is this many working days overdue; photo size limit; policy passages below this
     # retrieval score are not attached to requests (measured: docs/helpdesk.md).
     follow_up_delay_hours: int = Field(default=24, ge=0, le=24 * 30)
     escalate_after_days: int = Field(default=2, ge=1, le=60)
@@ -210,11 +216,23 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_request_tables(self) -> Settings:
         known = set(self.request_categories) | {FALLBACK_CATEGORY}
-        for name, table in (("REQUEST_DEADLINE_HOURS", self.request_deadline_hours),
+        for name, table in (("REQUEST_DEADLINE_DAYS", self.request_deadline_days),
+                            ("REQUEST_DEADLINE_HOURS", self.request_deadline_hours),
                             ("REQUEST_KEYWORDS", self.request_keywords)):
             unknown = sorted(set(table) - known)
             if unknown:
                 raise ValueError(f"{name} names categories not in REQUEST_CATEGORIES: {', '.join(unknown)}")
+        both = sorted(set(self.request_deadline_days) & set(self.request_deadline_hours))
+        if both:
+            raise ValueError(
+                "REQUEST_DEADLINE_DAYS and REQUEST_DEADLINE_HOURS both set a deadline for: "
+                f"{', '.join(both)} (keep one: working days, or round-the-clock hours)"
+            )
+        for category, days in self.request_deadline_days.items():
+            if not 1 <= days <= MAX_DEADLINE_DAYS:
+                raise ValueError(
+                    f"REQUEST_DEADLINE_DAYS: {category} must be 1-{MAX_DEADLINE_DAYS} working days, got {days}"
+                )
         for category, hours in self.request_deadline_hours.items():
             if not 1 <= hours <= 24 * 365:
                 raise ValueError(f"REQUEST_DEADLINE_HOURS: {category} must be 1-8760 hours, got {hours}")

@@ -231,7 +231,7 @@ HD_MSG_EXTENSION_APPROVED = "【延期】工单 {number} 的延期申请已同�
 HD_MSG_EXTENSION_REJECTED = "【延期】工单 {number} 的延期申请没有同意，办理时限仍是 {due}，请抓紧办理。"
 HD_MSG_EXTENSION_TO_REQUESTER = "您的求助 {number} 需要多一些时间办理，新的办理时限是 {due}。干部会继续跟进。"
 HD_ERR_EXTENSION_REASON = "申请延期必须写明理由（至少 4 个字），比如“等乡镇审批材料”。"
-HD_ERR_EXTENSION_DAYS = "延期天数要在 1 到 {max} 天之间。"
+HD_ERR_EXTENSION_DAYS = "延期天数要在 1 到 {max} 天之间（按工作日算，周末和节假日不算）。"
 HD_ERR_EXTENSION_PENDING = "工单 {number} 已经有一个延期申请在等管理员审批，请等审批结果。"
 HD_ERR_EXTENSION_NONE = "工单 {number} 没有待审批的延期申请（可能已经有人审批过了）。"
 HD_ERR_EXTENSION_CLOSED = "工单 {number} 现在是“{status}”，不需要延期。"
@@ -638,8 +638,14 @@ BOT_RMVILLAGE_DONE = "已删除村庄：{name}（编号 {id}）。"
 BOT_EXTEND_BUTTON = "申请延期"
 BOT_EXTEND_APPROVE = "同意延期"
 BOT_EXTEND_REFUSE = "不同意"
-BOT_EXTEND_USAGE = "用法：/extend 工单号 延期天数 理由，例如：/extend 2026-000123 3 等乡镇审批材料"
-BOT_EXTEND_HOW = "申请延期请发送下面这条命令，把天数和理由改成实际情况（理由要写清楚，管理员审批后生效）："
+BOT_EXTEND_USAGE = (
+    "用法：/extend 工单号 延期天数 理由（天数按工作日算，周末和节假日不算），"
+    "例如：/extend 2026-000123 3 等乡镇审批材料"
+)
+BOT_EXTEND_HOW = (
+    "申请延期请发送下面这条命令，把天数（按工作日算）和理由改成实际情况"
+    "（理由要写清楚，管理员审批后生效）："
+)
 BOT_EXTEND_COMMAND = "/extend {number} 3 理由"
 BOT_EXTEND_SENT = "已提交工单 {number} 的延期申请（延到 {new_due}），等管理员审批，结果会通知您。"
 BOT_EXTEND_APPROVED = "已同意工单 {number} 延期，新的办理时限：{new_due}。已通知承办干部和求助人。"

@@ -20,7 +20,7 @@ from bot.answer.abstain import refusal_text
 from bot.answer.sentences import Sentence, full_width, sentences
 from bot.answer.types import Answer, Source
 from bot.kb import lexicon
-from bot.kb.answer_type import Figure, check_figure, figure_count
+from bot.kb.answer_type import Figure, asked_facts, check_figure, figure_count, states_fact
 from bot.kb.normalize import to_simplified
 from bot.kb.search import SearchResult
 from bot.kb.types import Hit
@@ -75,7 +75,7 @@ _CUES = (
         re.compile(r"窗口|服务中心|工作站|村委会|村民委员会|乡镇|局|部门|提出|向"),
     ),
     _Cue(
-        re.compile(r"怎么申请|咋申请|如何申请|怎么办理|咋办理|怎么报|咋报|流程|程序|步骤|哪几步|怎么交|咋交|怎么弄|咋弄"),
+        re.compile(r"怎么申请|咋申请|如何申请|怎么申报|咋申报|如何申报|怎么办理|咋办理|怎么报|咋报|流程|程序|步骤|哪几步|怎么交|咋交|怎么弄|咋弄"),
         re.compile(r"申请|提出|办理|打开|搜索|登录|到|向"),
         lists=True,
         weight=0.75 * CUE_BONUS,
@@ -149,6 +149,28 @@ def _trim(text: str, terms: dict[str, float], question: str, result: SearchResul
     return out[:-1] + "。" if out[-1] in "，；" else out
 
 
+def _opener(candidates: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The sentence that opens the list the lead is an item of ("可以通过以下方式申报："), if any."""
+    for s in reversed(candidates[: lead.position]):
+        if s.opens_list:
+            return s
+        if not s.is_item:
+            return None
+    return None
+
+
+def _list_after(opener: Sentence, candidates: list[Sentence], limit: int) -> list[Sentence]:
+    """The opener and its items in order, as many as fit in `limit` characters."""
+    out = [opener]
+    size = len(opener.text)
+    for s in candidates[opener.position + 1 :]:
+        if not s.is_item or size + len(s.text) > limit:
+            break
+        out.append(s)
+        size += len(s.text)
+    return out
+
+
 PASSAGE_FIT_WEIGHT = 0.5  # how much the best sentence's fit moves a passage against its rank
 
 
@@ -179,34 +201,55 @@ def compose(result: SearchResult) -> Answer:
     if lead is None:  # a passage of table cells or fragments: show its start rather than nothing
         body = full_width(" ".join(hit.chunk.text.split()))[:SHORT_ANSWER_CHARS]
         return Answer(result.question, f"{texts.ANSWER_HEADER}{body}[1]", True, [source])
-    parts = [_trim(lead.text, terms, question, result)]
     wants_list = any(cue.lists for cue in cues)
+    opener = _opener(candidates, lead) if lead.is_item and wants_list else None
+    if opener is not None:
+        # "怎么申报？" answered by "扫描…二维码" (the third way) reads as the only way: the list is
+        # the answer, led by the sentence that opens it ("可以通过以下方式申报：").
+        listed = _list_after(opener, candidates, LIST_ANSWER_CHARS)
+        if lead in listed:
+            body = "".join(s.text for s in listed)
+            return Answer(result.question, f"{texts.ANSWER_HEADER}{body}[1]", True, [source])
+    parts = [_trim(lead.text, terms, question, result)]
     if lead.opens_list or (lead.is_item and wants_list):
         items = [s for s in candidates if s.position > lead.position and s.is_item]
         budget = LIST_ANSWER_CHARS - len(parts[0])
         for item in items:
-            if len(item.text) > budget:
+            if item.is_label or len(item.text) > budget:  # "1.村级重大事项决策。" heads the next part
                 break
             parts.append(item.text)
             budget -= len(item.text)
     else:
         two_part = len(re.findall(r"[？?]", result.question)) >= 2
         limit = TWO_PART_ANSWER_CHARS if two_part else SHORT_ANSWER_CHARS
-        covered = {t for t in terms if t in to_simplified(parts[0])}
+        lead_text = to_simplified(parts[0])
+        covered = {t for t in terms if t in lead_text}
         rest = {t: w for t, w in terms.items() if t not in covered}
+        # The kinds of fact asked that the lead does not state (a date, after the sum it gives).
+        lacking = [kind for kind in asked_facts(question) if not states_fact(kind, lead_text, loose=True)]
         best_support: tuple[float, Sentence] | None = None
         for s in candidates:
             if s is lead or len(parts[0]) + len(s.text) > limit or s.is_label:
                 continue
-            gain = _overlap(to_simplified(s.text), rest)
-            if two_part and result.asked is not None and check_figure(
-                result.asked, question, s.text
-            ).outcome is Figure.STATED:
+            text = to_simplified(s.text)
+            gain = _overlap(text, rest)
+            states_figure = result.asked is not None and check_figure(
+                result.asked, question, text
+            ).outcome is Figure.STATED
+            if states_figure and (two_part or s.position == lead.position + 1):
+                # a second part's figure, or the lead's own continuation ("…30个工作日内作出决定；
+                # 特殊情况可以延长至45个工作日")
                 gain += FIGURE_BONUS / 4
+            if two_part:
+                gain += sum(2 * CUE_BONUS for kind in lacking if states_fact(kind, text, loose=True))
             gain -= 0.1 * abs(s.position - lead.position)
             if gain >= MIN_SUPPORT_GAIN and (best_support is None or gain > best_support[0]):
                 best_support = (gain, s)
         if best_support is not None:
-            parts.append(best_support[1].text)  # after the lead: the lead is what is read first
+            support = best_support[1]
+            if support.opens_list and support.position < lead.position:
+                parts.insert(0, support.text)  # "自2025年4月1日起，…标准为：" reads before its item
+            else:
+                parts.append(support.text)  # after the lead: the lead is what is read first
     body = "".join(parts)
     return Answer(result.question, f"{texts.ANSWER_HEADER}{body}[1]", True, [source])

@@ -36,6 +36,7 @@ _LONE_SPACE = re.compile(rf"(?<=[{_CJK}\d])[ \t\u3000]+(?=[{_CJK}\d])")
 _SENTENCE_MARK = re.compile(r"[。！？；!?;]")
 HEADING_MAX_CHARS = 20
 LABEL_MAX_CHARS = 12
+LIST_ITEM_MAX_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,14 @@ def sentences(passage: str) -> list[Sentence]:
     out: list[Sentence] = []
     context = ""
     pending = ""  # a bare yes/no waiting for the sentence it opens
+    in_list = False  # the previous line opened a list ("可以通过以下方式申报：") or was its item
     for line in _lines(passage):
-        item = bool(_NUMBERED.match(line)) and not _ARTICLE_PREFIX.match(line)
+        # Markdown and web bullets lose their "- " in the loaders: a short line under a lead-in
+        # ending in "：" is an item as much as a numbered one.
+        item = (bool(_NUMBERED.match(line)) or (in_list and len(line) <= LIST_ITEM_MAX_CHARS)) and not (
+            _ARTICLE_PREFIX.match(line)
+        )
+        in_list = line.endswith(("：", ":")) or (in_list and item)
         pieces = [line] if TABLE_ROW.match(line) else split_sentences(line)
         for index, raw in enumerate(pieces):
             if _is_question(raw):
@@ -126,7 +133,7 @@ def sentences(passage: str) -> list[Sentence]:
                 continue
             if pending:
                 text, pending = pending + text, ""
-            label = index == 0 and len(pieces) == 1 and _is_label(raw, item)
+            label = index == 0 and _is_label(raw, item)
             out.append(Sentence(text, len(out), item and index == 0, text.endswith("："), context, label))
     if pending:
         out.append(Sentence(pending, len(out), False, False, context))

@@ -272,7 +272,7 @@ class Casework:
             if Urgency(request.urgency) is not Urgency.NORMAL:
                 raise InvalidInput(texts.HD_ERR_ALREADY_URGENT.format(number=request.number))
             request.urgency = Urgency.URGENT.value
-            due = step.now + self._ctx.config.deadline(request.category, Urgency.URGENT, step.now)
+            due = self._ctx.config.due_at(request.category, Urgency.URGENT, step.now)
             request.due_at = min(request.due_at, due)
             text = texts.HD_MSG_URGENT_ADMIN.format(
                 village=request.village.name,

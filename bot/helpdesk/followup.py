@@ -183,7 +183,7 @@ class FollowUp:
     def reopen_fields(self, step: Step) -> None:
         """A request back for rework: fresh due time, no 办结时间 (history keeps it), a new 回访 later."""
         request, config = step.request, self._ctx.config
-        request.due_at = step.now + config.deadline(request.category, Urgency(request.urgency), step.now)
+        request.due_at = config.due_at(request.category, Urgency(request.urgency), step.now)
         request.resolved_at = None
         request.resolution_note = None
         request.closed_at = None

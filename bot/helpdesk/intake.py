@@ -125,7 +125,7 @@ class Intake:
                 assignee=primary.person if primary else None,
                 created_at=now,
                 updated_at=now,
-                due_at=now + config.deadline(chosen, urgency_n, now),
+                due_at=config.due_at(chosen, urgency_n, now),
                 emergency=",".join(emergency.services) if emergency and emergency.services else None,
             )
             session.add(request)

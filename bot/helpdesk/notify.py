@@ -6,7 +6,7 @@ Recipients who are not entitled to the full text (see access.sees_full_text) get
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -16,8 +16,16 @@ PREVIEW_CHARS = 200
 
 
 def local_time(value: datetime, tz: ZoneInfo) -> str:
-    """`2026-05-12 14:00` in the configured timezone (users think in local time)."""
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    """`2026-05-12 14:00` in the configured timezone (users think in local time).
+
+    Exactly local midnight is written as 24:00 of the day before: deadlines end there (working
+    days and same-day deadlines, bot/helpdesk/workdays.py), and "12-09 24:00" is how a Chinese
+    notice says "by the end of the 9th" where "12-10 00:00" reads as the 10th.
+    """
+    local = value.astimezone(tz)
+    if local.time() == time.min:
+        return (local - timedelta(days=1)).strftime("%Y-%m-%d 24:00")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def preview(text: str) -> str:

@@ -6,8 +6,9 @@ more time asks for an extension (延期) with a written reason, which the office
 
 Here `run_due(now)` (scheduled by the front end, e.g. hourly) does the first two, each once per
 deadline: a request past its due time reminds the responsible cadre (the assignee, else the
-village's dispatchers, else the admins) — 督办 level 1; still open `ESCALATE_AFTER_DAYS` later, the
-admins and the village's 乡镇干部 are told — level 2. Each counts in `supervision_count` (督办次数,
+village's dispatchers, else the admins) — 督办 level 1; still open at the end of the
+`ESCALATE_AFTER_DAYS`-th working day after the due day (bot/helpdesk/workdays.py: weekends,
+holidays and 调休 as an office counts them), the admins and the village's 乡镇干部 are told — level 2. Each counts in `supervision_count` (督办次数,
 for the ledger) and leaves a line in the history. An approved extension moves the due time, which
 starts the watch again (level 0). Claims are conditional UPDATEs, so two schedulers running at
 the same moment send each reminder once.
@@ -15,7 +16,7 @@ the same moment send each reminder once.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -57,7 +58,7 @@ class Oversight:
         out: list[Notification] = []
         with self._ctx.write() as session:
             out += self._sweep(session, now, REMINDED, now)
-            out += self._sweep(session, now, ESCALATED, now - self._ctx.config.escalate_after)
+            out += self._sweep(session, now, ESCALATED, now)
         return out
 
     def _sweep(self, session: Session, now: datetime, level: int, due_before: datetime) -> list[Notification]:
@@ -75,6 +76,8 @@ class Oversight:
             .scalars()
             .all()
         )
+        if level == ESCALATED:  # N working days past the due day; not expressible in SQL
+            due = [r for r in due if self._ctx.config.escalation_at(r.due_at) <= now]
         out: list[Notification] = []
         for request in due:
             claimed = session.execute(
@@ -144,8 +147,9 @@ class Oversight:
     def request_extension(
         self, actor: Actor, number: str, days: int, reason: str, *, expected_version: int | None = None
     ) -> Outcome:
-        """延期: the assigned cadre (or a dispatcher / admin) asks for `days` more, with a written
-        reason; the admins decide (`decide_extension`). One pending request at a time."""
+        """延期: the assigned cadre (or a dispatcher / admin) asks for `days` more working days
+        (counted from the due day, like the deadline), with a written reason; the admins decide
+        (`decide_extension`). One pending request at a time."""
         number = clean_number(number)
         cleaned = clean_note(reason, self._ctx.config, required_for=texts.HD_ACTION_LABELS["extension"])
         if cleaned is None or len(cleaned) < MIN_REASON_CHARS:
@@ -164,7 +168,8 @@ class Oversight:
             self._require_open(step)
             if _pending(step.session, request.id) is not None:
                 raise Conflict(texts.HD_ERR_EXTENSION_PENDING.format(number=request.number))
-            new_due = max(request.due_at, step.now) + timedelta(days=days)
+            # Working days, as the deadline itself: end of the days-th working day after the due day.
+            new_due = self._ctx.config.calendar.deadline(max(request.due_at, step.now), days)
             step.session.add(
                 RequestExtension(
                     request_id=request.id,

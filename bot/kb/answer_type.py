@@ -81,7 +81,7 @@ _UNITS: dict[str, str] = {
 }
 _ASKS_UNIT = re.compile(
     r"(?<![那这好前后十头])(?:多少|几)(?:个)?(" + "|".join(sorted(_UNITS, key=len, reverse=True))
-    + r")(?![几号份])|(多久|多长时间|多长)"  # 几月几号 asks a date, not a number of months
+    + r")(?![几号份])|(多久|多长时间|多长|(?:时限|期限)(?=[^，。？！,?!]{0,2}(?:多少|多长|几)))"  # 几月几号 asks a date, not a number of months
 )
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9]+)?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"
 _MONEY_NOUN = re.compile(_MONEY_NOUNS)
@@ -175,17 +175,22 @@ def _sentences(text: str) -> Iterable[str]:
 
 
 def _out_of_scope(
-    question: str, years: frozenset[str], sentence: str, passage_years: set[str], frame: str
+    question: str, years: frozenset[str], sentence: str, passage_years: set[str], frame: str, passage: str = ""
 ) -> bool:
-    """A figure stated for another year (the sentence's own, else the passage's) or group."""
+    """A figure stated for another year (the sentence's own, else the passage's) or group (the
+    sentence's own, else the passage's: "即17460元" under "以当地农村低保月标准…为计算基数" is a 农村 sum)."""
     stated_years = set(_YEAR.findall(sentence)) or passage_years
     sentence = f"{frame}\n{sentence}"
     if years and stated_years and not years & stated_years:
         return True
     for asked, excluded in _CONTRASTS:
-        asks = any(w in question for w in asked)
-        if asks and not any(w in sentence for w in asked) and any(w in sentence for w in excluded):
-            return True
+        if not any(w in question for w in asked):
+            continue
+        for scope in (sentence, f"{frame}\n{passage}"):
+            if any(w in scope for w in asked):
+                break
+            if any(w in scope for w in excluded):
+                return True
     return False
 
 
@@ -207,7 +212,8 @@ def check_figure(kind: Quantity, question: str, text: str, frame: str = "") -> F
         if not words:
             words = [verb_words for pattern, verb_words in _VERB_WORDS if pattern.search(question)][:1]
     years = asked_years(question)
-    passage_years = set(_YEAR.findall(to_simplified(text))) or set(_YEAR.findall(to_simplified(frame)))
+    simplified = to_simplified(text)
+    passage_years = set(_YEAR.findall(simplified)) or set(_YEAR.findall(to_simplified(frame)))
     frame = to_simplified(frame)
     stated: list[str] = []
     other_scope = False
@@ -216,7 +222,7 @@ def check_figure(kind: Quantity, question: str, text: str, frame: str = "") -> F
             continue
         if words and not any(w in sentence for group in words for w in group):
             continue
-        if _out_of_scope(question, years, sentence, passage_years, frame):
+        if _out_of_scope(question, years, sentence, passage_years, frame, simplified):
             other_scope = True
             continue
         stated.append(sentence)
@@ -240,3 +246,62 @@ def states_quantity(kind: Quantity, question: str, passages: Iterable[str]) -> b
     """Whether any of the passages states a figure of that kind (e.g. "1.2亿元", "35周岁") for
     what the question asks (see `check_figure`)."""
     return any(check_figure(kind, question, text).outcome is Figure.STATED for text in passages)
+
+
+# --- the kind of fact a question asks for, as a ranking signal --------------------------------
+# "今年秋季的雨露计划啥时候报名？最晚到哪天？" shares more words with passages that repeat 雨露计划
+# than with the one sentence that states the dates; a villager asking 啥时候 wants the passage that
+# states a date, one asking 带啥材料 the one that lists documents, one asking 打哪个电话 a number.
+# These are shapes every county document shares, not any document's wording.
+@dataclass(frozen=True)
+class FactKind:
+    name: str
+    asks: re.Pattern[str]
+    states: re.Pattern[str]
+    min_matches: int = 1  # distinct matches a passage needs (a materials list names several)
+    # Looser statements an answer may quote but retrieval does not favour: "验收合格后15个工作日内
+    # 拨付" says when, yet every procedure article says "X个工作日内" of something.
+    loose: re.Pattern[str] | None = None
+
+
+FACT_KINDS = (
+    FactKind(
+        "phone",
+        re.compile(r"电话|号码|热线|打哪个"),
+        re.compile(r"\d{3,4}[-－—]\d{6,8}|12345|123\d\d"),
+    ),
+    FactKind(
+        "date",
+        re.compile(r"什么时候|啥时候|哪天|几号|截止|最晚|最迟|哪一天|几月份|报名时间|申报时间"),
+        re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日[前起至]|每季度|每年\d{1,2}月|每月\d{1,2}日"),
+        loose=re.compile(r"\d+个?工作日内|\d+日内|之日起|次月"),
+    ),
+    FactKind(
+        "materials",
+        re.compile(r"材料|带啥|带什么|准备啥|准备什么|要带|带些|证件|手续"),
+        re.compile(r"身份证|户口簿|户口本|申请表|申请书|审批表|证明|复印件|原件|发票|授权书|残疾人证|一卡通|照片"),
+        min_matches=2,
+    ),
+)
+
+
+def asked_facts(question: str) -> tuple[FactKind, ...]:
+    """The kinds of fact (a date, a phone number, a list of documents) the question asks for."""
+    text = to_simplified(question)
+    return tuple(kind for kind in FACT_KINDS if kind.asks.search(text))
+
+
+# "石岭县农业农村局 2025年8月20日" closing a notice is when it was signed, not a date it states.
+_SIGNATURE_DATE = re.compile(r"(?:20\d\d年)?\d{1,2}月\d{1,2}日\s*$", re.MULTILINE)
+
+
+def states_fact(kind: FactKind, text: str, *, loose: bool = False) -> bool:
+    """Whether simplified `text` states that kind of fact (a list names `min_matches` documents);
+    `loose` also accepts the kind's looser statements (for choosing answer sentences)."""
+    if loose and kind.loose is not None and kind.loose.search(text):
+        return True
+    if kind.name == "date":
+        text = _SIGNATURE_DATE.sub("", text)
+    if kind.min_matches <= 1:
+        return kind.states.search(text) is not None
+    return len(set(kind.states.findall(text))) >= kind.min_matches

@@ -8,18 +8,18 @@ from tests.helpdesk.helpers import file
 
 
 def test_digest_lists_each_cadres_overdue_requests(hd: Helpdesk, world: World, clock: Clock) -> None:
-    water = file(hd, world.a, "水管破了没水喝，电话13812345678")  # 饮水安全 48 h → 第一书记
-    job = file(hd, world.a, "失业了想找工作")  # 就业 168 h
-    mine = file(hd, world.a, "房子漏雨")  # 住房安全 72 h → reassigned to the member
+    water = file(hd, world.a, "水管破了没水喝，电话13812345678")  # 饮水安全 2 working days → 第一书记
+    job = file(hd, world.a, "失业了想找工作")  # 就业 5 working days
+    mine = file(hd, world.a, "房子漏雨")  # 住房安全 3 working days → reassigned to the member
     hd.casework.assign(SECRETARY_A, mine, MEMBER_A)
-    in_b = file(hd, world.b, "老人住院看病没钱")  # 医疗 72 h → B's secretary
+    in_b = file(hd, world.b, "老人住院看病没钱")  # 医疗 3 working days → B's secretary
     returned = file(hd, world.b, "村里水质差")
     hd.casework.return_to_dispatch(
         SECRETARY_B, returned, "需要乡镇水管站处理"
     )  # undispatched → B's dispatcher
 
     assert hd.queries.overdue_digest() == []
-    clock.advance(hours=73)
+    clock.advance(hours=88)  # Friday 01:00 (filed Monday 09:00): past 3 working days, not 5
     by_cadre = {
         item.cadre.chat_user_id: [v.number for v in item.requests] for item in hd.queries.overdue_by_cadre()
     }

@@ -69,24 +69,25 @@ def test_ledger_shows_extensions_and_supervision(
     """Why: 延期 was not visible in the ledger (issue 11 items 4 and 10)."""
     slow = hd.intake.file_request(VILLAGER_1, world.a.id, "村口的路坏了一大段，需要修").request.number
     other = hd.intake.file_request(VILLAGER_1, world.a.id, "孩子上学学费交不起").request.number
-    assert hd.queries.show(OPERATOR, slow).due_at == datetime(2026, 3, 7, 1, 0, tzinfo=UTC)  # 09:00 local
+    # 其他: 5 working days from Monday 03-02 → end of Monday 03-09 (24:00 local = 16:00 UTC).
+    assert hd.queries.show(OPERATOR, slow).due_at == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
     hd.oversight.request_extension(SECRETARY_A, slow, 3, "材料没交齐，等补")
     hd.oversight.decide_extension(ADMIN, slow, False)
     hd.oversight.request_extension(SECRETARY_A, slow, 5, "等县交通局出方案")
     hd.oversight.decide_extension(ADMIN, slow, True)
     hd.oversight.request_extension(SECRETARY_A, slow, 2, "雨季施工困难")
-    clock.now = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)  # an hour past the extended due time: 督办
+    clock.now = datetime(2026, 3, 16, 17, 0, tzinfo=UTC)  # an hour past the extended due time: 督办
     hd.oversight.run_due()
-    clock.now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)  # still open two days later: escalated
+    clock.now = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)  # still open two working days later: escalated
     hd.oversight.run_due()
     rows = _ledger(hd, tmp_path / "l.xlsx")
     assert rows[slow]["延期次数"] == 1
     assert rows[slow]["延期情况"] == (
-        "未批准，延至 2026-03-10 09:00：材料没交齐，等补；"
-        "已批准，延至 2026-03-12 09:00：等县交通局出方案；"
-        "待审批，延至 2026-03-14 09:00：雨季施工困难"
+        "未批准，延至 2026-03-12 24:00：材料没交齐，等补；"  # working days after the due day
+        "已批准，延至 2026-03-16 24:00：等县交通局出方案；"
+        "待审批，延至 2026-03-18 24:00：雨季施工困难"
     )
-    assert rows[slow]["办理时限"] == datetime(2026, 3, 12, 9, 0)
+    assert rows[slow]["办理时限"] == datetime(2026, 3, 17, 0, 0)  # end of 03-16, local
     assert rows[slow]["督办次数"] == 2
     assert (rows[other]["延期次数"], rows[other]["延期情况"]) == (0, None)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 import pytest
 
@@ -78,7 +78,8 @@ def test_unsatisfied_reopens_for_rework_and_the_cadre_reads_the_words(
     assert view.status is Status.REOPENED and view.rating is S.UNSATISFIED
     assert view.resolved_at is None  # reopening clears 办结时间 …
     assert any(e.kind == "resolve" for e in hd.queries.show(OPERATOR, number).events)  # … history keeps it
-    assert view.due_at == clock.now + timedelta(hours=72)
+    # 住房安全: 3 working days from Tuesday 03-03 → Wed, Thu, Fri: end of Friday 03-06.
+    assert view.due_at == datetime(2026, 3, 7, tzinfo=hd.config.tz)
     assert view.follow_up_note == "没解决，根本没人联系我" and view.reopen_count == 1
     alert = next(n for n in out.notifications if n.kind is NotificationKind.REOPENED)
     assert alert.chat_user_id == SECRETARY_A

@@ -159,9 +159,8 @@ def test_hints_tip_the_category_when_the_villager_uses_no_keyword() -> None:
 def test_villager_choice_wins_over_suggestion(hd: Helpdesk, world: World) -> None:
     out = hd.intake.file_request(VILLAGER_1, world.a.id, "房子漏雨", category="低保/救助")
     assert (out.request.category, out.request.suggested_category) == ("低保/救助", "住房安全")
-    assert out.request.due_at - out.request.created_at == HelpdeskConfig().deadline(
-        "低保/救助", Urgency.NORMAL
-    )
+    # 低保/救助: 5 working days from Monday 03-02 → end of Monday 03-09.
+    assert out.request.due_at == datetime(2026, 3, 10, tzinfo=HelpdeskConfig().tz)
 
 
 def test_unknown_requester_is_registered_as_villager(hd: Helpdesk, world: World) -> None:
@@ -194,8 +193,10 @@ def test_operators_tune_deadlines_and_keywords_through_settings(
     monkeypatch.setenv("REQUEST_DEADLINE_HOURS", '{"饮水安全": 24}')
     monkeypatch.setenv("REQUEST_KEYWORDS", '{"饮水安全": ["水窖"]}')
     config = HelpdeskConfig.from_settings(Settings(_env_file=None))
-    assert config.deadline("饮水安全", Urgency.NORMAL) == timedelta(hours=24)
-    assert config.deadline("医疗", Urgency.NORMAL) == timedelta(hours=72)  # untouched default
+    monday = datetime(2026, 3, 2, 9, tzinfo=config.tz)
+    assert config.due_at("饮水安全", Urgency.NORMAL, monday) == monday + timedelta(hours=24)
+    # untouched default: 3 working days → end of Thursday
+    assert config.due_at("医疗", Urgency.NORMAL, monday) == datetime(2026, 3, 6, tzinfo=config.tz)
     assert "水管" in config.keywords["饮水安全"] and "水窖" in config.keywords["饮水安全"]
     text = "家里的水窖干了，一家人吃水困难"
     assert suggest_category(text, [], DEFAULT_KEYWORDS, config.categories, "其他").category != "饮水安全"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -132,7 +132,8 @@ def test_unsatisfied_villager_reopens_and_history_keeps_both_answers(
     clock.advance(days=10)
     reopened = hd.casework.feedback(VILLAGER_1, number, False, "还是漏雨")
     assert reopened.request.status is S.REOPENED
-    assert reopened.request.due_at == clock.now + timedelta(hours=72)  # 住房安全 deadline, fresh
+    # 住房安全: 3 working days, fresh from Thursday 03-12 → Fri, Mon, Tue: end of Tuesday 03-17.
+    assert reopened.request.due_at == datetime(2026, 3, 18, tzinfo=hd.config.tz)
     alerts = [n for n in reopened.notifications if n.kind is NotificationKind.REOPENED]
     assert [n.chat_user_id for n in alerts] == [SECRETARY_A]
     assert "还是漏雨" in alerts[0].text_zh
@@ -207,11 +208,11 @@ def test_progress_note_reaches_the_villager_without_changing_status(hd: Helpdesk
 
 
 def test_overdue_is_derived_from_the_due_time(hd: Helpdesk, world: World, clock: Clock) -> None:
-    medical = file(hd, world.a, "老人生病住院，医药费交不起")  # 医疗: 72 h
+    medical = file(hd, world.a, "老人生病住院，医药费交不起")  # 医疗: 3 working days
     housing = file(hd, world.a, "房子墙体开裂，随时可能塌", urgency="特急")  # same day: filed 09:00
     views = {v.number: v for v in hd.queries.list_requests(ADMIN).items}
     assert views[medical].category == "医疗"
-    assert views[medical].due_at - views[medical].created_at == timedelta(hours=72)
+    assert views[medical].due_at == datetime(2026, 3, 6, tzinfo=hd.config.tz)  # Monday → end of Thursday
     assert views[housing].due_at - views[housing].created_at == timedelta(hours=15)  # local midnight
     assert not any(v.overdue for v in views.values())
 

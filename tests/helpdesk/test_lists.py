@@ -68,17 +68,17 @@ def test_requester_pages_count_only_their_requests(hd: Helpdesk, world: World) -
 
 
 def test_request_counts_by_status_and_village(hd: Helpdesk, world: World, clock: Clock) -> None:
-    water = file(hd, world.a, "水管破了没水喝")  # 饮水安全 48 h
-    job = file(hd, world.a, "失业了想找工作")  # 就业 168 h
-    roof = file(hd, world.a, "房子漏雨", requester=VILLAGER_2)  # 住房安全 72 h
+    water = file(hd, world.a, "水管破了没水喝")  # 饮水安全 2 working days
+    job = file(hd, world.a, "失业了想找工作")  # 就业 5 working days
+    roof = file(hd, world.a, "房子漏雨", requester=VILLAGER_2)  # 住房安全 3 working days
     hd.casework.start(SECRETARY_A, roof)
     hd.casework.resolve(SECRETARY_A, roof, "已修好")
-    in_b = file(hd, world.b, "老人住院看病没钱")  # 医疗 72 h
+    in_b = file(hd, world.b, "老人住院看病没钱")  # 医疗 3 working days
     returned = file(hd, world.b, "村里水质差")
     hd.casework.return_to_dispatch(SECRETARY_B, returned, "需要乡镇水管站处理")
-    own_in_b = file(hd, world.b, "孩子学费交不起", requester=SECRETARY_A)  # 教育 120 h
+    own_in_b = file(hd, world.b, "孩子学费交不起", requester=SECRETARY_A)  # 教育 5 working days
     hd.casework.mark_unable(SECRETARY_B, own_in_b, "超出村级办理能力")
-    clock.advance(hours=73)  # past due: water, in_b, returned (roof is resolved, job not yet due)
+    clock.advance(hours=88)  # Friday 01:00: past due: water, in_b, returned (roof is resolved, job not yet due)
 
     counts = hd.queries.request_counts(ADMIN)
     assert counts == {

@@ -1,4 +1,4 @@
-"""督办 (reminder when a deadline passes, escalation N days later) and 延期 (asked with a reason,
+"""督办 (reminder when a deadline passes, escalation N working days later) and 延期 (asked with a reason,
 decided by an admin), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def kinds(notifications) -> list[tuple[int, NotificationKind]]:
 
 def test_reminder_once_when_the_deadline_passes_then_escalation(hd: Helpdesk, world: World, clock: Clock) -> None:
     hd.directory.bind_cadre(OPERATOR, 300, world.a.id, "乡镇干部", display_name="镇干部")
-    number = file(hd, world.a)  # 住房安全: 72 hours, assigned to the 第一书记
+    number = file(hd, world.a)  # 住房安全: 3 working days, assigned to the 第一书记
     view = hd.queries.show(OPERATOR, number)
     assert hd.oversight.run_due() == []  # not due yet
     clock.now = view.due_at - timedelta(minutes=1)
@@ -44,14 +44,17 @@ def test_reminder_once_when_the_deadline_passes_then_escalation(hd: Helpdesk, wo
     assert (view.supervision_level, view.supervision_count) == (1, 1)
     assert "督办：已超过办理时限" in (view.events[-1].note or "")
 
-    clock.now = view.due_at + hd.config.escalate_after + timedelta(minutes=1)
+    # Due at the end of Thursday 03-05; ESCALATE_AFTER_DAYS=2 working days: Friday and Monday.
+    clock.now = datetime(2026, 3, 9, 23, 59, tzinfo=hd.config.tz)
+    assert hd.oversight.run_due() == []
+    clock.now = datetime(2026, 3, 10, 0, 1, tzinfo=hd.config.tz)
     escalated = hd.oversight.run_due()
     assert kinds(escalated) == [(300, NotificationKind.ESCALATED), (ADMIN, NotificationKind.ESCALATED)]
-    assert "超期 2 天" in escalated[0].text_zh and "王书记" in escalated[0].text_zh
+    assert "超期 4 天" in escalated[0].text_zh and "王书记" in escalated[0].text_zh
     assert hd.oversight.run_due() == []
     view = hd.queries.show(OPERATOR, number)
     assert (view.supervision_level, view.supervision_count) == (2, 2)
-    assert "超期 2 天仍未办结" in (view.events[-1].note or "")
+    assert "超期 4 天仍未办结" in (view.events[-1].note or "")
 
 
 def test_closed_requests_are_not_supervised_and_unassigned_ones_go_to_dispatchers(
@@ -97,7 +100,8 @@ def test_extension_requested_with_reason_and_approved(hd: Helpdesk, world: World
     assert kinds(asked.notifications) == [(ADMIN, NotificationKind.EXTENSION_REQUESTED)]
     assert "等乡镇审批材料" in asked.notifications[0].text_zh
     pending = asked.request.pending_extension
-    assert pending is not None and pending.new_due_at == view.due_at + timedelta(days=3)
+    # 3 working days after the due day (Thursday 03-05): Fri, Mon, Tue → end of Tuesday 03-10.
+    assert pending is not None and pending.new_due_at == datetime(2026, 3, 11, tzinfo=hd.config.tz)
     assert asked.request.due_at == view.due_at  # not before an admin approves
     with pytest.raises(Conflict, match="已经有一个延期申请"):
         hd.oversight.request_extension(SECRETARY_A, number, 5, "还要等审批材料")
@@ -172,7 +176,7 @@ def test_cli_show_lists_supervision_and_extensions(
 
 def test_default_deadlines_follow_12345_practice(hd: Helpdesk, world: World, clock: Clock) -> None:
     """Help requests within 5 working days (a calendar week at most), emergencies the same day."""
-    assert max(hd.config.deadline_hours.values()) <= 7 * 24
+    assert max(hd.config.deadline_days.values()) <= 5 and not hd.config.deadline_hours
     urgent = hd.intake.file_request(VILLAGER_1, world.a.id, "俺婆婆腿摔断了，走不了路").request
     today = clock.now.astimezone(hd.config.tz).date()
     assert urgent.due_at == datetime.combine(today + timedelta(days=1), time.min, tzinfo=hd.config.tz)

@@ -12,9 +12,10 @@ import math
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
@@ -22,7 +23,7 @@ from sqlalchemy import func, select, text
 
 from bot import texts
 from bot.helpdesk import OPERATOR, Helpdesk, InvalidInput, PermissionDenied, Status, VillageView
-from bot.helpdesk.config import DEFAULT_DEADLINE_HOURS
+from bot.helpdesk.config import DEFAULT_DEADLINE_DAYS
 from bot.helpdesk.models import HelpRequest, RequestExtension
 from bot.helpdesk.report import (
     CategoryLine,
@@ -81,6 +82,15 @@ class Seeded:
     due: datetime  # the due time the request has at the end (independently computed)
 
 
+def _working_due(start: datetime, days: int) -> datetime:
+    """24:00 Beijing time of the `days`-th official working day after `start`'s day (12345 counting)."""
+    day: date = start.astimezone(TZ).date()
+    while days:
+        day += timedelta(days=1)
+        days -= chinese_calendar.is_workday(day)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=TZ)
+
+
 def _seed(hd: Helpdesk, world: World, clock: Clock) -> list[Seeded]:
     villages = {"a": world.a, "b": world.b}
     cadres = {"a": SECRETARY_A, "b": SECRETARY_B}
@@ -94,8 +104,8 @@ def _seed(hd: Helpdesk, world: World, clock: Clock) -> list[Seeded]:
             f"{seed.category}方面的困难，请帮忙",
             category=seed.category,
         ).request.number
-        hours = timedelta(hours=DEFAULT_DEADLINE_HOURS[seed.category])
-        due = seed.when + hours
+        days = DEFAULT_DEADLINE_DAYS[seed.category]
+        due = _working_due(seed.when, days)
         cadre = cadres[seed.village]
         if seed.fate in RESOLVED_FATES | {"unsatisfied"}:
             hd.casework.start(cadre, number)
@@ -106,7 +116,7 @@ def _seed(hd: Helpdesk, world: World, clock: Clock) -> list[Seeded]:
             if seed.fate in rating:
                 hd.followup.rate(VILLAGER_1, number, rating[seed.fate], "回访")
             if seed.fate == "unsatisfied":  # reopened for rework: due again from now
-                due = clock.now + hours
+                due = _working_due(clock.now, days)
         elif seed.fate == "unable":
             hd.casework.mark_unable(cadre, number, "需要县里立项")
         elif seed.fate == "duplicate":

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kb.answer_type import Quantity, asked_quantity, states_quantity
+from bot.kb.answer_type import (
+    Figure,
+    Quantity,
+    asked_facts,
+    asked_quantity,
+    check_figure,
+    states_fact,
+    states_quantity,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +67,41 @@ def test_the_answer_leads_with_the_sentence_stating_the_figure() -> None:
     result = SearchResult(question, hits, True, 0.9, 0.9, tokens, asked=asked_quantity(question), eligible=(0,))
     answer = compose(result)
     assert answer.grounded and answer.body.startswith("队员补助每人每天80元")
+
+
+def test_a_group_named_by_the_passage_scopes_a_figure_whose_sentence_names_none() -> None:
+    """"即17460元" sits under "以当地农村低保月标准…为计算基数": a 农村 figure, not the 城里 one asked."""
+    passage = (
+        "第七条 临时救助标准以当地农村低保月标准（每人每月485元）为计算基数。\n"
+        "（三）对个别遭遇特别重大困难的，最高不超过低保月标准的36倍，即17460元。"
+    )
+    check = check_figure(Quantity.MONEY, "城里的低保一个月多少钱？", passage)
+    assert check.outcome is Figure.OTHER_SCOPE
+    assert check_figure(Quantity.MONEY, "低保一个月多少钱？", passage).outcome is Figure.STATED
+
+
+def test_a_time_limit_question_asks_for_a_duration() -> None:
+    assert asked_quantity("残疾人两项补贴的审核流程是怎样的？各环节时限多少？") is Quantity.COUNT
+    assert asked_quantity("残疾人两项补贴的审核流程是怎样的？") is None
+
+
+def test_the_kind_of_fact_asked_and_stated() -> None:
+    kinds = {k.name: k for k in asked_facts("雨露计划啥时候报名？要带啥材料？打哪个电话？")}
+    assert set(kinds) == {"date", "materials", "phone"}
+    assert states_fact(kinds["date"], "申报时间为2025年9月15日至10月31日。")
+    assert not states_fact(kinds["date"], "石岭县农业农村局\n2025年8月20日")  # a signature date
+    assert states_fact(kinds["materials"], "（一）申请书；（二）居民身份证、户口簿；")
+    assert not states_fact(kinds["materials"], "向村委会提交申请书。")  # one document is no list
+    assert states_fact(kinds["phone"], "咨询电话：0873-4862209")
+
+
+def test_lines_under_a_lead_in_are_list_items_and_a_numbered_label_never_answers() -> None:
+    """Markdown bullets lose their "- " in the loader: the lines under "…以下方式申报：" are still items.
+    "1.村级重大事项决策。" heading the text after it names a part; it is no answer sentence."""
+    from bot.answer.sentences import sentences
+
+    listed = sentences("可以通过以下方式申报：\n直接向村民委员会申报；\n拨打热线12317；\n扫描二维码在线填报。")
+    assert [s.is_item for s in listed] == [False, True, True, True]
+    assert listed[0].opens_list
+    labelled = sentences("1.村级重大事项决策。重要事项实行“四议两公开”。")
+    assert labelled[0].is_label and not labelled[1].is_label

@@ -236,3 +236,53 @@ def test_answers_are_short_and_clean(county_kb) -> None:
     assert not re.search(r"第[一二三四五六七八九十]+条", text)
     assert "," not in text and ";" not in text
     assert len(answer.answer) <= 120
+
+
+# --- session 5: the kind of fact asked, pinyin slips, lists ---------------------------------------
+# Each failed on main before this session's change (checked against main 385aea4).
+
+
+def test_a_rural_sum_is_no_answer_to_a_question_about_the_city(realistic_kb) -> None:
+    """Was: "…最高不超过低保月标准的36倍，即17460元" — a 临时救助 sum computed from the 农村 低保
+    standard the passage names one sentence earlier, passed off as the 城里 低保."""
+    answer = compose(realistic_kb.search("城里低保每月发多少钱？"))
+    assert not answer.grounded, answer.answer
+    assert "17460" not in answer.answer
+
+
+def test_a_when_question_is_answered_by_the_passage_that_states_dates(realistic_kb) -> None:
+    """Was: the 1500元 补助标准 (more words in common, no date)."""
+    answer = compose(realistic_kb.search("雨露计划秋季学期什么时候开始申报，截止到哪天？"))
+    assert answer.grounded, answer.answer
+    assert "9月15日" in lead(answer) and "10月31日" in lead(answer), answer.answer
+
+
+def test_a_materials_question_is_answered_by_the_list_of_documents(realistic_kb) -> None:
+    """Was: the 办理条件 article (申请 … 危房改造 in common, no document named)."""
+    answer = compose(realistic_kb.search("申请危房改造要带什么材料？"))
+    assert answer.grounded, answer.answer
+    assert "身份证" in body(answer) and "户口簿" in body(answer), answer.answer
+
+
+def test_a_how_to_question_gets_the_whole_list_led_by_its_opener(realistic_kb) -> None:
+    """Was: "扫描…二维码，通过手机在线填报。" alone — the third of three ways, read as the only one."""
+    answer = compose(realistic_kb.search("怎么申报防返贫监测？"))
+    assert answer.grounded, answer.answer
+    assert body(answer).startswith("农户觉得自家有返贫致贫风险的，可以通过以下方式申报："), answer.answer
+    assert "村民委员会" in body(answer) and "12317" in body(answer) and "二维码" in body(answer)
+
+
+def test_the_second_part_of_a_two_part_question_is_answered_from_the_same_passage(realistic_kb) -> None:
+    """Was: the sums only; the date they apply from stands in the list's opener."""
+    answer = compose(realistic_kb.search("残疾人生活补贴每月多少钱？什么时候开始执行的？"))
+    assert answer.grounded, answer.answer
+    assert "100元" in body(answer) and "2025年4月1日" in body(answer), answer.answer
+
+
+def test_a_pinyin_slip_is_read_as_the_documents_word(realistic_kb) -> None:
+    """保流 (a slip for 保留) matched nothing; the 7天 of a 公示 answered instead of the 15天 kept."""
+    result = realistic_kb.search("村务公开栏里的内容要保流多少天？")
+    assert "保留" in result.query_tokens
+    answer = compose(result)
+    assert answer.grounded, answer.answer
+    assert "15天" in lead(answer) and "7天" not in answer.answer, answer.answer

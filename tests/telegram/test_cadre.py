@@ -3,7 +3,7 @@ cadres and villagers, the 问题解决了吗？ follow-up, and the daily overdue
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -64,8 +64,11 @@ def test_ticket_list_puts_overdue_first_and_hides_other_villages(
     late = helpdesk.intake.file_request(VILLAGER, world.a.id, "饮水管道坏了，家里没水", category="饮水安全").request
     fresh = helpdesk.intake.file_request(VILLAGER_2, world.a.id, "想参加技能培训找工作", category="就业").request
     other = helpdesk.intake.file_request(VILLAGER_2, world.b.id, "红旗村的路灯坏了").request
-    # make the first one overdue: the helpdesk reads its clock on every call
-    helpdesk.context.clock = lambda: datetime.now(UTC) + timedelta(hours=60)
+    # make the first one (饮水安全, 2 working days) overdue, not the second (就业, 5 working days):
+    # the helpdesk reads its clock on every call
+    past_due = late.due_at + timedelta(hours=1)
+    assert past_due < fresh.due_at
+    helpdesk.context.clock = lambda: past_due
     secretary = user(tg, SECRETARY_A, "王书记")
     secretary.send_command("/tickets")
     listing = secretary.wait_for_message()
@@ -203,7 +206,8 @@ def test_daily_digest_of_overdue_requests(tg: FakeTelegram, bot, helpdesk: Helpd
     assert len(jobs) == 1 and jobs[0].next_t is not None
     assert jobs[0].next_t.astimezone(jobs[0].next_t.tzinfo).hour == 8  # DIGEST_HOUR in TIMEZONE
 
-    helpdesk.context.clock = lambda: datetime.now(UTC) + timedelta(days=10)
+    past_due = helpdesk.queries.show(OPERATOR, number).due_at + timedelta(hours=1)  # any weekday, any holiday
+    helpdesk.context.clock = lambda: past_due
     user(tg, VILLAGER, "张大爷").block()  # a blocked user never stops a digest
     bot.run(overdue_digest(_Context(bot.application)))
     secretary = user(tg, SECRETARY_A, "王书记")

@@ -10,6 +10,7 @@ import pytest
 
 from bot import texts
 from bot.helpdesk import OPERATOR, Helpdesk
+from bot.helpdesk.notify import local_time
 from bot.telegram.components.cadre import OVERSIGHT_JOB, oversight_due
 from tests.fake_telegram import FakeTelegram
 from tests.telegram.conftest import ADMIN, SECRETARY_A, VILLAGER, World, user
@@ -65,8 +66,9 @@ def test_overdue_reminder_extension_request_and_approval(
     assert "已同意" in admin.wait_for_message(containing=number).text
     told = secretary.wait_for_message(containing="延期申请已同意")
     new_due = helpdesk.queries.show(OPERATOR, number).due_at
-    assert new_due == max(due, later) + timedelta(days=3)
-    assert new_due.astimezone(helpdesk.config.tz).strftime("%Y-%m-%d %H:%M") in told.text
+    assert new_due == helpdesk.config.calendar.deadline(max(due, later), 3)  # 3 working days
+    assert new_due - max(due, later) >= timedelta(days=3)
+    assert local_time(new_due, helpdesk.config.tz) in told.text
     assert "新的办理时限" in villager.wait_for_message(containing=number).text
     view = helpdesk.queries.show(OPERATOR, number)
     assert view.extensions[-1].state == "approved" and view.supervision_count == 1
