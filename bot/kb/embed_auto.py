@@ -9,11 +9,13 @@ questions) and the fastest one that agrees with fp32 wins:
 * agree = the minimum cosine to fp32's vectors over probe passages and questions is at least
   ``MIN_COSINE`` (0.998) and every probe question's nearest passage is fp32's (``top-1``); and on
   the project's question files (``embed_agreement.json``: every question of tests/data/*.jsonl
-  against the passages of the corpus it is scored on) at most ``MAX_CHANGED`` (1) question per
-  file changes its decision: another nearest passage, or a best cosine on the other side of one
-  of the abstention's similarity thresholds. That keeps every `eval` figure within one question
-  of fp32's (issue 13), which the cosine alone did not: torch int8 passes it (0.999) and moved
-  two top-1s on fresh.jsonl. Only a candidate faster than the best one so far is checked;
+  against the passages of the corpus it is scored on) at most ``MAX_CHANGED_SHARE`` (15 %) of a
+  file's questions change their dense decision: another nearest passage, or a best cosine on the
+  other side of one of the abstention's similarity thresholds. Dense-only decisions flip far more
+  often than the answers do (BM25 fusion and the passage checks absorb near-ties), so the bar is
+  a share, set from measurement (docs/embeddings.md): int8 and onnx-mixed changed at most 12 %
+  and 13 % and kept every `eval` figure within one question of fp32's; onnx-int8 changed up to
+  30 % and moved recall@1 by two. Only a candidate faster than the best one so far is checked;
 * fp32 is a candidate, so the choice is never slower than fp32 (within the measurement's noise);
 * a candidate that fails to load is skipped with a log line; one whose first batch runs at less
   than half fp32's rate is dropped without the full timing (int8 on AVX2 would take a minute).
@@ -62,8 +64,8 @@ EARLY_DROP = 0.5
 PROBE_FILE = Path(__file__).with_name("embed_probe.txt")
 # The project's question files as the retriever embeds them (written by bench/agreement_set.py).
 AGREEMENT_FILE = Path(__file__).with_name("embed_agreement.json")
-# Questions per question file whose decision may change against fp32 ("within one question").
-MAX_CHANGED = 1
+# Share of a question file's questions whose dense decision may change against fp32 (see above).
+MAX_CHANGED_SHARE = 0.15
 CHOICE_VERSION = 2
 # Environment variables that change which kernels torch / oneDNN dispatch to: part of the CPU
 # fingerprint, so an emulated lesser CPU (ATEN_CPU_CAPABILITY=avx2) is measured separately.
@@ -244,11 +246,11 @@ def measure_candidates(
     repeats: int = 2,
     min_cosine: float = MIN_COSINE,
     agreement: AgreementSet | None = None,
-    max_changed: int = MAX_CHANGED,
+    max_changed_share: float = MAX_CHANGED_SHARE,
 ) -> tuple[str, list[Measurement]]:
     """Time every candidate (``fp32`` first: the reference) and return (choice, measurements).
     With ``agreement``, a candidate faster than the best accepted so far must also change at most
-    ``max_changed`` decisions per question file (see the module docstring)."""
+    ``max_changed_share`` of each question file's decisions (see the module docstring)."""
     if "fp32" not in loaders:
         raise ValueError("fp32 is the reference and must be a candidate")
     order = ["fp32"] + [p for p in loaders if p != "fp32"]
@@ -262,7 +264,7 @@ def measure_candidates(
             m, pv, qv = _time_candidate(e, passages, queries, repeats, floor)
             if pv is not None and qv is not None:
                 m.precision = name
-                _check_agreement(e, m, pv, qv, ref, ref_decisions, results, agreement, max_changed, min_cosine)
+                _check_agreement(e, m, pv, qv, ref, ref_decisions, results, agreement, max_changed_share, min_cosine)
         except Exception as exc:  # any runtime can fail in its own way; fp32 may not
             if name == "fp32":
                 raise
@@ -289,7 +291,7 @@ def _check_agreement(
     ref_decisions: dict[str, tuple[np.ndarray, np.ndarray]],
     results: list[Measurement],
     agreement: AgreementSet | None,
-    max_changed: int,
+    max_changed_share: float,
     min_cosine: float,
 ) -> None:
     """Set ``m.ok`` (and why not in ``m.note``) for a timed candidate; ``ref`` None: this is fp32."""
@@ -314,9 +316,9 @@ def _check_agreement(
             m.note = "agrees on the probe; not faster than an accepted candidate, question files not checked"
             return
         m.changed = count_changed(ref_decisions, _decisions(e, agreement), agreement.thresholds)
-        worst = max(m.changed.values(), default=0)
-        if worst > max_changed:
-            m.note = f"changes more than {max_changed} decision(s) on a question file: {m.changed}"
+        over = {f: n for f, n in m.changed.items() if n > int(max_changed_share * len(agreement.files[f][1]))}
+        if over:
+            m.note = f"changes more than {max_changed_share:.0%} of the decisions on a question file: {m.changed}"
             log.info("embedding precision candidate %s rejected: %s", m.precision, m.note)
             return
     m.ok = True
@@ -385,7 +387,7 @@ def choose_precision(
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "seconds": round(time.perf_counter() - t0, 1),
             "rule": f"fastest with cosine >= {MIN_COSINE} to fp32 and the same top-1 on the probe set, and at "
-            f"most {MAX_CHANGED} question per question file with another nearest passage or an abstention "
+            f"most {MAX_CHANGED_SHARE:.0%} of each question file's questions with another nearest passage or an abstention "
             f"threshold {list(agreement.thresholds) if agreement else []} crossed",
             "probe": {"passages": len(passages), "queries": len(queries)},
             "candidates": [asdict(m) for m in results],

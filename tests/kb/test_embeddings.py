@@ -487,7 +487,7 @@ class ChangingEmbedder(FakeEmbedder):
         return v
 
 
-def test_auto_rejects_a_fast_candidate_that_changes_two_answers_on_a_question_file(caplog):
+def test_auto_rejects_a_fast_candidate_that_changes_too_many_answers_on_a_question_file(caplog):
     from bot.kb import embed_auto as auto
 
     passages, _ = auto.load_probe()
@@ -495,14 +495,17 @@ def test_auto_rejects_a_fast_candidate_that_changes_two_answers_on_a_question_fi
     agreement = auto.AgreementSet({"seed": corpus}, {"dev": ("seed", corpus[:5]), "fresh": ("seed", corpus[5:])}, (0.9,))
     loaders = {
         "fp32": lambda: FakeEmbedder(0.004),
-        # one question of fresh.jsonl on another passage: within one question, accepted
+        # one question of fresh.jsonl on another passage: within the share, accepted
         "bf16": lambda: ChangingEmbedder(0.002, moved={corpus[5]: corpus[6]}),
         # the fastest, identical on the probe set, but one question moved and one under the
         # abstention threshold on the same file: two changed decisions, rejected
         "int8": lambda: ChangingEmbedder(0.0005, moved={corpus[5]: corpus[6]}, weakened=(corpus[7],)),
     }
     with caplog.at_level("INFO", logger="bot.kb.embed_auto"):
-        choice, results = auto.measure_candidates(loaders, passages, passages[:6], agreement=agreement)
+        # 20 % of five questions: one may change
+        choice, results = auto.measure_candidates(
+            loaders, passages, passages[:6], agreement=agreement, max_changed_share=0.2
+        )
     by = {m.precision: m for m in results}
     assert choice == "bf16"
     assert by["int8"].cos_min == 1.0 and by["int8"].top1_same == 6  # the probe alone would take it
@@ -741,7 +744,8 @@ def test_auto_on_the_real_model_records_a_choice_that_agrees(onnx_settings, embe
     chosen = next(c for c in record["candidates"] if c["precision"] == record["choice"])
     fp32 = next(c for c in record["candidates"] if c["precision"] == "fp32")
     assert chosen["ok"] and chosen["passages_per_s"] >= fp32["passages_per_s"]
-    assert fp32["changed"] == {"dev": 0} and chosen["changed"]["dev"] <= auto.MAX_CHANGED
+    assert fp32["changed"] == {"dev": 0}
+    assert chosen["changed"]["dev"] <= auto.MAX_CHANGED_SHARE * len(part["files"]["dev"]["queries"])
     lines = auto.describe(settings)
     assert f"auto chose {record['choice']}" in lines[0]
 
