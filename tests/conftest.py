@@ -99,9 +99,19 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings whose data dir holds the built embedding model; VA_TEST_MODEL_CACHE reuses a build."""
+    """Settings whose data dir holds the built embedding model; VA_TEST_MODEL_CACHE reuses a build.
+
+    Without it (a fresh clone, CI) the model is built once per run: pytest-xdist's workers share
+    one folder beside their own temp folders, and the build's file lock (bot.kb.model_build) makes
+    the first worker build while the others wait for it."""
     cache = os.environ.get("VA_TEST_MODEL_CACHE")
-    data_dir = Path(cache) if cache else tmp_path_factory.mktemp("model-cache")
+    if cache:
+        data_dir = Path(cache)
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
+        data_dir = tmp_path_factory.getbasetemp().parent / "model-cache"  # the run's folder, not the worker's
+        data_dir.mkdir(exist_ok=True)
+    else:
+        data_dir = tmp_path_factory.mktemp("model-cache")
     return Settings(data_dir=data_dir)
 
 

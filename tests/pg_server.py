@@ -80,11 +80,12 @@ def _ensure_system_user(name: str) -> pwd.struct_passwd:
         return pwd.getpwnam(name)
     except KeyError:
         pass
-    subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-        check=True,
-        capture_output=True,
+    made = subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], capture_output=True
     )
+    if made.returncode == 9:  # "already exists": another test worker added it at the same moment
+        return pwd.getpwnam(name)
+    made.check_returncode()
     return pwd.getpwnam(name)
 
 

@@ -34,65 +34,54 @@ Commands are called on the part that owns them (`assistant.admin.stats`); the fa
 
 from __future__ import annotations
 
-from bot.assistant.admin import Admin, doc_key, reason_zh
-from bot.assistant.cadre import TICKETS_PAGE, Cadre
-from bot.assistant.context import AssistantContext, Identity, friendly
-from bot.assistant.dialogs import DIALOG_REQUEST_STEPS, DIALOG_STATES
-from bot.assistant.directory import Directory
-from bot.assistant.duties import DUTY_ALIASES, DUTY_POSTS, duty_post_asked, markdown_blocks
-from bot.assistant.facade import Assistant
-from bot.assistant.form_prompts import VILLAGE_BUTTONS
-from bot.assistant.my_requests import MINE_PAGE, MyRequests
-from bot.assistant.questions import MAX_QUESTION_CHARS, Questions, policy_lookup, validate_question
-from bot.assistant.replies import (
-    ACTIONS,
-    Attachment,
-    Block,
-    Button,
-    Keyboard,
-    Notice,
-    Reply,
-    UserRef,
-    keyboard,
-    valid_press,
-)
-from bot.assistant.requests import Requests
-from bot.assistant.roles import Roles
+import importlib
+from typing import Any
 
-__all__ = [
-    "ACTIONS",
-    "DIALOG_REQUEST_STEPS",
-    "DIALOG_STATES",
-    "DUTY_ALIASES",
-    "DUTY_POSTS",
-    "MAX_QUESTION_CHARS",
-    "MINE_PAGE",
-    "TICKETS_PAGE",
-    "VILLAGE_BUTTONS",
-    "Admin",
-    "Assistant",
-    "AssistantContext",
-    "Attachment",
-    "Block",
-    "Button",
-    "Cadre",
-    "Directory",
-    "Identity",
-    "Keyboard",
-    "MyRequests",
-    "Notice",
-    "Questions",
-    "Reply",
-    "Requests",
-    "Roles",
-    "UserRef",
-    "doc_key",
-    "duty_post_asked",
-    "friendly",
-    "keyboard",
-    "markdown_blocks",
-    "policy_lookup",
-    "reason_zh",
-    "valid_press",
-    "validate_question",
-]
+# Names resolve on first use (PEP 562), as in bot.kb: a front end that needs one part (`python -m
+# bot ask` needs validate_question) does not import every part, the help desk and SQLAlchemy with
+# them (issue 13). A new public name goes into this table.
+_EXPORTS = {
+    "Admin": "bot.assistant.admin",
+    "doc_key": "bot.assistant.admin",
+    "reason_zh": "bot.assistant.admin",
+    "TICKETS_PAGE": "bot.assistant.cadre",
+    "Cadre": "bot.assistant.cadre",
+    "AssistantContext": "bot.assistant.context",
+    "Identity": "bot.assistant.context",
+    "friendly": "bot.assistant.context",
+    "DIALOG_REQUEST_STEPS": "bot.assistant.dialogs",
+    "DIALOG_STATES": "bot.assistant.dialogs",
+    "Directory": "bot.assistant.directory",
+    "DUTY_ALIASES": "bot.assistant.duties",
+    "DUTY_POSTS": "bot.assistant.duties",
+    "duty_post_asked": "bot.assistant.duties",
+    "markdown_blocks": "bot.assistant.duties",
+    "Assistant": "bot.assistant.facade",
+    "VILLAGE_BUTTONS": "bot.assistant.form_prompts",
+    "MINE_PAGE": "bot.assistant.my_requests",
+    "MyRequests": "bot.assistant.my_requests",
+    "MAX_QUESTION_CHARS": "bot.assistant.questions",
+    "Questions": "bot.assistant.questions",
+    "policy_lookup": "bot.assistant.questions",
+    "validate_question": "bot.assistant.questions",
+    "ACTIONS": "bot.assistant.replies",
+    "Attachment": "bot.assistant.replies",
+    "Block": "bot.assistant.replies",
+    "Button": "bot.assistant.replies",
+    "Keyboard": "bot.assistant.replies",
+    "Notice": "bot.assistant.replies",
+    "Reply": "bot.assistant.replies",
+    "UserRef": "bot.assistant.replies",
+    "keyboard": "bot.assistant.replies",
+    "valid_press": "bot.assistant.replies",
+    "Requests": "bot.assistant.requests",
+    "Roles": "bot.assistant.roles",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

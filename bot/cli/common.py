@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from bot.config import MAX_TOP_K, Settings
 from bot.kb import KnowledgeBase
-from bot.ops.preflight import load_settings_or_exit
+from bot.ops.settings import load_settings_or_exit
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from bot.assistant import validate_question
 from bot.cli.common import add_data_dir, ensure_ingested, load_settings, open_kb, passage_count, tqdm_progress
 from bot.config import Settings
-from bot.kb import SourceMissingError
 from bot.kb.embed_auto import embedder_line
 from bot.kb.evaluate import QuestionFileError, evaluate, load_questions
 from bot.kb.index import IngestBusyError
+from bot.kb.types import SourceMissingError
 from bot.llm import LLMConfig, open_pipeline
 from bot.llm.measure import OutcomeLog
 

@@ -12,58 +12,71 @@ Every error meant for users is a `HelpdeskError` whose `message_zh` can be shown
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.helpdesk.access import OPERATOR, Actor, Operator
-from bot.helpdesk.config import HelpdeskConfig
-from bot.helpdesk.errors import (
-    Conflict,
-    HelpdeskError,
-    IllegalTransition,
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    SimilarVillages,
-    Stale,
-)
-from bot.helpdesk.export import export_ledger
-from bot.helpdesk.facade import Helpdesk
-from bot.helpdesk.lifecycle import (
-    OPEN_STATUSES,
-    Action,
-    Role,
-    Satisfaction,
-    Status,
-    Urgency,
-    allowed_actions,
-    transitions,
-)
-from bot.helpdesk.notify import hint_lines, local_time
-from bot.helpdesk.policy import CategorySuggestion, KeywordOverlapLookup, PolicyHint, PolicyLookup
-from bot.helpdesk.privacy import mask_phone, mask_text
-from bot.helpdesk.replies import Emergency, ReplyClass, classify_reply, detect_emergency
-from bot.helpdesk.views import (
-    AttachmentView,
-    CadreOverdue,
-    EventView,
-    ExtensionView,
-    Invitation,
-    Notification,
-    NotificationKind,
-    Outcome,
-    Page,
-    PersonView,
-    PostView,
-    RequestCounts,
-    RequestFilter,
-    RequestView,
-    VillageCounts,
-    VillageView,
-    village_labels,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.helpdesk.facade import Helpdesk
+    from bot.helpdesk.policy import PolicyLookup
+
+# Names resolve on first use (PEP 562), as in bot.kb: a caller that needs the light parts (errors,
+# views, privacy masks: the assistant's context, the answer pipeline) does not import SQLAlchemy,
+# the models and the workflow with them, which keeps `python -m bot ask` quick (issue 13). A new
+# public name goes into this table.
+_EXPORTS = {
+    "OPERATOR": "bot.helpdesk.access",
+    "Actor": "bot.helpdesk.access",
+    "Operator": "bot.helpdesk.access",
+    "HelpdeskConfig": "bot.helpdesk.config",
+    "Conflict": "bot.helpdesk.errors",
+    "HelpdeskError": "bot.helpdesk.errors",
+    "IllegalTransition": "bot.helpdesk.errors",
+    "InvalidInput": "bot.helpdesk.errors",
+    "NotFound": "bot.helpdesk.errors",
+    "PermissionDenied": "bot.helpdesk.errors",
+    "SimilarVillages": "bot.helpdesk.errors",
+    "Stale": "bot.helpdesk.errors",
+    "export_ledger": "bot.helpdesk.export",
+    "Helpdesk": "bot.helpdesk.facade",
+    "OPEN_STATUSES": "bot.helpdesk.lifecycle",
+    "Action": "bot.helpdesk.lifecycle",
+    "Role": "bot.helpdesk.lifecycle",
+    "Satisfaction": "bot.helpdesk.lifecycle",
+    "Status": "bot.helpdesk.lifecycle",
+    "Urgency": "bot.helpdesk.lifecycle",
+    "allowed_actions": "bot.helpdesk.lifecycle",
+    "transitions": "bot.helpdesk.lifecycle",
+    "hint_lines": "bot.helpdesk.notify",
+    "local_time": "bot.helpdesk.notify",
+    "CategorySuggestion": "bot.helpdesk.policy",
+    "KeywordOverlapLookup": "bot.helpdesk.policy",
+    "PolicyHint": "bot.helpdesk.policy",
+    "PolicyLookup": "bot.helpdesk.policy",
+    "mask_phone": "bot.helpdesk.privacy",
+    "mask_text": "bot.helpdesk.privacy",
+    "Emergency": "bot.helpdesk.replies",
+    "ReplyClass": "bot.helpdesk.replies",
+    "classify_reply": "bot.helpdesk.replies",
+    "detect_emergency": "bot.helpdesk.replies",
+    "AttachmentView": "bot.helpdesk.views",
+    "CadreOverdue": "bot.helpdesk.views",
+    "EventView": "bot.helpdesk.views",
+    "ExtensionView": "bot.helpdesk.views",
+    "Invitation": "bot.helpdesk.views",
+    "Notification": "bot.helpdesk.views",
+    "NotificationKind": "bot.helpdesk.views",
+    "Outcome": "bot.helpdesk.views",
+    "Page": "bot.helpdesk.views",
+    "PersonView": "bot.helpdesk.views",
+    "PostView": "bot.helpdesk.views",
+    "RequestCounts": "bot.helpdesk.views",
+    "RequestFilter": "bot.helpdesk.views",
+    "RequestView": "bot.helpdesk.views",
+    "VillageCounts": "bot.helpdesk.views",
+    "VillageView": "bot.helpdesk.views",
+    "village_labels": "bot.helpdesk.views",
+}
 
 
 def open_helpdesk(settings: Settings | None = None, *, lookup: PolicyLookup | None = None) -> Helpdesk:
@@ -72,60 +85,15 @@ def open_helpdesk(settings: Settings | None = None, *, lookup: PolicyLookup | No
         from bot.config import get_settings
 
         settings = get_settings()
+    from bot.helpdesk.facade import Helpdesk  # deferred: see _EXPORTS
+
     return Helpdesk.from_settings(settings, lookup=lookup)
 
 
-__all__ = [
-    "OPEN_STATUSES",
-    "OPERATOR",
-    "Action",
-    "Actor",
-    "AttachmentView",
-    "CadreOverdue",
-    "CategorySuggestion",
-    "Conflict",
-    "Emergency",
-    "EventView",
-    "ExtensionView",
-    "Helpdesk",
-    "HelpdeskConfig",
-    "HelpdeskError",
-    "IllegalTransition",
-    "InvalidInput",
-    "Invitation",
-    "KeywordOverlapLookup",
-    "NotFound",
-    "Notification",
-    "NotificationKind",
-    "Operator",
-    "Outcome",
-    "Page",
-    "PermissionDenied",
-    "PersonView",
-    "PolicyHint",
-    "PolicyLookup",
-    "PostView",
-    "ReplyClass",
-    "RequestCounts",
-    "RequestFilter",
-    "RequestView",
-    "Role",
-    "Satisfaction",
-    "SimilarVillages",
-    "Stale",
-    "Status",
-    "Urgency",
-    "VillageCounts",
-    "VillageView",
-    "allowed_actions",
-    "classify_reply",
-    "detect_emergency",
-    "export_ledger",
-    "hint_lines",
-    "local_time",
-    "mask_phone",
-    "mask_text",
-    "open_helpdesk",
-    "transitions",
-    "village_labels",
-]
+__all__ = sorted([*_EXPORTS, "open_helpdesk"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

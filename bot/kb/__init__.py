@@ -15,7 +15,7 @@ _EXPORTS = {
     "Hit": "bot.kb.types",
     "SkipReason": "bot.kb.types",
     "IngestReport": "bot.kb.ingest",
-    "SourceMissingError": "bot.kb.ingest",
+    "SourceMissingError": "bot.kb.types",
     "RetrievalParams": "bot.kb.search",
     "SearchResult": "bot.kb.search",
     "DocumentInfo": "bot.kb.service",

@@ -316,7 +316,6 @@ def make_embedder(settings: Settings, spec: ModelSpec, precision: str, device: s
             apply_precision(model[0], precision, device)
             _set_torch_threads(threads)
             return Embedder(st_model=model, max_seq_length=int(model.max_seq_length or 512), **common)
-        tokenizer = TextTokenizer.from_folder(spec.layout.transformer_dir)
         if precision in ONNX_PRECISIONS:
             from bot.kb.onnx_build import build_onnx_int8
 
@@ -326,6 +325,9 @@ def make_embedder(settings: Settings, spec: ModelSpec, precision: str, device: s
         else:
             encoder = TorchEncoder.from_folder(spec.layout.transformer_dir, precision, device)
             _set_torch_threads(threads)
+        # After the encoder, not before: the tokenizer keeps ~280 MB, and loading the encoder
+        # briefly holds its file and its tensors at once, so this order has the lower peak.
+        tokenizer = TextTokenizer.from_folder(spec.layout.transformer_dir)
     except EncoderLoadError as exc:
         raise EmbeddingModelError(str(exc)) from exc
     return Embedder(

@@ -27,7 +27,7 @@ from bot.kb.embeddings import Embedder
 from bot.kb.formats import META_OCR, META_WARNINGS, ReadOptions
 from bot.kb.index import FileEntry, IndexDir, Manifest, read_chunks, write_generation_files
 from bot.kb.loaders import SUPPORTED_SUFFIXES
-from bot.kb.types import Chunk, DocumentError, SkipReason
+from bot.kb.types import Chunk, DocumentError, SkipReason, SourceMissingError
 from bot.kb.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,6 @@ _EMBED_BATCH = 2048
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total) — stage is one of "scan", "read", "ocr" (pages of one scan), "embed", "write"."""
-
-
-class SourceMissingError(FileNotFoundError):
-    """The source folder does not exist or is not a folder."""
 
 
 @dataclass

@@ -22,7 +22,6 @@ from functools import lru_cache
 from importlib import resources
 
 import jieba
-from jieba import posseg
 
 from bot.kb.normalize import to_simplified
 
@@ -142,8 +141,13 @@ _NOT_A_NAME = set("我你他她咱俺们这那本全该各邻外哪每某到去�
 
 def places_named(question: str) -> list[Concept]:
     """Place names in the question (X县 / X镇 / X乡) as concepts a passage must name."""
+    text = to_simplified(question)
+    if not any(c in text for c in _PLACE_SUFFIX):
+        return []  # no name can end here; spares loading jieba's tagger (53 MB, ~0.3 s) for most questions
     ensure_jieba()
-    pairs = [(p.word, p.flag) for p in posseg.lcut(to_simplified(question))]
+    from jieba import posseg  # deferred: its import loads the part-of-speech table (see above)
+
+    pairs = [(p.word, p.flag) for p in posseg.lcut(text)]
     out: list[Concept] = []
     for i, (word, _flag) in enumerate(pairs):
         name = ""

@@ -13,17 +13,19 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.files import write_new_file
 from bot.kb.embeddings import Embedder, load_embedder
 from bot.kb.formats import ReadOptions
 from bot.kb.index import IndexDir
-from bot.kb.ingest import MAX_FILE_BYTES, IngestReport, Progress, ingest
-from bot.kb.loaders import SUPPORTED_SUFFIXES
 from bot.kb.search import RetrievalParams, Retriever, SearchResult
 from bot.kb.types import SkipReason
 from bot.kb.vectorstore import VectorStore, open_store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.kb.ingest import IngestReport, Progress
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,10 @@ class KnowledgeBase:
     def ingest(
         self, source: Path | None = None, *, rebuild: bool = False, progress: Progress | None = None
     ) -> IngestReport:
+        # Deferred: the ingest path (file loaders, spreadsheets, OCR, LibreOffice helpers) costs
+        # ~0.5 s of imports that answering a question never needs (`python -m bot ask`, issue 13).
+        from bot.kb.ingest import ingest
+
         with self._ingest_lock:
             report = ingest(
                 self.index, self.store, self.embedder, Path(source or self.source_dir),
@@ -102,6 +108,8 @@ class KnowledgeBase:
         out unreadable the report says why and the file is moved out of the folder again, so a
         bad upload never lingers to be reported on every reload.
         """
+        from bot.kb.ingest import MAX_FILE_BYTES  # deferred: see `ingest`
+
         name = safe_filename(filename)
         if len(data) > MAX_FILE_BYTES:
             raise KnowledgeBaseError(f"file too large: {len(data)} bytes", SkipReason.TOO_LARGE)
@@ -181,6 +189,8 @@ def read_options(settings: Settings) -> ReadOptions:
 
 def safe_filename(filename: str) -> str:
     """A plain file name (no folders, no hidden files) with a supported suffix."""
+    from bot.kb.loaders import SUPPORTED_SUFFIXES  # deferred with the ingest path (see KnowledgeBase.ingest)
+
     name = Path(filename.replace("\\", "/")).name.strip()
     if not name or name.startswith((".", "~$")):
         raise KnowledgeBaseError(f"bad file name: {filename!r}")

@@ -119,3 +119,8 @@ class Hit:
     score: float  # fused, 0..1
     dense: float  # cosine similarity of query and passage
     lexical: float  # normalised BM25
+
+
+class SourceMissingError(FileNotFoundError):
+    """The source folder does not exist or is not a folder (raised by ingest; here so that callers
+    can catch it without importing the ingest path)."""

@@ -25,8 +25,6 @@ from typing import TextIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -42,6 +40,12 @@ from bot.kb.model_build import DEFAULT_MODEL_DIRNAME, is_complete
 from bot.llm.check import probe as probe_llm
 from bot.llm.config import LLMConfig
 
+# Re-exported: the loader moved to a light module so every command can use it without this one's imports.
+from bot.ops.settings import SECRET_FIELDS as SECRET_FIELDS
+from bot.ops.settings import describe_settings_error as describe_settings_error
+from bot.ops.settings import describe_validation_error as describe_validation_error
+from bot.ops.settings import load_settings_or_exit as load_settings_or_exit
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"  # not a problem: what a check found (the model endpoint answers)
@@ -49,8 +53,6 @@ INFO = "info"  # not a problem: what a check found (the model endpoint answers)
 # What each command needs; `check` without --for checks for `run`, the bot itself.
 COMMANDS = ("run", "ingest", "backup", "restore", "health")
 
-# Never echoed back: they are credentials (DATABASE_URL may carry a password).
-SECRET_FIELDS = frozenset({"telegram_bot_token", "webhook_secret", "database_url", "analytics_database_url"})
 
 TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
@@ -59,10 +61,6 @@ WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 HEARTBEAT_PATH = "/api/v2/heartbeat"
 
-_FRIENDLY = {
-    "log_level": "must be one of DEBUG, INFO, WARNING, ERROR",
-    "chroma_collection_prefix": "must be 2-41 letters, digits, '_' or '-', starting with a letter or digit",
-}
 
 
 @dataclass(frozen=True)
@@ -77,59 +75,6 @@ class Finding:
     @property
     def text(self) -> str:
         return f"{self.setting}: {self.message}"
-
-
-# ----------------------------------------------------------------------------- loading
-
-
-def describe_validation_error(exc: ValidationError) -> list[str]:
-    """One line per bad setting, named by its environment variable; secrets are not echoed."""
-    lines: list[str] = []
-    for err in exc.errors():
-        loc = err.get("loc") or ()
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        if not loc:  # a whole-model rule (two settings that disagree) names its settings itself
-            line = message
-        else:
-            field = str(loc[0])
-            message = _FRIENDLY.get(field) or message
-            shown = ""
-            value = err.get("input")
-            if field not in SECRET_FIELDS and value is not None and not isinstance(value, dict):
-                shown = f" (got {value!r})"  # an absent setting has nothing to echo
-            name = field.upper()
-            message = message.removeprefix(f"{name} ")  # validators that already name the variable
-            line = f"{name}: {message}{shown}"
-        if line not in lines:
-            lines.append(line)
-    return lines
-
-
-_UNDECODABLE = re.compile(r'error parsing value for field "(?P<field>\w+)"')
-
-
-def describe_settings_error(exc: Exception) -> str:
-    """A value pydantic-settings could not even decode (malformed JSON): name the variable and why."""
-    match = _UNDECODABLE.search(str(exc))
-    if not match:
-        return str(exc)
-    cause = exc.__cause__
-    why = f"not valid JSON ({cause})" if isinstance(cause, ValueError) else "could not be read"
-    return f"{match['field'].upper()}: {why}; .env.example shows the expected form"
-
-
-def load_settings_or_exit(**overrides: object) -> Settings:
-    """The settings, or exit with status 2 and one clear line per malformed setting."""
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        lines = describe_validation_error(exc)
-    except SettingsError as exc:  # e.g. a value pydantic-settings could not decode at all
-        lines = [describe_settings_error(exc)]
-    print("configuration error (environment variables or .env):", file=sys.stderr)
-    for line in lines:
-        print(f"  {line}", file=sys.stderr)
-    raise SystemExit(2)
 
 
 # ----------------------------------------------------------------------------- single checks

