@@ -36,6 +36,8 @@ CUE_BONUS = 4.0  # the sentence has the kind of fact asked (a place, a phone num
 CONTEXT_WEIGHT = 0.5  # per character shared with the question or heading the sentence answers
 LABEL_PENALTY = 6.0  # "14.补助初审。" names a duty; it does not answer
 MIN_SUPPORT_GAIN = 2.0  # characters of new question terms a supporting sentence must add
+PURPOSE_PENALTY = 12.0  # "为进一步规范…，根据…，制定本办法。" says why a document exists, never an answer
+_PURPOSE = re.compile(r"^为[^。！？]{4,}?(?:制定本|特制定|现就|通知如下|结合[^。！？]{0,8}实际)")
 
 _YES_NO_Q = re.compile(
     r"(?:要不要|能不能|是不是|用不用|可不可以|会不会|需不需要|需要不需要|有没有|让不让|给不给|算不算|还能|能否|是否|可以)"
@@ -114,6 +116,8 @@ def _score(s: Sentence, question: str, result: SearchResult, terms: dict[str, fl
     score += sum(CUE_BONUS for year in result.years if f"{year}年" in text)
     if s.is_label:
         score -= LABEL_PENALTY
+    if _PURPOSE.match(text):
+        score -= PURPOSE_PENALTY
     return score - 0.05 * s.position
 
 

@@ -177,9 +177,14 @@ _NOT_MEANS = {"什么", "哪里", "哪儿", "哪个", "这个", "那个", "村�
 def means_named(question: str) -> list[Concept]:
     """The tool or channel a question names ("用微信怎么…" → 微信) as a concept a passage must name."""
     out: list[Concept] = []
-    for match in _MEANS.finditer(to_simplified(question)):
+    text = to_simplified(question)
+    ensure_jieba()
+    words = set(jieba.lcut(text))
+    for match in _MEANS.finditer(text):
         word = match.group(1) or match.group(2)
-        if word not in _NOT_MEANS and word not in stopwords():
+        # The means is a word of the question: "在村卫生室拿药一年能报多少钱" fetches medicine
+        # (拿药/一年/能), it names no "药一年" to pay with.
+        if word in words and word not in _NOT_MEANS and word not in stopwords():
             out.append(Concept(word, (word.lower(),)))
     return out
 

@@ -54,10 +54,28 @@ def _t2s_converter() -> object:
     return opencc.OpenCC("t2s")
 
 
+_CACHED_MAX_CHARS = 400  # passages and their sentences: converted again on every question
+
+
 def to_simplified(text: str) -> str:
-    """Convert traditional Chinese to simplified (OpenCC t2s); simplified input is unchanged."""
+    """Convert traditional Chinese to simplified (OpenCC t2s); simplified input is unchanged.
+
+    Short texts are cached: answering one question converts each sentence of up to ten passages
+    several times (scoring, the figure check, trimming), and the same passages come back.
+    """
     if not text:
         return text
+    if len(text) <= _CACHED_MAX_CHARS:
+        return _to_simplified_cached(text)
+    return _convert(text)
+
+
+@lru_cache(maxsize=16384)
+def _to_simplified_cached(text: str) -> str:
+    return _convert(text)
+
+
+def _convert(text: str) -> str:
     converter = _t2s_converter()
     # The C++ converter is not documented as thread-safe; indexing may run in a worker thread.
     with _converter_lock:

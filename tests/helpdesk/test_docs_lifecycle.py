@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from bot import texts
-from bot.helpdesk import Action, Status, transitions
+from bot.helpdesk import Action, NotificationKind, Status, transitions
 from bot.helpdesk.lifecycle import RULES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "helpdesk.md"
@@ -67,3 +67,10 @@ def test_diagram_edges_are_transitions_and_only_the_noted_ones_are_left_out() ->
     # The diagram notes instead that 重复 / 无法办理 are reachable from every open state.
     assert {target for _, target in missing} <= {Status.DUPLICATE, Status.UNABLE}, missing
     assert "duplicate / unable are reachable from every open state" in diagram
+
+
+def test_every_notification_kind_is_documented() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Notifications") : text.index("## Numbers and storage")]
+    listed = set(re.findall(r"^\| `(\w+)` \|", section, re.M))
+    assert listed == {kind.value for kind in NotificationKind}

@@ -105,3 +105,12 @@ def test_lines_under_a_lead_in_are_list_items_and_a_numbered_label_never_answers
     assert listed[0].opens_list
     labelled = sentences("1.村级重大事项决策。重要事项实行“四议两公开”。")
     assert labelled[0].is_label and not labelled[1].is_label
+
+
+def test_fetching_medicine_names_no_means_of_payment() -> None:
+    """"在村卫生室拿药一年能报多少钱" was refused: 拿 read as "by means of" a "药一年" no passage names."""
+    from bot.kb.lexicon import means_named
+
+    assert means_named("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？") == []
+    assert [c.named for c in means_named("用微信怎么给家里人交医保？")] == ["微信"]
+    assert [c.named for c in means_named("拿医保卡能在药店买药吗")] == ["医保卡"]

@@ -286,3 +286,19 @@ def test_a_pinyin_slip_is_read_as_the_documents_word(realistic_kb) -> None:
     answer = compose(result)
     assert answer.grounded, answer.answer
     assert "15天" in lead(answer) and "7天" not in answer.answer, answer.answer
+
+
+def test_a_documents_purpose_clause_is_never_the_answer(realistic_kb) -> None:
+    """Was: "为进一步规范全县农村最低生活保障…" (第一条, all 最低生活保障 from the 低保 bridge) for a
+    materials question whose list (第二十一条) ranked below the candidates read for the fact asked."""
+    answer = compose(realistic_kb.search("办低保需要准备哪些材料？"))
+    assert answer.grounded, answer.answer
+    assert not body(answer).startswith("为"), answer.answer
+    assert "身份证" in body(answer) and "户口簿" in body(answer), answer.answer
+
+
+def test_a_question_about_fetching_medicine_is_answered(realistic_kb) -> None:
+    """Was refused ("药一年" taken for the means the question names): the 两病 门诊用药 limits answer it."""
+    answer = compose(realistic_kb.search("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？"))
+    assert answer.grounded, answer.answer
+    assert "400元" in body(answer), answer.answer
