@@ -30,7 +30,7 @@ def test_a_failing_handler_tells_the_user_and_the_bot_keeps_going(
     def broken(*_args, **_kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(assistant, "my_requests", broken)
+    monkeypatch.setattr(assistant.mine, "my_requests", broken)
     u = user(tg, VILLAGER, "张大爷")
     u.send_command("/mine")
     assert u.wait_for_message().text == texts.BOT_ERROR
