@@ -15,25 +15,34 @@ and only one character of the pair is replaced, never both.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
+# pypinyin's phrase table (~45 MB resident) only picks the reading of a polyphone in context; a
+# slip is matched against every reading of its characters instead (`_sounds`), so the table is
+# not loaded. Set before the import, which reads it; an operator's own setting wins.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+
 import jieba
-from pypinyin import lazy_pinyin
+from pypinyin import Style, pinyin
 
 from bot.kb.lexicon import ensure_jieba
 
 __all__ = ["TypoFixer"]
 
 MIN_COUNT = 2  # a correction must be a word the documents use at least this often
+MAX_SOUNDS = 16  # readings kept per word: a word of four polyphones is not worth more
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 @lru_cache(maxsize=65536)
-def _sound(word: str) -> tuple[str, ...]:
-    return tuple(lazy_pinyin(word))
+def _sounds(word: str) -> tuple[tuple[str, ...], ...]:
+    """Every way the word can be read, tones ignored (银行: yin xing, yin hang, yin heng)."""
+    readings = pinyin(word, style=Style.NORMAL, heteronym=True, errors="default")
+    return tuple(itertools.islice(itertools.product(*readings), MAX_SOUNDS))
 
 
 def _words(text: str) -> list[str]:
@@ -58,14 +67,16 @@ class TypoFixer:
         self._by_sound: dict[tuple[str, ...], list[tuple[int, str]]] = defaultdict(list)
         for word, count in counts.items():
             if count >= MIN_COUNT:
-                self._by_sound[_sound(word)].append((count, word))
+                for sound in _sounds(word):
+                    self._by_sound[sound].append((count, word))
 
     def _fix(self, word: str) -> str | None:
         if word in self._known:
             return None
+        heard = {pair for sound in _sounds(word) for pair in self._by_sound.get(sound, ())}
         candidates = [
-            (count, c) for count, c in self._by_sound.get(_sound(word), ())
-            if sum(a != b for a, b in zip(c, word, strict=True)) == 1
+            (count, c) for count, c in heard
+            if len(c) == len(word) and sum(a != b for a, b in zip(c, word, strict=True)) == 1
         ]
         # The scan of the whole corpus last, for the rare word with a same-sounding candidate: at
         # 10k passages it costs ~2 ms a word, most of a query's time when run for every word.

@@ -252,3 +252,13 @@ def test_pinyin_slips_are_read_as_the_documents_words() -> None:
     assert fixer.corrections("公开栏的东西要保流几天") == ["保留"]
     assert fixer.corrections("残积人证过期了") == ["残疾"]
     assert fixer.corrections("低保怎么申请") == []  # nothing to correct, nothing invented
+
+
+def test_a_slip_on_a_polyphone_is_heard_without_the_phrase_table() -> None:
+    """行 is xing alone and hang in 银行: pypinyin's phrase table (~45 MB resident) is not loaded, so
+    every reading of a character is tried and 银航卡 is still heard as 银行卡."""
+    import pypinyin.constants
+
+    fixer = TypoFixer(["补贴打到银行卡上。", "到银行柜台领取。", "银行卡号要填对。"])
+    assert fixer.corrections("钱打到银航卡了吗") == ["银行卡"]
+    assert len(pypinyin.constants.PHRASES_DICT) == 0  # what the start-up memory saving rests on
