@@ -405,8 +405,13 @@ def test_worker_threads_embed_as_one_thread_does(embedder, monkeypatch):
     assert len(seen) == 3 and not any(name.startswith("embed-worker") for name in seen)
 
 
-def test_default_embedder_uses_one_worker_per_cpu(embedder):
-    assert embedder.workers == emb._available_cpus()
+def test_default_embedder_uses_one_worker_per_cpu(e5_data_dir, monkeypatch, embedder):
+    # Under pytest-xdist the suite pins one thread and one worker per process (tests/conftest.py);
+    # the default is what a deployment gets, so it is read without those settings.
+    monkeypatch.delenv("EMBEDDING_WORKERS", raising=False)
+    monkeypatch.delenv("EMBEDDING_THREADS", raising=False)
+    default = emb.load_embedder(Settings(data_dir=e5_data_dir))
+    assert default.workers == emb._available_cpus()
     # the test session pins EMBEDDING_PRECISION=int8 (tests/conftest.py): no per-CPU measuring there
     assert embedder.precision == "int8" and "int8" in embedder.name
 
