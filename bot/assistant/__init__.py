@@ -34,8 +34,7 @@ Commands are called on the part that owns them (`assistant.admin.stats`); the fa
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bot.lazy import lazy_exports
 
 # Names resolve on first use (PEP 562), as in bot.kb: a front end that needs one part (`python -m
 # bot ask` needs validate_question) does not import every part, the help desk and SQLAlchemy with
@@ -81,7 +80,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

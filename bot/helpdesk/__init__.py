@@ -12,8 +12,9 @@ Every error meant for users is a `HelpdeskError` whose `message_zh` can be shown
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -93,7 +94,4 @@ def open_helpdesk(settings: Settings | None = None, *, lookup: PolicyLookup | No
 __all__ = sorted([*_EXPORTS, "open_helpdesk"])
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

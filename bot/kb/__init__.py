@@ -6,8 +6,7 @@ lazily so that light users (the help-request CLI, `bot.kb.types`) do not pay for
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bot.lazy import lazy_exports
 
 _EXPORTS = {
     "Chunk": "bot.kb.types",
@@ -26,7 +25,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
