@@ -7,8 +7,6 @@ Each test here failed on main before this change (each Why example of the issue 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot import texts
@@ -19,7 +17,7 @@ from bot.helpdesk import OPERATOR, Helpdesk, Status
 from bot.helpdesk.export import headers, ledger_rows
 from tests.fake_telegram import BotMessage, FakeTelegram, FakeUser
 from tests.fake_telegram.users import TINY_PNG
-from tests.telegram.conftest import ADMIN, SECRETARY_A, VILLAGER, user
+from tests.telegram.conftest import SECRETARY_A, VILLAGER, user
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -27,18 +25,9 @@ CRACK = "俺家房子裂了这么大的缝"
 
 
 @pytest.fixture
-def bot_settings(tmp_path: Path, tg: FakeTelegram, db_url: str) -> Settings:
-    """As in conftest, with a 1 MB photo limit (the smallest setting) to test refusals cheaply."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=db_url,
-        telegram_bot_token=tg.token,
-        telegram_base_url=tg.base_url,
-        telegram_base_file_url=tg.base_file_url,
-        admin_ids=[ADMIN],
-        user_rate_limit_per_minute=1000,
-        attachment_max_mb=1,
-    )
+def bot_settings(bot_settings: Settings) -> Settings:
+    """conftest's, with a 1 MB photo limit (the smallest setting) to test refusals cheaply."""
+    return bot_settings.model_copy(update={"attachment_max_mb": 1})
 
 
 def number_of(receipt_text: str) -> str:
