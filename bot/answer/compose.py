@@ -20,7 +20,7 @@ from bot.answer.abstain import refusal_text
 from bot.answer.sentences import Sentence, full_width, sentences
 from bot.answer.types import Answer, Source
 from bot.kb import lexicon
-from bot.kb.answer_type import Figure, asked_facts, check_figure, figure_count, states_fact
+from bot.kb.answer_type import Figure, Quantity, asked_facts, check_figure, figure_count, states_fact
 from bot.kb.normalize import to_simplified
 from bot.kb.search import SearchResult
 from bot.kb.types import Hit
@@ -193,7 +193,13 @@ def compose(result: SearchResult) -> Answer:
     for hit in result.evidence:
         candidates = sentences(hit.chunk.text)
         ranked = sorted(candidates, key=lambda s: (-_score(s, question, result, terms, predicate, cues), s.position))
-        fit = _score(ranked[0], question, result, terms, predicate, cues) / scale if ranked else 0.0
+        fit = _score(ranked[0], question, result, terms, predicate, cues) if ranked else 0.0
+        if result.asked is Quantity.COUNT:
+            # "各环节时限多少": a passage that states the time limit of each step answers it better
+            # than one with a single duration in passing.
+            stated = check_figure(result.asked, question, hit.chunk.text).sentences
+            fit += EXTRA_FIGURE_BONUS * max(0, len(stated) - 1)
+        fit /= scale
         value = hit.score + PASSAGE_FIT_WEIGHT * fit
         if best is None or value > best[0]:
             best = (value, hit, candidates, ranked[0] if ranked else None)

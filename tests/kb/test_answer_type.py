@@ -114,3 +114,16 @@ def test_fetching_medicine_names_no_means_of_payment() -> None:
     assert means_named("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？") == []
     assert [c.named for c in means_named("用微信怎么给家里人交医保？")] == ["微信"]
     assert [c.named for c in means_named("拿医保卡能在药店买药吗")] == ["医保卡"]
+
+
+def test_a_date_is_no_duration_but_how_often_is_answered_by_every() -> None:
+    """"自2025年4月1日起" and "每月20日前" say when; "时限多少" asks how long. "多久…一次" asks how
+    often, which "每季度" answers."""
+    limit = "审核各环节时限多少？"
+    assert asked_quantity(limit) is Quantity.COUNT
+    assert check_figure(Quantity.COUNT, limit, "自2025年4月1日起，每人每月100元。").outcome is Figure.ABSENT
+    assert check_figure(Quantity.COUNT, limit, "资金每月20日前发放到位。").outcome is Figure.ABSENT
+    assert check_figure(Quantity.COUNT, limit, "自受理之日起5个工作日内完成初审。").outcome is Figure.STATED
+    assert check_figure(Quantity.COUNT, limit, "设置3个月待遇等待期。").outcome is Figure.STATED
+    often = "牵头部门多久要给县里主要领导报告一次进展？"
+    assert check_figure(Quantity.COUNT, often, "每周三、五定期报告。").outcome is Figure.STATED

@@ -302,3 +302,17 @@ def test_a_question_about_fetching_medicine_is_answered(realistic_kb) -> None:
     answer = compose(realistic_kb.search("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？"))
     assert answer.grounded, answer.answer
     assert "400元" in body(answer), answer.answer
+
+
+# --- session 6 ------------------------------------------------------------------------------------
+# Each failed on main before this session's change (checked against main 681aba5).
+
+
+def test_a_time_limit_is_not_read_from_a_date_or_a_monthly_sum(realistic_kb) -> None:
+    """Was: "自2025年4月1日起，…每人每月100元" (第六条) led a question for the time limits of the
+    审核流程: "4月" and "每月" passed for a number of months, and the article that states the days
+    (第十条) named "困难残疾人生活补贴和重度残疾人护理补贴" only in its title, not "两项补贴"."""
+    answer = compose(realistic_kb.search("残疾人两项补贴的审核流程是怎样的？各环节时限多少？"))
+    assert answer.grounded, answer.answer
+    assert "5个工作日" in body(answer), answer.answer
+    assert "100元" not in answer.answer
