@@ -98,7 +98,7 @@ def test_the_kind_of_fact_asked_and_stated() -> None:
 def test_lines_under_a_lead_in_are_list_items_and_a_numbered_label_never_answers() -> None:
     """Markdown bullets lose their "- " in the loader: the lines under "…以下方式申报：" are still items.
     "1.村级重大事项决策。" heading the text after it names a part; it is no answer sentence."""
-    from bot.answer.sentences import sentences
+    from bot.kb.answer_sentences import sentences
 
     listed = sentences("可以通过以下方式申报：\n直接向村民委员会申报；\n拨打热线12317；\n扫描二维码在线填报。")
     assert [s.is_item for s in listed] == [False, True, True, True]

@@ -316,3 +316,26 @@ def test_a_time_limit_is_not_read_from_a_date_or_a_monthly_sum(realistic_kb) -> 
     assert answer.grounded, answer.answer
     assert "5个工作日" in body(answer), answer.answer
     assert "100元" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        # Was third: the 职工医保个人账户 Q&A (家里人, 交, 医保 in common) names no 微信.
+        ("用微信怎么给家里人交医保？", "打开微信搜索“云南税务”小程序"),
+        # Was second, behind 第六条 申请条件: the article that lists the documents.
+        ("去乡上申请低保要带些啥材料？", "《石岭县社会救助申请书》和《家庭经济状况核对授权书》"),
+        # Was fourth, behind the 申请材料 list (火灾证明): the article that states the sums.
+        ("家里房子着火烧了，能申请临时救助不？一般能给多少？", "按照低保月标准的1至3倍给予救助"),
+        # Was second, behind a Q&A about C级 rebuilding: the step that states the months.
+        ("C级危房修缮加固，批下来以后多长时间内要完工？", "修缮加固的应当自批准之日起3个月内竣工"),
+    ],
+)
+def test_the_passage_the_answer_quotes_is_the_first_hit(realistic_kb, question: str, first: str) -> None:
+    """The source shown as [1] is retrieval's first hit, and it is the passage that states what is
+    asked: the answer's choice of passage (its best sentence's fit) is retrieval's last step."""
+    result = realistic_kb.search(question)
+    answer = compose(result)
+    assert answer.grounded, answer.answer
+    assert first in result.hits[0].chunk.text, [h.chunk.text[:40] for h in result.hits]
+    assert answer.sources[0].text == result.hits[0].chunk.text
