@@ -16,21 +16,13 @@ from bot.config import PROJECT_ROOT, Settings, get_settings, set_offline_environ
 set_offline_environment()  # before anything imports huggingface_hub, transformers or chromadb
 
 from bot.helpdesk import Helpdesk  # noqa: E402  (after the offline switches)
+from tests.suite_settings import SUITE_SETTINGS  # noqa: E402
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 # Environment variables pydantic-settings would read (it matches names case-insensitively).
 SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
 ENV_FILE = Settings.model_config.get("env_file")  # what the bot reads: `.env` in the working directory
-# Settings the whole session runs with, whatever the shell says (subprocesses inherit them):
-# EMBEDDING_PRECISION=auto would measure runtimes per CPU and write its choice beside the shared
-# model build, so the suite pins one known precision.
-SUITE_SETTINGS = {"EMBEDDING_PRECISION": "int8"}
-# Under pytest-xdist every worker is a process with its own embedder: one thread and one worker
-# each, or N processes x (threads x pool) compute threads fight over N cores and spin (measured on
-# 2 cores: 7 min 34 s → 6 min 49 s for the suite, 2 min less CPU).
-if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-    SUITE_SETTINGS |= {"EMBEDDING_THREADS": "1", "EMBEDDING_WORKERS": "1"}
 
 
 def _scrub_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -469,6 +469,9 @@ def test_restore_drill_chroma_server_and_postgresql(
     before_sources = source_files(tmp_path / "kb")
     checked = run_bot(["check", "--for", "backup"], tmp_path, env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # the suite's pinned precision reached the subprocesses: with `auto` the ingest above would
+    # build the ONNX copies and measure every runtime (minutes) into the shared model cache
+    assert "EMBEDDING_PRECISION=int8" in checked.stdout, checked.stdout
     healthy = run_bot(["health"], tmp_path, env)
     assert healthy.returncode == 0 and healthy.stdout.strip() == "healthy", healthy.stderr
 
