@@ -8,14 +8,14 @@ When retrieval says the knowledge base does not cover the question, the answer s
 why: no such policy, no such figure, not for that year) instead of guessing.
 
 - `types`: the Answer and Source records the front ends show;
-- `sentences`: a passage cut into clean display sentences (no headings, no 问：/答：/第八条);
+- `sentences`: a passage cut into clean display sentences (bot/kb/answer_sentences.py: no headings, no 问：/答：/第八条);
 - `compose`: which sentences answer the question;
 - `abstain`: the refusal wording for each reason retrieval gives.
 """
 
 from bot.answer.compose import compose
-from bot.answer.sentences import sentences as _sentences
 from bot.answer.types import Answer, Source, source_label
+from bot.kb.answer_sentences import sentences as _sentences
 
 __all__ = ["Answer", "Source", "compose", "sentences", "source_label"]
 

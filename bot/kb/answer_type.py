@@ -83,6 +83,7 @@ _ASKS_UNIT = re.compile(
     r"(?<![那这好前后十头])(?:多少|几)(?:个)?(" + "|".join(sorted(_UNITS, key=len, reverse=True))
     + r")(?![几号份])|(多久|多长时间|多长|(?:时限|期限)(?=[^，。？！,?!]{0,2}(?:多少|多长|几)))"  # 几月几号 asks a date, not a number of months
 )
+_ASKS_OFTEN = re.compile(r"(?:多久|多长时间|多长|几)[^，。？！,?!]{0,14}(?:一次|一回|一趟)")
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9]+)?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"
 _MONEY_NOUN = re.compile(_MONEY_NOUNS)
 _RATE_FIGURE = rf"{_NUMBER}\s*[%％]|百分之|{_NUMBER}\s*个百分点|{_NUMBER}\s*成(?![本员])|基准利率|LPR"
@@ -152,9 +153,18 @@ def _pattern(kind: Quantity, question: str) -> re.Pattern[str]:
         return _STATES[kind]
     asked = [unit or "多久" for match in _ASKS_UNIT.findall(question) for unit in match[:1]]
     units = "|".join(_UNITS[unit] for unit in dict.fromkeys(asked)) or "$^"
-    # "多久报告一次" is answered by "每周三、五" as well as by "3个月"
-    often = r"|每(?:个)?(?:周|星期|月|季度|半年|年|天|日)" if "多久" in asked else ""
-    return re.compile(rf"{_NUMBER}\s*(?:{units}){often}")
+    # "多久报告一次" is answered by "每周三、五" as well as by "3个月"; "时限多少" / "多久能办好" ask
+    # how long, which "每人每月100元" does not say.
+    often = r"|每(?:个)?(?:周|星期|月|季度|半年|年|天|日)" if "多久" in asked and _ASKS_OFTEN.search(question) else ""
+    return re.compile(rf"(?<![0-9０-９]){_NUMBER}\s*(?:{units}){often}")
+
+
+# A date ("自2025年4月1日起", "每月20日前") is when, not how long: dropped before a count is looked for.
+_DATE = re.compile(r"(?:(?:19|20)\d\d\s*年)?(?:\d{1,2}\s*月)?\d{1,2}\s*日(?=[前起至止后])|(?:19|20)\d\d\s*年(?:度)?|\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def _undated(sentence: str) -> str:
+    return _DATE.sub("", sentence)
 
 
 def asked_years(question: str) -> frozenset[str]:
@@ -218,7 +228,7 @@ def check_figure(kind: Quantity, question: str, text: str, frame: str = "") -> F
     stated: list[str] = []
     other_scope = False
     for sentence in _sentences(text):
-        if not pattern.search(sentence):
+        if not pattern.search(_undated(sentence) if kind is Quantity.COUNT else sentence):
             continue
         if words and not any(w in sentence for group in words for w in group):
             continue
@@ -239,6 +249,7 @@ def figure_count(kind: Quantity, question: str, sentence: str) -> int:
         return 1
     sentence = to_simplified(sentence)
     asked = dict.fromkeys(unit or "多久" for match in _ASKS_UNIT.findall(question) for unit in match[:1])
+    sentence = _undated(sentence)
     return sum(1 for unit in asked if re.search(rf"{_NUMBER}\s*(?:{_UNITS[unit]})", sentence)) or 1
 
 

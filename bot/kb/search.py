@@ -25,7 +25,7 @@ from enum import Enum
 
 import numpy as np
 
-from bot.kb import lexicon
+from bot.kb import lexicon, passage_fit
 from bot.kb.answer_type import (
     Figure,
     Quantity,
@@ -198,6 +198,8 @@ class Retriever:
             question, pool, concepts, asked, self._is_rare
         )
         unstated = asked if refusal in (Refusal.FIGURE, Refusal.OTHER_YEAR) else None
+        if eligible:
+            hits, deeper, eligible = _answer_first(question, qtokens, hits, deeper, eligible)
         return SearchResult(
             question, hits, refusal is None, dense_top, coverage, tuple(qtokens), unstated, asked,
             refusal, eligible, tuple(c.named for c in concepts), tuple(sorted(asked_years(question))),
@@ -349,6 +351,22 @@ def _in_focus(question: str, concepts: list[lexicon.Concept], hit: Hit, rare: Ca
             if lexicon.names(concept, sentence) and any(w in sentence for w in others):
                 return True
     return False
+
+
+def _answer_first(
+    question: str, qtokens: list[str], hits: list[Hit], deeper: list[Hit], eligible: tuple[int, ...]
+) -> tuple[list[Hit], list[Hit], tuple[int, ...]]:
+    """Hits with the passage the answer is composed from first (bot/kb/passage_fit.py): the source a
+    villager is shown as [1] is retrieval's first hit. Eligible indexes follow the move."""
+    k = len(hits)
+    pool = [*hits, *deeper]
+    evidence = [pool[i] for i in eligible]
+    pick = eligible[passage_fit.choose(evidence, passage_fit.Ask.of(question, qtokens))]
+    order = [pick, *(i for i in range(len(pool)) if i != pick)]
+    where = {old: new for new, old in enumerate(order)}
+    moved = [pool[i] for i in order]
+    ranked = (where[pick], *(where[i] for i in eligible if i != pick))
+    return moved[:k], moved[k:], ranked
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

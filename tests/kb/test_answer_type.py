@@ -98,7 +98,7 @@ def test_the_kind_of_fact_asked_and_stated() -> None:
 def test_lines_under_a_lead_in_are_list_items_and_a_numbered_label_never_answers() -> None:
     """Markdown bullets lose their "- " in the loader: the lines under "…以下方式申报：" are still items.
     "1.村级重大事项决策。" heading the text after it names a part; it is no answer sentence."""
-    from bot.answer.sentences import sentences
+    from bot.kb.answer_sentences import sentences
 
     listed = sentences("可以通过以下方式申报：\n直接向村民委员会申报；\n拨打热线12317；\n扫描二维码在线填报。")
     assert [s.is_item for s in listed] == [False, True, True, True]
@@ -114,3 +114,16 @@ def test_fetching_medicine_names_no_means_of_payment() -> None:
     assert means_named("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？") == []
     assert [c.named for c in means_named("用微信怎么给家里人交医保？")] == ["微信"]
     assert [c.named for c in means_named("拿医保卡能在药店买药吗")] == ["医保卡"]
+
+
+def test_a_date_is_no_duration_but_how_often_is_answered_by_every() -> None:
+    """"自2025年4月1日起" and "每月20日前" say when; "时限多少" asks how long. "多久…一次" asks how
+    often, which "每季度" answers."""
+    limit = "审核各环节时限多少？"
+    assert asked_quantity(limit) is Quantity.COUNT
+    assert check_figure(Quantity.COUNT, limit, "自2025年4月1日起，每人每月100元。").outcome is Figure.ABSENT
+    assert check_figure(Quantity.COUNT, limit, "资金每月20日前发放到位。").outcome is Figure.ABSENT
+    assert check_figure(Quantity.COUNT, limit, "自受理之日起5个工作日内完成初审。").outcome is Figure.STATED
+    assert check_figure(Quantity.COUNT, limit, "设置3个月待遇等待期。").outcome is Figure.STATED
+    often = "牵头部门多久要给县里主要领导报告一次进展？"
+    assert check_figure(Quantity.COUNT, often, "每周三、五定期报告。").outcome is Figure.STATED

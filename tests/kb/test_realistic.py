@@ -2,9 +2,10 @@
 PDF notice with page headers and a grid table, an HTML guide in site chrome, a Markdown 解读, a GBK
 .txt, a traditional-Chinese reprint) scored with the real model, answers from the product's pipeline.
 
-The floors are data, about two questions under what the shipped pipeline scores, so a change that
-loses answers fails here. Issue 10's targets (recall@1 0.85, recall@5 0.97, answer_has_facts 0.85,
-at most 1 unanswerable answered) are not met yet; raise these floors as the work lands.
+The floors are data, about one question under what the shipped pipeline scores, so a change that
+loses answers fails here. Issue 10's targets are recall@1 0.85, recall@5 0.97, answer_has_facts 0.85,
+at most 1 unanswerable answered (met with the int8 embedder; the floors leave one question for
+another runtime's rounding).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from bot.kb.evaluate import evaluate, load_questions
 from bot.llm import open_pipeline
 
 REALISTIC = PROJECT_ROOT / "tests" / "data" / "realistic"
-# Measured 2026-12-04 (session 5, int8): recall@1 0.773 (58/75), recall@5 0.973 (73/75), MRR 0.853,
-# answer_has_facts 0.867 (65/75), 0 of 15 unanswerable answered. Floors about two questions under.
-FLOORS = {"recall@1": 0.74, "recall@5": 0.94, "mrr": 0.82, "answer_has_facts": 0.84}
+# Measured 2026-12-05 (session 6, int8): recall@1 0.853 (64/75), recall@5 0.973 (73/75), MRR 0.902,
+# answer_has_facts 0.867 (65/75), 0 of 15 unanswerable answered. Floors one question under.
+FLOORS = {"recall@1": 0.84, "recall@5": 0.96, "mrr": 0.88, "answer_has_facts": 0.853}
 MAX_MISLEADING = 1
 
 

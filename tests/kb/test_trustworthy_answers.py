@@ -302,3 +302,40 @@ def test_a_question_about_fetching_medicine_is_answered(realistic_kb) -> None:
     answer = compose(realistic_kb.search("俺家老汉有高血压，天天吃药，在村卫生室拿药一年能报多少钱？"))
     assert answer.grounded, answer.answer
     assert "400元" in body(answer), answer.answer
+
+
+# --- session 6 ------------------------------------------------------------------------------------
+# Each failed on main before this session's change (checked against main 681aba5).
+
+
+def test_a_time_limit_is_not_read_from_a_date_or_a_monthly_sum(realistic_kb) -> None:
+    """Was: "自2025年4月1日起，…每人每月100元" (第六条) led a question for the time limits of the
+    审核流程: "4月" and "每月" passed for a number of months, and the article that states the days
+    (第十条) named "困难残疾人生活补贴和重度残疾人护理补贴" only in its title, not "两项补贴"."""
+    answer = compose(realistic_kb.search("残疾人两项补贴的审核流程是怎样的？各环节时限多少？"))
+    assert answer.grounded, answer.answer
+    assert "5个工作日" in body(answer), answer.answer
+    assert "100元" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        # Was third: the 职工医保个人账户 Q&A (家里人, 交, 医保 in common) names no 微信.
+        ("用微信怎么给家里人交医保？", "打开微信搜索“云南税务”小程序"),
+        # Was second, behind 第六条 申请条件: the article that lists the documents.
+        ("去乡上申请低保要带些啥材料？", "《石岭县社会救助申请书》和《家庭经济状况核对授权书》"),
+        # Was fourth, behind the 申请材料 list (火灾证明): the article that states the sums.
+        ("家里房子着火烧了，能申请临时救助不？一般能给多少？", "按照低保月标准的1至3倍给予救助"),
+        # Was second, behind a Q&A about C级 rebuilding: the step that states the months.
+        ("C级危房修缮加固，批下来以后多长时间内要完工？", "修缮加固的应当自批准之日起3个月内竣工"),
+    ],
+)
+def test_the_passage_the_answer_quotes_is_the_first_hit(realistic_kb, question: str, first: str) -> None:
+    """The source shown as [1] is retrieval's first hit, and it is the passage that states what is
+    asked: the answer's choice of passage (its best sentence's fit) is retrieval's last step."""
+    result = realistic_kb.search(question)
+    answer = compose(result)
+    assert answer.grounded, answer.answer
+    assert first in result.hits[0].chunk.text, [h.chunk.text[:40] for h in result.hits]
+    assert answer.sources[0].text == result.hits[0].chunk.text
