@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +45,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
         if "chroma_server_address" in names:
             item.add_marker(pytest.mark.chroma_server)
+
+
+# The background model build of a pytest-xdist run without VA_TEST_MODEL_CACHE (pytest_configure).
+_prebuild: subprocess.Popen[bytes] | None = None
+RUN_MODEL_CACHE = "model-cache"  # the run's shared model folder, beside the workers' temp folders
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's tmp_path plugin has set up the run's temp folder
+def pytest_configure(config: pytest.Config) -> None:
+    """On a fresh clone under pytest-xdist, the controller starts building the embedding model in a
+    subprocess at once, into the folder the workers share (`model_settings`). It runs while the
+    workers start, collect and run the tests that need no model; a worker that needs the model
+    waits on the build's file lock (bot.kb.model_build) instead of building it itself, so no core
+    idles for the ~30 s of a build (measured: the first worker to need the model built it while
+    the other blocked on the lock). If the subprocess fails, that worker builds as before."""
+    global _prebuild
+    if os.environ.get("VA_TEST_MODEL_CACHE") or hasattr(config, "workerinput"):
+        return
+    if not getattr(config.option, "numprocesses", None):  # `-n 0`: the session fixture builds
+        return
+    cache = config._tmp_path_factory.getbasetemp() / RUN_MODEL_CACHE  # type: ignore[attr-defined]
+    cache.mkdir(exist_ok=True)
+    pythonpath = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    _prebuild = subprocess.Popen(
+        [sys.executable, "-m", "bot.kb.model_build", "--no-onnx", str(cache / "models")],
+        env=os.environ | {"PYTHONPATH": pythonpath},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _prebuild is not None and _prebuild.poll() is None:  # a run that ended early (-x, collection error)
+        _prebuild.terminate()
+        _prebuild.wait()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,13 +136,14 @@ def model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose data dir holds the built embedding model; VA_TEST_MODEL_CACHE reuses a build.
 
     Without it (a fresh clone, CI) the model is built once per run: pytest-xdist's workers share
-    one folder beside their own temp folders, and the build's file lock (bot.kb.model_build) makes
-    the first worker build while the others wait for it."""
+    one folder beside their own temp folders, which the controller starts building at once
+    (pytest_configure); the build's file lock (bot.kb.model_build) makes a worker wait for that
+    build, or build itself and make the others wait if it got there first."""
     cache = os.environ.get("VA_TEST_MODEL_CACHE")
     if cache:
         data_dir = Path(cache)
     elif os.environ.get("PYTEST_XDIST_WORKER"):
-        data_dir = tmp_path_factory.getbasetemp().parent / "model-cache"  # the run's folder, not the worker's
+        data_dir = tmp_path_factory.getbasetemp().parent / RUN_MODEL_CACHE  # the run's folder, not the worker's
         data_dir.mkdir(exist_ok=True)
     else:
         data_dir = tmp_path_factory.mktemp("model-cache")
