@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from bot.kb import lexicon
 from bot.kb.answer_sentences import Sentence, sentences
 from bot.kb.answer_type import (
+    TABLE_ROW,
     FactKind,
     Figure,
     Quantity,
@@ -43,6 +44,9 @@ CUE_BONUS = 4.0  # the sentence has the kind of fact asked (a place, a phone num
 CONTEXT_WEIGHT = 0.5  # per character shared with the question or heading the sentence answers
 LABEL_PENALTY = 6.0  # "14.补助初审。" names a duty; it does not answer
 PURPOSE_PENALTY = 12.0  # "为进一步规范…，根据…，制定本办法。" says why a document exists, never an answer
+# "救助类型：先行救助；…；救助标准：1000元以内" restates an article in a 附件 table: when an article
+# states the fact too, its sentence reads as an answer and the row does not (docs/retrieval.md).
+TABLE_PENALTY = 6.0
 PASSAGE_FIT_WEIGHT = 0.5  # how much the best sentence's fit moves a passage against its rank
 OVERLAP_SHARE = 0.5  # of that fit, the share word overlap keeps (retrieval counted the words)
 SWITCH_MARGIN = 0.01  # fused score another passage must gain to displace the first that can answer
@@ -164,6 +168,8 @@ def kind_score(s: Sentence, ask: Ask) -> float:
         score -= LABEL_PENALTY
     if _PURPOSE.match(text):
         score -= PURPOSE_PENALTY
+    if TABLE_ROW.match(text):
+        score -= TABLE_PENALTY
     return score - 0.05 * s.position
 
 
