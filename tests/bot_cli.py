@@ -8,10 +8,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, Settings
-from tests.suite_settings import SUITE_SETTINGS
-
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+from bot.config import PROJECT_ROOT
+from tests.suite_settings import SETTING_NAMES, SUITE_SETTINGS
 
 
 def run_bot(

@@ -18,12 +18,10 @@ from bot.config import PROJECT_ROOT, Settings, get_settings, set_offline_environ
 set_offline_environment()  # before anything imports huggingface_hub, transformers or chromadb
 
 from bot.helpdesk import Helpdesk  # noqa: E402  (after the offline switches)
-from tests.suite_settings import SUITE_SETTINGS  # noqa: E402
+from tests.suite_settings import SETTING_NAMES, SUITE_SETTINGS, checkout_pythonpath  # noqa: E402
 
 SEEDS = PROJECT_ROOT / "knowledge_base"
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
-# Environment variables pydantic-settings would read (it matches names case-insensitively).
-SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
 ENV_FILE = Settings.model_config.get("env_file")  # what the bot reads: `.env` in the working directory
 
 
@@ -67,10 +65,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     cache = config._tmp_path_factory.getbasetemp() / RUN_MODEL_CACHE  # type: ignore[attr-defined]
     cache.mkdir(exist_ok=True)
-    pythonpath = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     _prebuild = subprocess.Popen(
         [sys.executable, "-m", "bot.kb.model_build", "--no-onnx", str(cache / "models")],
-        env=os.environ | {"PYTHONPATH": pythonpath},
+        env=os.environ | {"PYTHONPATH": checkout_pythonpath()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -98,8 +95,7 @@ def _machine_independent_settings(tmp_path_factory: pytest.TempPathFactory) -> I
         _scrub_settings_environment(mp)
         mp.setitem(Settings.model_config, "env_file", None)
         mp.chdir(tmp_path_factory.mktemp("cwd"))
-        pythonpath = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        mp.setenv("PYTHONPATH", os.pathsep.join(pythonpath))
+        mp.setenv("PYTHONPATH", checkout_pythonpath())
         get_settings.cache_clear()
         yield
     get_settings.cache_clear()
